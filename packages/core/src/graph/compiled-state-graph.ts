@@ -1,0 +1,207 @@
+import type { CheckpointConfig, CheckpointSaver, ListOptions } from "../checkpoint/types.ts";
+import { INTERRUPT } from "../constants.ts";
+import { InvalidArgumentError, UnknownNodeError } from "../errors.ts";
+import { readState } from "../pregel/algo.ts";
+import { Command } from "../pregel/command.ts";
+import { GraphInterrupt } from "../pregel/interrupt.ts";
+import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
+import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
+import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
+import { childSink, SILENT_SINK, type StreamSink, StreamQueue } from "../pregel/stream.ts";
+import type { RunConfig, StateSnapshot, StreamMode } from "../pregel/types.ts";
+import { ParentCommand } from "../pregel/writes.ts";
+import { DrawableGraph, drawGraph } from "./draw.ts";
+import { readSnapshot, readHistory, applyStateUpdate } from "./state-access.ts";
+import { subgraphUpdate } from "./subgraph-update.ts";
+
+export interface CompileOptions<Names extends string = string> {
+  checkpointer?: CheckpointSaver | false;
+  interruptBefore?: Names[] | "*";
+  interruptAfter?: Names[] | "*";
+  /** Cross-thread store handed to nodes as `config.store`. */
+  store?: unknown;
+  name?: string;
+  description?: string;
+}
+
+/**
+ * A compiled, runnable graph. Runs are stateless unless it has a checkpointer, in which case
+ * each call names a thread (`configurable.thread_id`) whose history is saved step by step.
+ */
+export class CompiledStateGraph<S, U, N extends string = string> implements SubgraphRunner {
+  readonly spec: GraphSpec;
+  readonly checkpointer: CheckpointSaver | undefined;
+  readonly interruptBefore: readonly string[] | "*";
+  readonly interruptAfter: readonly string[] | "*";
+  readonly store: unknown;
+  readonly name: string;
+  readonly builder: unknown;
+  readonly #defaults: RunConfig;
+  declare readonly "~types": { state: S; update: U; nodes: N };
+
+  constructor(spec: GraphSpec, options: CompileOptions<string>, builder: unknown, defaults: RunConfig = {}) {
+    this.spec = spec;
+    this.checkpointer = options.checkpointer || undefined;
+    this.interruptBefore = options.interruptBefore ?? [];
+    this.interruptAfter = options.interruptAfter ?? [];
+    this.store = options.store;
+    this.name = spec.name;
+    this.builder = builder;
+    this.#defaults = defaults;
+    for (const name of [...asList(this.interruptBefore), ...asList(this.interruptAfter)]) {
+      if (!spec.nodes.has(name)) throw new UnknownNodeError(`interruptBefore/interruptAfter names node "${name}", which is not in graph "${spec.name}".`);
+    }
+  }
+
+  /** A copy of this graph whose calls start from `config`. */
+  withConfig(config: RunConfig): CompiledStateGraph<S, U, N> {
+    const options = { checkpointer: this.checkpointer, interruptBefore: this.interruptBefore as string[] | "*", interruptAfter: this.interruptAfter as string[] | "*", store: this.store };
+    return new CompiledStateGraph<S, U, N>(this.spec, options, this.builder, mergeConfig(this.#defaults, config));
+  }
+
+  /** Runs the graph to completion (or to an interrupt) and returns the final state. */
+  async invoke(input: U | S | Command | null | undefined, config?: RunConfig): Promise<S & { [INTERRUPT]?: unknown[] }> {
+    const merged = mergeConfig(this.#defaults, config ?? {});
+    const modes = asList(merged.streamMode ?? []);
+    if (modes.length > 0 && !(modes.length === 1 && modes[0] === "values")) {
+      let last: unknown;
+      for await (const chunk of await this.stream(input, { ...merged, streamMode: "values" })) last = chunk;
+      return last as S & { [INTERRUPT]?: unknown[] };
+    }
+    const result = await this.#run(input, merged, SILENT_SINK);
+    return this.#output(result) as S & { [INTERRUPT]?: unknown[] };
+  }
+
+  /**
+   * Streams the run. One mode yields chunks; several yield `[mode, chunk]`; with
+   * `subgraphs: true` chunks are prefixed by their namespace. Defaults to `updates`.
+   */
+  async stream(input: U | S | Command | null | undefined, config?: RunConfig): Promise<StreamQueue<unknown>> {
+    const merged = mergeConfig(this.#defaults, config ?? {});
+    const requested = asList(merged.streamMode ?? "updates") as StreamMode[];
+    const single = !Array.isArray(merged.streamMode);
+    const subgraphs = merged.subgraphs === true;
+    const controller = new AbortController();
+    const userSignal = merged.signal;
+    const signal = userSignal ? AbortSignal.any([userSignal, controller.signal]) : controller.signal;
+    const queue = new StreamQueue<unknown>(() => controller.abort());
+    const sink: StreamSink = {
+      modes: new Set(requested),
+      subgraphs,
+      emit(ns, mode, chunk) {
+        if (!this.modes.has(mode)) return;
+        const body = single ? chunk : [mode, chunk];
+        queue.push(subgraphs ? (single ? [ns, chunk] : [ns, mode, chunk]) : body);
+      },
+    };
+    this.#run(input, { ...merged, signal }, sink).then(
+      (result) => {
+        if (result.status === "interrupted" && requested.includes("values") && result.interrupts.length > 0) {
+          sink.emit([], "values", { [INTERRUPT]: result.interrupts });
+        }
+        queue.close();
+      },
+      (error) => queue.close(error, true),
+    );
+    return queue;
+  }
+
+  async #run(input: unknown, config: RunConfig, sink: StreamSink, extra: Partial<ConstructorParameters<typeof GraphLoop>[0]> = {}): Promise<LoopResult> {
+    const loop = new GraphLoop({
+      spec: this.spec,
+      saver: this.checkpointer,
+      config: { ...config, store: config.store ?? this.store },
+      sink,
+      nsPath: [],
+      ns: config.configurable?.checkpoint_ns ?? "",
+      interruptBefore: config.interruptBefore ?? this.interruptBefore,
+      interruptAfter: config.interruptAfter ?? this.interruptAfter,
+      ...extra,
+    });
+    return loop.run(input);
+  }
+
+  #output(result: LoopResult): Record<string, unknown> {
+    const values = readState(this.spec, result.values, this.spec.outputKeys);
+    if (result.interrupts.length > 0) values[INTERRUPT] = result.interrupts;
+    return values;
+  }
+
+  /** Runs this graph as a node of a parent graph; returns only the updates it made. */
+  async runAsSubgraph(input: unknown, config: unknown): Promise<unknown> {
+    const parent = (config as { configurable?: Record<string, unknown> }).configurable?.[PARENT_KEY] as ParentContext | undefined;
+    if (!parent) return this.invoke(input as U, config as RunConfig);
+    const { loop, task } = parent;
+    const saver = this.checkpointer ?? loop.options.saver;
+    const nodeConfig = config as RunConfig;
+    const child = new GraphLoop({
+      spec: this.spec,
+      saver,
+      config: { ...nodeConfig, configurable: { thread_id: loop.threadId }, durability: loop.durability },
+      sink: childSink(loop.options.sink),
+      nsPath: [...loop.options.nsPath, task.ns.slice(task.ns.lastIndexOf("|") + 1)],
+      ns: task.ns,
+      interruptBefore: this.interruptBefore,
+      interruptAfter: this.interruptAfter,
+      parents: { ...(loop.options.parents ?? {}), [loop.options.ns]: loop.checkpointId },
+      parentResume: parent.resume,
+      resuming: parent.resuming,
+    });
+    let result: LoopResult;
+    try {
+      result = await child.run(input);
+    } catch (error) {
+      if (error instanceof ParentCommand) return new Command({ update: error.command.update, goto: error.command.goto });
+      throw error;
+    }
+    if (result.status === "interrupted") throw new GraphInterrupt(result.interrupts);
+    return subgraphUpdate(loop.spec, input, readState(this.spec, result.values, this.spec.outputKeys));
+  }
+
+  /** The thread's state at its newest checkpoint (or the one named in `config`). */
+  getState(config: RunConfig, options: { subgraphs?: boolean } = {}): Promise<StateSnapshot> {
+    return readSnapshot(this, this.#saver("getState"), config as CheckpointConfig, options.subgraphs === true);
+  }
+
+  /** The thread's checkpoints as snapshots, newest first. */
+  getStateHistory(config: RunConfig, options?: ListOptions): AsyncGenerator<StateSnapshot> {
+    return readHistory(this, this.#saver("getStateHistory"), config as CheckpointConfig, options);
+  }
+
+  /** Writes a new checkpoint as if `asNode` had returned `values`; returns its config. */
+  updateState(config: RunConfig, values: unknown, asNode?: N | string): Promise<CheckpointConfig> {
+    return applyStateUpdate(this, this.#saver("updateState"), config as CheckpointConfig, values, asNode);
+  }
+
+  /** The graph's nodes and edges, with `toJSON()` and `drawMermaid()`. */
+  getGraph(_config?: RunConfig): DrawableGraph {
+    return drawGraph(this.spec);
+  }
+
+  /** Async form of `getGraph`, as in LangGraph. */
+  async getGraphAsync(config?: RunConfig): Promise<DrawableGraph> {
+    return this.getGraph(config);
+  }
+
+  #saver(method: string): CheckpointSaver {
+    if (!this.checkpointer) {
+      throw new InvalidArgumentError(`${method}() needs a checkpointer. Compile the graph with { checkpointer: new MemorySaver() } or a SqliteSaver.`, "NO_CHECKPOINTER");
+    }
+    return this.checkpointer;
+  }
+}
+
+function asList<T>(value: T | readonly T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...value] : [value as T];
+}
+
+function mergeConfig(base: RunConfig, override: RunConfig): RunConfig {
+  if (Object.keys(base).length === 0) return override;
+  return {
+    ...base,
+    ...override,
+    configurable: { ...base.configurable, ...override.configurable },
+    metadata: { ...base.metadata, ...override.metadata },
+  };
+}

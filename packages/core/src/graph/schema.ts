@@ -1,0 +1,85 @@
+import type { ChannelSpec } from "../channels/channel.ts";
+import { InvalidGraphError } from "../errors.ts";
+import { AnnotationRoot, type StateDefinition } from "./annotation.ts";
+import { channelForZodField, isZodObject, type ZodObjectLike } from "./zod.ts";
+
+/** Any accepted description of state: an Annotation root, a zod object, or a raw definition. */
+export type SchemaLike = AnnotationRoot<StateDefinition> | ZodObjectLike | StateDefinition;
+
+/** The channels a schema declares, in declaration order. */
+export interface SchemaChannels {
+  keys: string[];
+  channels: Map<string, ChannelSpec>;
+  /** Present for zod schemas, to validate graph input. */
+  zod?: ZodObjectLike;
+}
+
+function isDefinition(value: unknown): value is StateDefinition {
+  if (typeof value !== "object" || value === null) return false;
+  const entries = Object.values(value);
+  return entries.length > 0 && entries.every((v) => typeof (v as { createChannel?: unknown })?.createChannel === "function");
+}
+
+/** Whether `value` can describe state. Pure. */
+export function isSchemaLike(value: unknown): value is SchemaLike {
+  return value instanceof AnnotationRoot || isZodObject(value) || isDefinition(value);
+}
+
+/** Reads the channels a schema declares. Throws InvalidGraphError for anything else. */
+export function readSchema(schema: unknown, role: string): SchemaChannels {
+  if (schema instanceof AnnotationRoot) return fromDefinition(schema.spec);
+  if (isZodObject(schema)) {
+    const channels = new Map<string, ChannelSpec>();
+    for (const [key, field] of Object.entries(schema.shape)) channels.set(key, channelForZodField(field));
+    return { keys: [...channels.keys()], channels, zod: schema };
+  }
+  if (isDefinition(schema)) return fromDefinition(schema);
+  throw new InvalidGraphError(
+    `Invalid ${role} schema: got ${describe(schema)}. Pass Annotation.Root({...}), a zod object (z.object({...})), ` +
+      "or { state, input?, output? } made of those.",
+    "INVALID_SCHEMA",
+  );
+}
+
+function fromDefinition(spec: StateDefinition): SchemaChannels {
+  const channels = new Map<string, ChannelSpec>();
+  for (const [key, annotation] of Object.entries(spec)) channels.set(key, annotation.createChannel());
+  return { keys: [...channels.keys()], channels };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return `${typeof value} ${String(value)}`;
+  const keys = Object.keys(value);
+  return `an object with keys [${keys.slice(0, 8).join(", ")}${keys.length > 8 ? ", ..." : ""}]`;
+}
+
+/** The schemas a StateGraph was built from. */
+export interface GraphSchemas {
+  state: SchemaChannels;
+  input: SchemaChannels;
+  output: SchemaChannels;
+}
+
+/**
+ * Reads the StateGraph constructor argument: a schema, or `{ state | stateSchema, input, output }`
+ * (LangGraph's forms).
+ */
+export function readGraphSchemas(arg: unknown): GraphSchemas {
+  if (isSchemaLike(arg)) {
+    const state = readSchema(arg, "state");
+    return { state, input: state, output: state };
+  }
+  const opts = (arg ?? {}) as { state?: unknown; stateSchema?: unknown; input?: unknown; output?: unknown; channels?: unknown };
+  const stateArg = opts.state ?? opts.stateSchema ?? opts.channels ?? opts.input;
+  if (stateArg === undefined) {
+    throw new InvalidGraphError(
+      `new StateGraph(...) needs a state schema, got ${describe(arg)}. Pass Annotation.Root({...}) or z.object({...}).`,
+      "INVALID_SCHEMA",
+    );
+  }
+  const state = readSchema(stateArg, "state");
+  const input = opts.input !== undefined ? readSchema(opts.input, "input") : state;
+  const output = opts.output !== undefined ? readSchema(opts.output, "output") : state;
+  return { state, input, output };
+}

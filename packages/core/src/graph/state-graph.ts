@@ -1,0 +1,193 @@
+import { END, RESERVED_NAMES, START } from "../constants.ts";
+import { InvalidGraphError } from "../errors.ts";
+import type { RetryPolicy } from "../pregel/retry.ts";
+import type { AnnotationRoot, StateDefinition, StateType, UpdateType } from "./annotation.ts";
+import { CompiledStateGraph, type CompileOptions } from "./compiled-state-graph.ts";
+import { lowerGraph } from "./lower.ts";
+import { type ZodObjectLike } from "./zod.ts";
+import type { NodeConfig } from "../pregel/types.ts";
+
+/** The state a node reads, for any accepted schema form. */
+export type StateOf<D> = D extends AnnotationRoot<infer SD extends StateDefinition>
+  ? StateType<SD>
+  : D extends { state: infer X }
+    ? StateOf<X>
+    : D extends { stateSchema: infer X }
+      ? StateOf<X>
+      : D extends { _output: infer O }
+        ? O
+        : D extends { _zod: { output: infer O } }
+          ? O
+          : D extends StateDefinition
+            ? StateType<D>
+            : Record<string, unknown>;
+
+/** The update a node may return, for any accepted schema form. */
+export type UpdateOf<D> = D extends AnnotationRoot<infer SD extends StateDefinition>
+  ? UpdateType<SD>
+  : D extends { state: infer X }
+    ? UpdateOf<X>
+    : D extends { stateSchema: infer X }
+      ? UpdateOf<X>
+      : D extends StateDefinition
+        ? UpdateType<D>
+        : Partial<StateOf<D>>;
+
+/** What a node function may return. */
+export type NodeReturn<U> = U | { lg_name: "Command" } | { lg_name: "Command" }[] | null | undefined | void;
+
+/** A node: a function of state and config, a Runnable-like object, or a compiled subgraph. */
+export type NodeAction<S, U> =
+  | ((state: S, config: NodeConfig) => NodeReturn<U> | Promise<NodeReturn<U>>)
+  | { invoke(state: S, config?: unknown): unknown }
+  | CompiledStateGraph<never, never, string>;
+
+export interface AddNodeOptions {
+  retryPolicy?: RetryPolicy;
+  /** Run only once every other pending branch has finished. */
+  defer?: boolean;
+  /** Nodes a Command returned by this node may route to (for validation and drawing). */
+  ends?: readonly string[];
+  /** A schema whose keys this node reads, instead of the whole state. */
+  input?: AnnotationRoot<StateDefinition> | ZodObjectLike;
+  metadata?: Record<string, unknown>;
+  subgraphs?: unknown[];
+}
+
+/** A node as declared on the builder. */
+export interface NodeDefinition {
+  action: unknown;
+  options: AddNodeOptions;
+}
+
+/** A conditional edge as declared on the builder. */
+export interface BranchDefinition {
+  path: (state: unknown, config: unknown) => unknown;
+  pathMap?: Record<string, string>;
+}
+
+// Known names autocomplete; any string is accepted so builders that are not chained still type-check.
+type NodeName<N extends string> = N | (string & {});
+
+/**
+ * Builds a graph over a shared state. Add nodes and edges, then `compile()` it.
+ *
+ * @example
+ * const graph = new StateGraph(State)
+ *   .addNode("plan", plan)
+ *   .addEdge(START, "plan")
+ *   .addEdge("plan", END)
+ *   .compile({ checkpointer: new MemorySaver() });
+ */
+export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = typeof START> {
+  readonly nodes = new Map<string, NodeDefinition>();
+  readonly edges: [string, string][] = [];
+  readonly waitingEdges: [string[], string][] = [];
+  readonly branches = new Map<string, BranchDefinition[]>();
+  readonly schema: D;
+
+  constructor(schema: D) {
+    this.schema = schema;
+  }
+
+  /** Adds a node (or a record of nodes). Throws on reserved or duplicate names. */
+  addNode<K extends string>(name: K, action: NodeAction<S, U>, options?: AddNodeOptions): StateGraph<D, S, U, N | K>;
+  addNode<K extends string>(nodes: Record<K, NodeAction<S, U>>): StateGraph<D, S, U, N | K>;
+  addNode(nameOrNodes: string | Record<string, unknown>, action?: unknown, options: AddNodeOptions = {}): this {
+    if (typeof nameOrNodes !== "string") {
+      for (const [name, fn] of Object.entries(nameOrNodes)) this.addNode(name, fn as NodeAction<S, U>);
+      return this;
+    }
+    const name = nameOrNodes;
+    if (RESERVED_NAMES.has(name) || name.includes("|") || name.includes(":")) {
+      throw new InvalidGraphError(
+        `Node name "${name}" is reserved or contains "|" or ":". Rename the node; reserved names are ${[...RESERVED_NAMES].join(", ")}.`,
+        "RESERVED_NAME",
+      );
+    }
+    if (this.nodes.has(name)) {
+      throw new InvalidGraphError(
+        `Node "${name}" is already present in this graph. Give each node a unique name.`,
+        "DUPLICATE_NODE",
+      );
+    }
+    if (typeof action !== "function" && typeof (action as { invoke?: unknown })?.invoke !== "function") {
+      throw new InvalidGraphError(
+        `Node "${name}" must be a function, a compiled graph or an object with invoke(); got ${action === null ? "null" : typeof action}.`,
+        "INVALID_NODE",
+      );
+    }
+    this.nodes.set(name, { action, options });
+    return this;
+  }
+
+  /** Runs `to` after `from`; with a list of sources, after all of them (a waiting edge). */
+  addEdge(from: NodeName<N> | NodeName<N>[], to: NodeName<N> | typeof END): this {
+    if (Array.isArray(from)) {
+      if (from.includes(END) || to === START) throw badEdge(String(from), to);
+      this.waitingEdges.push([[...from], to]);
+      return this;
+    }
+    if (from === END || to === START) throw badEdge(from, to);
+    this.edges.push([from, to]);
+    return this;
+  }
+
+  /** Routes after `source` by calling `path(state)`, which names the next node(s) or returns Sends. */
+  addConditionalEdges(
+    source: NodeName<N> | { source: string; path: BranchDefinition["path"]; pathMap?: Record<string, string> | string[] },
+    path?: (state: S, config: NodeConfig) => unknown,
+    pathMap?: Record<string, string> | string[],
+  ): this {
+    if (typeof source === "object") return this.addConditionalEdges(source.source, source.path, source.pathMap);
+    if (typeof path !== "function") {
+      throw new InvalidGraphError(`addConditionalEdges("${source}", path): path must be a function.`, "INVALID_BRANCH");
+    }
+    const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : pathMap;
+    const list = this.branches.get(source) ?? [];
+    list.push({ path: path as BranchDefinition["path"], pathMap: map });
+    this.branches.set(source, list);
+    return this;
+  }
+
+  /** Adds nodes and chains them with edges, in order. */
+  addSequence<K extends string>(nodes: [K, NodeAction<S, U>][] | Record<K, NodeAction<S, U>>): StateGraph<D, S, U, N | K> {
+    const list: [string, NodeAction<S, U>][] = Array.isArray(nodes) ? nodes : Object.entries(nodes) as [string, NodeAction<S, U>][];
+    if (list.length === 0) throw new InvalidGraphError("addSequence needs at least one node.", "INVALID_SEQUENCE");
+    let previous: string | undefined;
+    for (const [name, action] of list) {
+      this.addNode(name, action);
+      if (previous !== undefined) this.addEdge(previous, name);
+      previous = name;
+    }
+    return this as StateGraph<D, S, U, N | K>;
+  }
+
+  /** Same as `addEdge(START, name)`. */
+  setEntryPoint(name: NodeName<N>): this {
+    return this.addEdge(START, name);
+  }
+
+  /** Same as `addConditionalEdges(START, path, pathMap)`. */
+  setConditionalEntryPoint(path: (state: S, config: NodeConfig) => unknown, pathMap?: Record<string, string> | string[]): this {
+    return this.addConditionalEdges(START, path, pathMap);
+  }
+
+  /** Same as `addEdge(name, END)`. */
+  setFinishPoint(name: NodeName<N>): this {
+    return this.addEdge(name, END);
+  }
+
+  /** Validates the graph and returns a runnable, checkpointable graph. */
+  compile(options: CompileOptions<NodeName<N>> = {}): CompiledStateGraph<S, U, N> {
+    const spec = lowerGraph(this as StateGraph<unknown, unknown, unknown, string>, options.name ?? "LangGraph");
+    return new CompiledStateGraph<S, U, N>(spec, options, this as StateGraph<unknown, unknown, unknown, string>);
+  }
+}
+
+function badEdge(from: string, to: string): InvalidGraphError {
+  return new InvalidGraphError(
+    `Invalid edge ${from} -> ${to}: edges cannot leave END or enter START. Route from START and to END instead.`,
+    "INVALID_EDGE",
+  );
+}

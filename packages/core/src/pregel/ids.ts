@@ -1,0 +1,63 @@
+/**
+ * Identifiers. Checkpoint ids are time-ordered (UUID v7 layout, monotonic within a process) so
+ * sorting ids sorts checkpoints. Task and interrupt ids are deterministic hashes of their position,
+ * so a resumed run re-derives the same ids and finds its saved pending writes. They use FNV-1a
+ * rather than node:crypto so the engine also loads in browsers.
+ */
+
+let lastMs = 0;
+let seq = 0;
+
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, "0");
+}
+
+/** A new time-ordered UUID (v7 layout with a 12-bit monotonic counter). Not pure: reads the clock. */
+export function createCheckpointId(now: number = Date.now()): string {
+  if (now <= lastMs) {
+    seq += 1;
+    if (seq > 0xfff) {
+      lastMs += 1;
+      seq = 0;
+    }
+  } else {
+    lastMs = now;
+    seq = 0;
+  }
+  const r = randomBytes(8);
+  const ms = hex(lastMs, 12);
+  const randA = hex(((r[0]! & 0x3f) | 0x80) * 256 + r[1]!, 4);
+  const tail = Array.from(r.subarray(2), (b) => hex(b, 2)).join("");
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${hex(seq, 3)}-${randA}-${tail}`;
+}
+
+function fnv1a32(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** A 128-bit deterministic hash of `text` as 32 hex digits. Pure. */
+export function hash128(text: string): string {
+  return (
+    hex(fnv1a32(text, 0x811c9dc5), 8) +
+    hex(fnv1a32(text, 0x01000193 ^ 0x9e3779b9), 8) +
+    hex(fnv1a32(text, 0x85ebca6b), 8) +
+    hex(fnv1a32(text, 0xc2b2ae35), 8)
+  );
+}
+
+/** A deterministic UUID-shaped id for a task at `parts` (checkpoint id, ns, step, path). Pure. */
+export function createTaskId(parts: readonly (string | number)[]): string {
+  const h = hash128(parts.join("\u0000"));
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

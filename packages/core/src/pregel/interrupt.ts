@@ -1,0 +1,114 @@
+import { ConclaveError, type ErrorDisposition } from "../errors.ts";
+
+/** One pending interrupt: what a node asked, and the id to resume it by. */
+export interface Interrupt<Value = unknown> {
+  id: string;
+  value: Value;
+}
+
+/** Thrown inside a node by `interrupt()`; the engine catches it and pauses the run. */
+export class GraphInterrupt extends ConclaveError {
+  override readonly disposition: ErrorDisposition = "paused";
+  readonly interrupts: Interrupt[];
+  constructor(interrupts: Interrupt[]) {
+    super("GRAPH_INTERRUPT", `The run paused for input: ${interrupts.length} interrupt(s) pending.`);
+    this.interrupts = interrupts;
+  }
+}
+
+/** Whether `value` is an interrupt signal (error) thrown by `interrupt()`. Pure. */
+export function isGraphInterrupt(value: unknown): value is GraphInterrupt {
+  return value instanceof GraphInterrupt;
+}
+
+/** Whether an `invoke` result paused on interrupts (has an `__interrupt__` key). Pure. */
+export function isInterrupted(value: unknown): value is { __interrupt__: Interrupt[] } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Array.isArray((value as { __interrupt__?: unknown }).__interrupt__)
+  );
+}
+
+/**
+ * Per-task interrupt bookkeeping. The Nth `interrupt()` call in a node returns the Nth resume
+ * value; values consumed so far are saved as the task's `__resume__` write, because a resumed
+ * node re-runs from the top.
+ */
+export interface Scratchpad {
+  readonly interruptId: string;
+  /** Resume values this task has consumed, in call order. */
+  readonly consumed: unknown[];
+  /** A value sent to the thread for the next unanswered interrupt, if not yet taken. */
+  takeResume(): { found: boolean; value?: unknown };
+  /** Called when the task consumes a new resume value, so it can be saved. */
+  onConsume(consumed: unknown[]): void;
+  callIndex: number;
+  readonly hasCheckpointer: boolean;
+}
+
+type Storage = { run<R>(store: Scratchpad, fn: () => R): R; getStore(): Scratchpad | undefined };
+type AsyncHooks = { AsyncLocalStorage: new () => Storage };
+
+// AsyncLocalStorage is used where the host has it (Node, Deno, Bun), found without a static
+// node: import so the engine still loads in browsers; there `interrupt(value, config)` works.
+const hooks = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:async_hooks") as AsyncHooks | undefined;
+const storage: Storage | undefined = hooks ? new hooks.AsyncLocalStorage() : undefined;
+let syncCurrent: Scratchpad | undefined;
+
+/** Key under which a node's config carries its scratchpad, for `interrupt(value, config)`. */
+export const SCRATCHPAD_KEY = "__conclave_scratchpad";
+
+/** Runs `fn` with `pad` as the current task's scratchpad. */
+export function runWithScratchpad<R>(pad: Scratchpad, fn: () => R): R {
+  if (storage) return storage.run(pad, fn);
+  const previous = syncCurrent;
+  syncCurrent = pad;
+  try {
+    return fn();
+  } finally {
+    syncCurrent = previous;
+  }
+}
+
+function scratchpadFrom(config: unknown): Scratchpad | undefined {
+  const configurable = (config as { configurable?: Record<string, unknown> } | undefined)?.configurable;
+  return configurable?.[SCRATCHPAD_KEY] as Scratchpad | undefined;
+}
+
+/**
+ * Pauses the run and surfaces `value` to the caller; on resume, returns the resume value. The
+ * node re-runs from the top on resume, so code before `interrupt()` runs again.
+ * Pass the node's `config` as the second argument where AsyncLocalStorage is unavailable.
+ *
+ * @example
+ * const answer = interrupt<{ question: string }, string>({ question: "Approve?" });
+ */
+export function interrupt<Value = unknown, Resume = unknown>(value: Value, config?: unknown): Resume {
+  const pad = scratchpadFrom(config) ?? storage?.getStore() ?? syncCurrent;
+  if (!pad) {
+    throw new ConclaveError(
+      "INTERRUPT_OUTSIDE_NODE",
+      "interrupt() was called outside a running node. Call it inside a node function; where " +
+        "AsyncLocalStorage is unavailable (browsers), pass the node's config: interrupt(value, config).",
+    );
+  }
+  if (!pad.hasCheckpointer) {
+    throw new ConclaveError(
+      "NO_CHECKPOINTER",
+      "interrupt() needs a checkpointer to save the paused run. Compile the graph with " +
+        "{ checkpointer: new MemorySaver() } (or a SqliteSaver) and invoke it with a thread_id.",
+    );
+  }
+  const index = pad.callIndex++;
+  if (index < pad.consumed.length) return pad.consumed[index] as Resume;
+  const next = pad.takeResume();
+  if (next.found) {
+    pad.consumed.push(next.value);
+    pad.onConsume(pad.consumed);
+    return next.value as Resume;
+  }
+  throw new GraphInterrupt([{ id: pad.interruptId, value }]);
+}

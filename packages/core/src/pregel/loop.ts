@@ -1,0 +1,279 @@
+import type { CheckpointConfig, CheckpointMetadata, CheckpointPendingWrite, CheckpointSaver, CheckpointSource } from "../checkpoint/types.ts";
+import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
+import { NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
+import { CheckpointNotFoundError, EmptyInputError, GraphRecursionError, InvalidArgumentError } from "../errors.ts";
+import { applyWrites, computeDelta, prepareTasks, readState, type Task, type Values } from "./algo.ts";
+import { isCommand, toCommand } from "./command.ts";
+import { createCheckpointId } from "./ids.ts";
+import type { Interrupt } from "./interrupt.ts";
+import { type ResumeInput, runStep } from "./runner.ts";
+import type { GraphSpec } from "./spec.ts";
+import type { StreamSink } from "./stream.ts";
+import type { Durability, RunConfig } from "./types.ts";
+import { routeTo, collectWrites } from "./writes.ts";
+
+/**
+ * One run of a graph on one thread namespace. States: loading -> (input written) -> a superstep
+ * per iteration -> done | interrupted | failed. Each iteration prepares the tasks the last
+ * checkpoint triggers, runs them, folds their writes and writes the next checkpoint.
+ *
+ * Persistence follows the durability mode: `sync` awaits each checkpoint before the next step,
+ * `async` chains writes behind the run, `exit` stores only the last checkpoint (with the same id
+ * the run used, so saved pending writes still match their tasks on resume).
+ */
+
+export interface LoopOptions {
+  spec: GraphSpec;
+  saver?: CheckpointSaver;
+  config: RunConfig;
+  sink: StreamSink;
+  /** Stream namespace of this run (empty for the root graph). */
+  nsPath: readonly string[];
+  /** Checkpoint namespace ("" for the root graph). */
+  ns: string;
+  interruptBefore: readonly string[] | "*";
+  interruptAfter: readonly string[] | "*";
+  /** Parent checkpoint ids, recorded in metadata of subgraph checkpoints. */
+  parents?: Record<string, string>;
+  /** A resume value handed down by a parent graph. */
+  parentResume?: ResumeInput;
+  /** The parent task is being re-run after an interrupt: continue the saved subgraph run. */
+  resuming?: boolean;
+}
+
+export type LoopStatus = "done" | "interrupted";
+
+export interface LoopResult {
+  status: LoopStatus;
+  values: Values;
+  interrupts: Interrupt[];
+}
+
+export class GraphLoop {
+  readonly options: LoopOptions;
+  readonly spec: GraphSpec;
+  values: Values = {};
+  updated: readonly string[] = [];
+  step = -1;
+  checkpointId = "";
+  /** Config of the newest stored checkpoint: the parent of the next one. */
+  storedConfig: CheckpointConfig | undefined;
+  pendingWrites: CheckpointPendingWrite[] = [];
+  resume: ResumeInput | undefined;
+  resumed = false;
+  readonly durability: Durability;
+  readonly threadId: string | undefined;
+  #storedValues: Values = {};
+  #dirty = new Set<string>();
+  #persist: Promise<unknown> = Promise.resolve();
+  #unstored: { source: CheckpointSource; metadata: CheckpointMetadata; ts: string } | undefined;
+  #syntheticSeq = 0;
+
+  constructor(options: LoopOptions) {
+    this.options = options;
+    this.spec = options.spec;
+    this.durability = options.config.durability ?? "async";
+    this.threadId = options.config.configurable?.thread_id;
+    this.resume = options.parentResume;
+    if (options.saver && typeof this.threadId !== "string") {
+      throw new InvalidArgumentError(
+        'This graph has a checkpointer, so each call needs a thread: pass { configurable: { thread_id: "..." } }.',
+        "MISSING_THREAD_ID",
+      );
+    }
+  }
+
+  /** Runs the graph from `input` (or resumes it) until it finishes or pauses. */
+  async run(input: unknown): Promise<LoopResult> {
+    await this.load();
+    await this.acceptInput(input);
+    const limit = this.options.config.recursionLimit ?? 25;
+    if (!(limit >= 1)) throw new InvalidArgumentError(`Passed "recursionLimit" must be at least 1; got ${limit}.`, "INVALID_RECURSION_LIMIT");
+    const stop = this.step + limit + 1;
+    let justRan: Task[] = [];
+    let first = true;
+    for (;;) {
+      if (justRan.length > 0 && matches(this.options.interruptAfter, justRan)) return this.finish("interrupted", []);
+      if (this.step + 1 > stop) {
+        throw new GraphRecursionError(
+          `Recursion limit of ${limit} reached without hitting a stop condition. Raise "recursionLimit" in the config, or check the graph for an unintended loop.`,
+        );
+      }
+      const tasks = prepareTasks(this.spec, this.values, this.updated, { checkpointId: this.checkpointId, ns: this.options.ns, step: this.step });
+      if (tasks.length === 0) return this.finish("done", []);
+      if (!(first && this.resumed) && matches(this.options.interruptBefore, tasks)) return this.finish("interrupted", []);
+      const restoredFromPending = first;
+      first = false;
+      const outcome = await runStep(this, tasks, restoredFromPending);
+      if (outcome.interrupts.length > 0) return this.finish("interrupted", outcome.interrupts);
+      this.advance(tasks);
+      if (this.durability === "sync") await this.flush();
+      justRan = tasks;
+    }
+  }
+
+  /** Folds the finished step's writes and writes the next checkpoint. */
+  advance(tasks: readonly Task[]): void {
+    const applied = applyWrites(this.spec, this.values, tasks);
+    this.values = applied.values;
+    this.updated = applied.updated;
+    for (const channel of applied.changed) this.#dirty.add(channel);
+    this.step += 1;
+    this.writeCheckpoint("loop");
+    if (this.options.sink.modes.has("values")) this.emitValues();
+  }
+
+  emitValues(): void {
+    this.options.sink.emit(this.options.nsPath, "values", readState(this.spec, this.values, this.spec.outputKeys));
+  }
+
+  private async load(): Promise<void> {
+    const { saver } = this.options;
+    if (!saver) return;
+    const configurable = { thread_id: this.threadId!, checkpoint_ns: this.options.ns, checkpoint_id: this.options.config.configurable?.checkpoint_id };
+    if (this.options.ns !== "") configurable.checkpoint_id = undefined;
+    const tuple = await saver.getTuple({ configurable });
+    if (!tuple) {
+      if (configurable.checkpoint_id) {
+        throw new CheckpointNotFoundError(`Checkpoint "${configurable.checkpoint_id}" does not exist in thread "${this.threadId}". List valid ids with getStateHistory().`);
+      }
+      return;
+    }
+    this.values = tuple.checkpoint.channel_values;
+    this.#storedValues = this.values;
+    this.updated = tuple.checkpoint.updated_channels;
+    this.step = tuple.metadata.step;
+    this.checkpointId = tuple.checkpoint.id;
+    this.storedConfig = tuple.config;
+    this.pendingWrites = tuple.pendingWrites;
+    const nullResume = this.pendingWrites.find(([task, channel]) => task === NULL_TASK_ID && channel === RESUME);
+    if (nullResume && this.resume === undefined) this.resume = { value: nullResume[2] };
+  }
+
+  private async acceptInput(input: unknown): Promise<void> {
+    const hasCheckpoint = this.storedConfig !== undefined;
+    if (this.options.resuming && hasCheckpoint && prepareTasks(this.spec, this.values, this.updated, this.taskContext()).length > 0) {
+      this.resumed = true;
+      return;
+    }
+    if (isCommand(input)) return this.acceptCommand(toCommand(input));
+    if (input === null || input === undefined) {
+      if (!hasCheckpoint) {
+        throw new EmptyInputError(
+          `Received no input for ${START}, and thread "${this.threadId ?? "(none)"}" has no checkpoint to resume. Pass an input object, or resume a thread that has been run.`,
+        );
+      }
+      this.resumed = true;
+      if (this.options.config.configurable?.checkpoint_id && this.options.ns === "") this.writeCheckpoint("fork");
+      return;
+    }
+    const values: Record<string, unknown> = { ...this.values, [START]: input };
+    delete values[TASKS];
+    this.values = values;
+    this.#dirty.add(START).add(TASKS);
+    this.updated = [START];
+    this.pendingWrites = [];
+    this.step = hasCheckpoint ? this.step + 1 : -1;
+    this.writeCheckpoint("input");
+  }
+
+  private async acceptCommand(command: ReturnType<typeof toCommand>): Promise<void> {
+    if (command.resume !== undefined) {
+      if (!this.storedConfig) {
+        throw new EmptyInputError(`Cannot resume thread "${this.threadId ?? "(none)"}": it has no checkpoint. Start it with an input first.`);
+      }
+      this.resume = { value: command.resume };
+      this.resumed = true;
+      this.persistWrites([[RESUME, command.resume]], NULL_TASK_ID);
+    }
+    if (command.update === undefined && command.goto.length === 0) return;
+    const task = this.virtualTask(START);
+    task.writes = collectWrites(this.spec, { ...task, node: { ...task.node, edges: [], branches: [] } }, command.update ?? null, this.stateView(), {});
+    for (const goto of command.goto) routeTo(this.spec, START, goto, undefined, task.writes);
+    const applied = applyWrites(this.spec, this.values, [task]);
+    this.values = applied.values;
+    this.updated = applied.updated;
+    for (const channel of applied.changed) this.#dirty.add(channel);
+    this.pendingWrites = [];
+    this.resumed = false;
+    this.step = this.storedConfig ? this.step + 1 : -1;
+    this.writeCheckpoint("input");
+  }
+
+  /** A task that stands for a node without running it (for updates applied as that node). */
+  virtualTask(name: string): Task {
+    const node = this.spec.nodes.get(name)!;
+    return { id: NULL_TASK_ID, name, kind: "pull", index: 0, input: undefined, triggers: [], node, ns: this.options.ns, writes: [] };
+  }
+
+  /** The state every task of the current step reads. */
+  stateView(): Record<string, unknown> {
+    return readState(this.spec, this.values, this.spec.stateKeys);
+  }
+
+  taskContext() {
+    return { checkpointId: this.checkpointId, ns: this.options.ns, step: this.step };
+  }
+
+  /** Records a new checkpoint of the current values; stores it now, behind the run, or at exit. */
+  writeCheckpoint(source: CheckpointSource): void {
+    const { saver } = this.options;
+    if (!saver) {
+      this.checkpointId = `run:${this.#syntheticSeq++}`;
+      return;
+    }
+    this.checkpointId = createCheckpointId();
+    const metadata: CheckpointMetadata = { ...this.options.config.metadata, source, step: this.step, parents: this.options.parents ?? {} };
+    this.#unstored = { source, metadata, ts: new Date().toISOString() };
+    this.pendingWrites = [];
+    if (this.durability !== "exit") this.storeCheckpoint();
+  }
+
+  /** Stores the newest recorded checkpoint if it has not been stored yet. */
+  storeCheckpoint(): void {
+    const saver = this.options.saver;
+    const pending = this.#unstored;
+    if (!saver || !pending) return;
+    this.#unstored = undefined;
+    const checkpoint = {
+      v: CHECKPOINT_VERSION,
+      id: this.checkpointId,
+      ts: pending.ts,
+      channel_values: this.values as Record<string, unknown>,
+      updated_channels: [...this.updated],
+      delta: computeDelta(this.#storedValues, this.values, this.#dirty),
+    };
+    const parent: CheckpointConfig = this.storedConfig ?? { configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns } };
+    this.#storedValues = this.values;
+    this.#dirty = new Set();
+    this.storedConfig = { configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns, checkpoint_id: this.checkpointId } };
+    const put = () => saver.put(parent, checkpoint, pending.metadata);
+    this.#persist = this.#persist.then(put);
+  }
+
+  /** Saves a task's writes against the current checkpoint, after that checkpoint is stored. */
+  persistWrites(writes: [string, unknown][], taskId: string): void {
+    const saver = this.options.saver;
+    if (!saver) return;
+    this.storeCheckpoint();
+    const config = this.storedConfig!;
+    for (const [channel, value] of writes) this.pendingWrites.push([taskId, channel, value]);
+    this.#persist = this.#persist.then(() => saver.putWrites(config, writes, taskId));
+  }
+
+  /** Waits for every queued checkpoint and write. Called before returning and in sync mode. */
+  flush(): Promise<unknown> {
+    return this.#persist;
+  }
+
+  private async finish(status: LoopStatus, interrupts: Interrupt[]): Promise<LoopResult> {
+    this.storeCheckpoint();
+    await this.flush();
+    return { status, values: this.values, interrupts };
+  }
+}
+
+function matches(names: readonly string[] | "*", tasks: readonly Task[]): boolean {
+  if (names === "*") return tasks.some((t) => t.name !== START);
+  return names.length > 0 && tasks.some((t) => names.includes(t.name));
+}

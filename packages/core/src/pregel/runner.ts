@@ -1,0 +1,241 @@
+import type { PendingWrite } from "../checkpoint/types.ts";
+import { ERROR, INTERRUPT, NULL_TASK_ID, RESUME, START } from "../constants.ts";
+import { CancelledError, toError } from "../errors.ts";
+import { readState, type Task } from "./algo.ts";
+import { hash128 } from "./ids.ts";
+import { GraphInterrupt, type Interrupt, runWithScratchpad, SCRATCHPAD_KEY, type Scratchpad } from "./interrupt.ts";
+import type { GraphLoop } from "./loop.ts";
+import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
+import type { NodeConfig } from "./types.ts";
+import { collectWrites, ParentCommand } from "./writes.ts";
+
+/** A value sent to resume interrupts: one value for all, or a map keyed by interrupt id. */
+export interface ResumeInput {
+  value: unknown;
+}
+
+/** Marks a task that finished without writing anything, so a resume knows it ran. */
+export const NO_WRITES = "__no_writes__";
+
+/** Internal keys a subgraph reads from its node's config. */
+export const PARENT_KEY = "__conclave_parent";
+
+export interface ParentContext {
+  loop: GraphLoop;
+  task: Task;
+  resume?: ResumeInput;
+  resuming: boolean;
+}
+
+export interface StepOutcome {
+  interrupts: Interrupt[];
+}
+
+/**
+ * Runs one superstep's tasks concurrently. Tasks whose writes were saved by an earlier attempt
+ * are not run again. The first failure aborts the siblings' shared signal; siblings that already
+ * finished keep their writes as pending writes, so a resume re-runs only unfinished tasks. An
+ * interrupt does not cancel siblings.
+ */
+export async function runStep(loop: GraphLoop, tasks: Task[], restore: boolean): Promise<StepOutcome> {
+  if (restore) restoreWrites(loop, tasks);
+  const controller = new AbortController();
+  const userSignal = loop.options.config.signal;
+  const onAbort = () => controller.abort(userSignal?.reason ?? new CancelledError());
+  if (userSignal?.aborted) throw new CancelledError();
+  userSignal?.addEventListener("abort", onAbort, { once: true });
+  const snapshot = loop.stateView();
+  const toRun = tasks.filter((t) => !t.restored);
+  let running = toRun.length;
+  const unsaved: Task[] = [];
+  let failure: unknown;
+  try {
+    await Promise.all(
+      toRun.map(async (task) => {
+        emitTaskStart(loop, task);
+        try {
+          task.writes = await execute(loop, task, snapshot, controller.signal);
+          running -= 1;
+          if (running > 0 && loop.durability !== "exit") saveWrites(loop, task);
+          else unsaved.push(task);
+          emitTaskResult(loop, task);
+        } catch (error) {
+          running -= 1;
+          if (error instanceof GraphInterrupt) {
+            task.interrupts = error.interrupts;
+            task.writes = [...task.writes.filter(([c]) => c === RESUME), [INTERRUPT, error.interrupts]];
+            unsaved.push(task);
+            emitTaskResult(loop, task);
+            return;
+          }
+          if (failure !== undefined && controller.signal.aborted) return;
+          failure ??= error;
+          task.error = error;
+          if (!(error instanceof ParentCommand)) task.writes = [[ERROR, describeError(error)]];
+          unsaved.push(task);
+          controller.abort(error);
+          emitTaskResult(loop, task);
+        }
+      }),
+    );
+  } finally {
+    userSignal?.removeEventListener("abort", onAbort);
+  }
+  const interrupts = tasks.flatMap((t) => t.interrupts ?? []);
+  if (failure !== undefined || interrupts.length > 0) {
+    for (const task of unsaved) if (!(task.error instanceof ParentCommand)) saveWrites(loop, task);
+    await loop.flush();
+    if (failure !== undefined) throw userSignal?.aborted ? new CancelledError(undefined, { cause: failure }) : failure;
+    if (loop.options.sink.modes.has("updates")) loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
+  }
+  return { interrupts };
+}
+
+function saveWrites(loop: GraphLoop, task: Task): void {
+  const writes = task.writes.length > 0 ? task.writes : [[NO_WRITES, null] as PendingWrite];
+  loop.persistWrites(writes, task.id);
+}
+
+/** Attaches writes saved by an earlier attempt of this step to their tasks. */
+function restoreWrites(loop: GraphLoop, tasks: Task[]): void {
+  if (loop.pendingWrites.length === 0) return;
+  for (const task of tasks) {
+    const own = loop.pendingWrites.filter(([id]) => id === task.id);
+    if (own.length === 0) continue;
+    const failed = own.some(([, channel]) => channel === ERROR || channel === INTERRUPT);
+    if (failed) {
+      task.writes = own.filter(([, c]) => c === RESUME).map(([, c, v]) => [c, v]);
+      continue;
+    }
+    task.writes = own.filter(([, c]) => c !== NO_WRITES).map(([, c, v]) => [c, v]);
+    task.restored = true;
+  }
+}
+
+async function execute(loop: GraphLoop, task: Task, snapshot: Record<string, unknown>, signal: AbortSignal): Promise<PendingWrite[]> {
+  const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
+  const pad = createScratchpad(loop, task, consumed);
+  const config = nodeConfig(loop, task, pad, signal);
+  const policy = task.node.retryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    pad.callIndex = 0;
+    try {
+      const result = await runWithScratchpad(pad, () => task.node.run(task.input, config));
+      const writes = collectWrites(loop.spec, task, result, snapshot, config);
+      if (pad.consumed.length > 0) writes.push([RESUME, pad.consumed]);
+      return writes;
+    } catch (error) {
+      if (pad.consumed.length > 0) task.writes = [[RESUME, pad.consumed]];
+      const retry = policy && attempt < (policy.maxAttempts ?? 3) && !signal.aborted && (policy.retryOn ?? defaultRetryOn)(error);
+      if (!retry || error instanceof GraphInterrupt || error instanceof ParentCommand) throw error;
+      await sleep(retryDelay(policy, attempt), signal);
+    }
+  }
+}
+
+function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scratchpad {
+  const interruptId = hash128(task.ns);
+  let taken = false;
+  return {
+    interruptId,
+    consumed: [...consumed],
+    callIndex: 0,
+    hasCheckpointer: loop.options.saver !== undefined,
+    takeResume() {
+      const resume = loop.resume;
+      if (taken || resume === undefined) return { found: false };
+      const value = resume.value;
+      if (isResumeMap(value)) {
+        if (!Object.hasOwn(value, interruptId)) return { found: false };
+        taken = true;
+        return { found: true, value: value[interruptId] };
+      }
+      taken = true;
+      return { found: true, value };
+    },
+    onConsume() {},
+  };
+}
+
+/** Whether a resume value is a map from interrupt ids to values. Pure. */
+export function isResumeMap(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => /^[0-9a-f]{32}$/.test(k));
+}
+
+function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortSignal): NodeConfig {
+  const base = loop.options.config;
+  const sink = loop.options.sink;
+  const parent: ParentContext = { loop, task, resume: loop.resume, resuming: loop.resumed };
+  return {
+    ...base,
+    configurable: {
+      ...base.configurable,
+      thread_id: loop.threadId,
+      checkpoint_ns: loop.options.ns,
+      checkpoint_id: loop.checkpointId,
+      [SCRATCHPAD_KEY]: pad,
+      [PARENT_KEY]: parent,
+    },
+    signal,
+    writer: (chunk: unknown) => {
+      if (sink.modes.has("custom")) sink.emit(loop.options.nsPath, "custom", chunk);
+      base.writer?.(chunk);
+    },
+    metadata: {
+      ...base.metadata,
+      langgraph_step: loop.step + 1,
+      langgraph_node: task.name,
+      langgraph_triggers: task.triggers,
+      langgraph_path: [task.kind === "pull" ? "__pregel_pull" : "__pregel_push", task.kind === "pull" ? task.name : task.index],
+      langgraph_checkpoint_ns: task.ns,
+    },
+  };
+}
+
+function describeError(error: unknown): { name: string; message: string; code?: string } {
+  const e = toError(error) as Error & { code?: unknown };
+  return typeof e.code === "string" ? { name: e.name, message: e.message, code: e.code } : { name: e.name, message: e.message };
+}
+
+function emitTaskStart(loop: GraphLoop, task: Task): void {
+  const { sink, nsPath } = loop.options;
+  if (task.name === START || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
+  const payload = { id: task.id, name: task.name, input: task.input, triggers: task.triggers, interrupts: [] };
+  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
+  if (sink.modes.has("debug")) sink.emit(nsPath, "debug", { type: "task", timestamp: new Date().toISOString(), step: loop.step + 1, payload });
+}
+
+function emitTaskResult(loop: GraphLoop, task: Task): void {
+  const { sink, nsPath, ns } = loop.options;
+  if (task.name === START) return;
+  if (sink.modes.has("updates") && !task.error && !task.interrupts) {
+    sink.emit(nsPath, "updates", { [task.name]: updateOf(loop, task) });
+  }
+  if (!(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
+  const result = task.writes.filter(([c]) => loop.spec.stateKeys.includes(c));
+  const payload = {
+    id: task.id,
+    name: task.name,
+    error: task.error === undefined ? undefined : toError(task.error).message,
+    result,
+    interrupts: task.interrupts ?? [],
+  };
+  void ns;
+  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
+  if (sink.modes.has("debug")) sink.emit(nsPath, "debug", { type: "task_result", timestamp: new Date().toISOString(), step: loop.step + 1, payload });
+}
+
+/** The update a task made, as `{ key: value }` of its state writes (later writes to a key win). */
+function updateOf(loop: GraphLoop, task: Task): Record<string, unknown> | undefined {
+  let update: Record<string, unknown> | undefined;
+  for (const [channel, value] of task.writes) {
+    if (!loop.spec.stateKeys.includes(channel)) continue;
+    update ??= {};
+    update[channel] = value;
+  }
+  return update;
+}
+
+export { readState };

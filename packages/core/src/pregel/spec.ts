@@ -1,0 +1,56 @@
+import type { ChannelSpec } from "../channels/channel.ts";
+import type { ZodObjectLike } from "../graph/zod.ts";
+import type { RetryPolicy } from "./retry.ts";
+
+/**
+ * The compiled form of a graph that the engine runs: channels, nodes and what triggers them.
+ * A StateGraph lowers to this once at compile time; the engine never looks at the builder.
+ */
+
+/** A conditional edge attached to a node. */
+export interface BranchSpec {
+  path: (state: unknown, config: unknown) => unknown;
+  pathMap?: Record<string, string>;
+}
+
+/** A graph that can run as a node of another graph. */
+export interface SubgraphRunner {
+  /** Runs the subgraph as part of a parent task; returns the update to apply to the parent. */
+  runAsSubgraph(input: unknown, config: unknown): Promise<unknown>;
+  readonly spec: GraphSpec;
+}
+
+export interface NodeSpec {
+  name: string;
+  /** Calls the user's function, Runnable or subgraph. */
+  run: (input: unknown, config: unknown) => unknown;
+  /** State keys the node reads; `undefined` for the input node, which reads the graph input. */
+  inputKeys?: readonly string[];
+  /** Channels whose update triggers the node. */
+  triggers: readonly string[];
+  /** Control writes made after every successful run (static edges). */
+  edges: readonly [channel: string, value: unknown][];
+  branches: readonly BranchSpec[];
+  retryPolicy?: RetryPolicy;
+  subgraph?: SubgraphRunner;
+  /** Nodes a Command from this node may route to (for drawing). */
+  ends?: readonly string[];
+  defer: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export interface GraphSpec {
+  name: string;
+  /** State channels (including private ones) and hidden control channels. */
+  channels: ReadonlyMap<string, ChannelSpec>;
+  /** Every state key a node may write or read. */
+  stateKeys: readonly string[];
+  inputKeys: readonly string[];
+  outputKeys: readonly string[];
+  nodes: ReadonlyMap<string, NodeSpec>;
+  /** Channel name -> nodes it triggers. */
+  triggerIndex: ReadonlyMap<string, readonly string[]>;
+  /** Channels with a `finish` step (defer). */
+  finishChannels: readonly string[];
+  inputZod?: ZodObjectLike;
+}

@@ -1,0 +1,75 @@
+import type { CheckpointConfig, CheckpointMetadata } from "../checkpoint/types.ts";
+import type { Interrupt } from "./interrupt.ts";
+
+/** What `stream` yields; several may be combined. */
+export type StreamMode = "values" | "updates" | "custom" | "tasks" | "checkpoints" | "debug" | "messages";
+
+/** When checkpoints are written: before the next step (`sync`), while it runs (`async`), or only at the end (`exit`). */
+export type Durability = "sync" | "async" | "exit";
+
+/** Options for one `invoke`/`stream` call, compatible with LangGraph's RunnableConfig. */
+export interface RunConfig {
+  configurable?: {
+    thread_id?: string;
+    checkpoint_id?: string;
+    checkpoint_ns?: string;
+    [key: string]: unknown;
+  };
+  /** Maximum supersteps, counting the input step. Default 25. */
+  recursionLimit?: number;
+  /** Cancels the run: running nodes see it as `config.signal`. */
+  signal?: AbortSignal;
+  streamMode?: StreamMode | StreamMode[];
+  /** Include events from subgraphs, tagged with their namespace. */
+  subgraphs?: boolean;
+  durability?: Durability;
+  interruptBefore?: string[] | "*";
+  interruptAfter?: string[] | "*";
+  metadata?: Record<string, unknown>;
+  tags?: string[];
+  /** Static per-run dependencies, read by nodes as `config.context`. */
+  context?: unknown;
+  /** Cross-thread store, read by nodes as `config.store`. */
+  store?: unknown;
+  /** Receives `custom` stream events; set automatically when streaming. */
+  writer?: (chunk: unknown) => void;
+  /** Maximum tasks running at once within a superstep. */
+  maxConcurrency?: number;
+  runId?: string;
+  runName?: string;
+  callbacks?: unknown;
+  [key: string]: unknown;
+}
+
+/** The config a node receives as its second argument. */
+export interface NodeConfig extends RunConfig {
+  configurable: NonNullable<RunConfig["configurable"]>;
+  signal: AbortSignal;
+  /** Emits a `custom` stream event. */
+  writer: (chunk: unknown) => void;
+  metadata: Record<string, unknown>;
+}
+
+/** One task of a state snapshot: what would run (or ran) from that checkpoint. */
+export interface PregelTaskDescription {
+  id: string;
+  name: string;
+  path?: [string, string | number];
+  error?: unknown;
+  interrupts: Interrupt[];
+  /** The subgraph's state, with `getState(config, { subgraphs: true })`. */
+  state?: StateSnapshot | CheckpointConfig;
+  result?: unknown;
+}
+
+/** The state of a thread at one checkpoint. */
+export interface StateSnapshot {
+  values: Record<string, unknown>;
+  /** Nodes that would run next. Empty when the run finished. */
+  next: string[];
+  config: CheckpointConfig;
+  metadata?: CheckpointMetadata;
+  createdAt?: string;
+  parentConfig?: CheckpointConfig;
+  tasks: PregelTaskDescription[];
+}
