@@ -26,4 +26,13 @@ export const INPUT_AS_NODE = "__input__";
 export const COPY_AS_NODE = "__copy__";
 
 /** Names a user may not give to a node or state key. */
-export const RESERVED_NAMES = new Set([START, END, INTERRUPT, RESUME, ERROR, TASKS, INPUT_AS_NODE, COPY_AS_NODE]);
+export const RESERVED_NAMES = new Set([
+  START,
+  END,
+  INTERRUPT,
+  RESUME,
+  ERROR,
+  TASKS,
+  INPUT_AS_NODE,
+  COPY_AS_NODE,
+]);

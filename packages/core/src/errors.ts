@@ -95,7 +95,10 @@ export class InvalidArgumentError extends ConclaveError {
 
 /** A run was cancelled through its AbortSignal. */
 export class CancelledError extends ConclaveError {
-  constructor(message = "The run was cancelled through its AbortSignal.", options?: ConclaveErrorOptions) {
+  constructor(
+    message = "The run was cancelled through its AbortSignal.",
+    options?: ConclaveErrorOptions,
+  ) {
     super("CANCELLED", message, options);
   }
 }

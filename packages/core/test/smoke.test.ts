@@ -1,9 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { Annotation, StateGraph, START, END, MemorySaver, Send, Command, interrupt, MessagesAnnotation } from "@conclave/core";
+import {
+  Annotation,
+  StateGraph,
+  START,
+  END,
+  MemorySaver,
+  Send,
+  Command,
+  interrupt,
+  MessagesAnnotation,
+} from "@conclave/core";
 
 const State = Annotation.Root({
   count: Annotation<number>(),
-  items: Annotation<string[], string | string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  items: Annotation<string[], string | string[]>({
+    reducer: (a, b) => a.concat(b),
+    default: () => [],
+  }),
 });
 
 describe("smoke", () => {
@@ -11,7 +24,10 @@ describe("smoke", () => {
     const g = new StateGraph(State)
       .addNode("a", (s) => ({ count: s.count + 1, items: "a" }))
       .addNode("b", (s) => ({ count: s.count + 1, items: ["b"] }))
-      .addEdge(START, "a").addEdge("a", "b").addEdge("b", END).compile();
+      .addEdge(START, "a")
+      .addEdge("a", "b")
+      .addEdge("b", END)
+      .compile();
     expect(await g.invoke({ count: 0 })).toEqual({ count: 2, items: ["a", "b"] });
   });
   it("checkpointer + history + fanout", async () => {
@@ -22,19 +38,26 @@ describe("smoke", () => {
       .addNode("join", (s) => ({ count: s.items.length }))
       .addEdge(START, "plan")
       .addConditionalEdges("plan", () => [1, 2, 3].map((i) => new Send("work", { count: i })))
-      .addEdge("work", "join").addEdge("join", END).compile({ checkpointer: saver });
+      .addEdge("work", "join")
+      .addEdge("join", END)
+      .compile({ checkpointer: saver });
     const cfg = { configurable: { thread_id: "t1" } };
     const out = await g.invoke({ count: 0 }, cfg);
     expect(out).toEqual({ count: 3, items: ["w1", "w2", "w3"] });
     const hist = [];
-    for await (const s of g.getStateHistory(cfg)) hist.push([s.metadata?.step, s.metadata?.source, s.next]);
+    for await (const s of g.getStateHistory(cfg))
+      hist.push([s.metadata?.step, s.metadata?.source, s.next]);
     console.log(JSON.stringify(hist));
     expect((await saver.verify("t1")).ok).toBe(true);
   });
   it("interrupt", async () => {
     const g = new StateGraph(State)
-      .addNode("ask", () => { const v = interrupt<string, string>("q?"); return { items: [v] }; })
-      .addEdge(START, "ask").compile({ checkpointer: new MemorySaver() });
+      .addNode("ask", () => {
+        const v = interrupt<string, string>("q?");
+        return { items: [v] };
+      })
+      .addEdge(START, "ask")
+      .compile({ checkpointer: new MemorySaver() });
     const cfg = { configurable: { thread_id: "t2" } };
     const r1 = await g.invoke({ count: 0 }, cfg);
     expect(r1.__interrupt__).toHaveLength(1);
@@ -45,10 +68,17 @@ describe("smoke", () => {
   });
   it("stream + messages", async () => {
     const g = new StateGraph(MessagesAnnotation)
-      .addNode("bot", (s) => ({ messages: [{ role: "assistant", content: `echo ${s.messages.length}` }] }))
-      .addEdge(START, "bot").compile();
+      .addNode("bot", (s) => ({
+        messages: [{ role: "assistant", content: `echo ${s.messages.length}` }],
+      }))
+      .addEdge(START, "bot")
+      .compile();
     const chunks = [];
-    for await (const c of await g.stream({ messages: [["user", "hi"]] }, { streamMode: ["updates", "values"] })) chunks.push(c);
+    for await (const c of await g.stream(
+      { messages: [["user", "hi"]] },
+      { streamMode: ["updates", "values"] },
+    ))
+      chunks.push(c);
     console.log(JSON.stringify(chunks));
     expect(chunks.length).toBe(3);
   });

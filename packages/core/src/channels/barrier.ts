@@ -29,7 +29,9 @@ export function barrierChannel(names: readonly string[], afterFinish = false): C
     },
     read: (stored) => stored,
     isAvailable: (stored) =>
-      stored !== EMPTY && complete(stored as Stored) && (!afterFinish || (stored as Stored).finished === true),
+      stored !== EMPTY &&
+      complete(stored as Stored) &&
+      (!afterFinish || (stored as Stored).finished === true),
     consume: (stored) => (stored !== EMPTY && complete(stored as Stored) ? EMPTY : stored),
     finish(stored) {
       if (!afterFinish || stored === EMPTY) return stored;
@@ -43,7 +45,8 @@ export function barrierChannel(names: readonly string[], afterFinish = false): C
 export function deferredTrigger(): ChannelSpec {
   return {
     kind: "LastValueAfterFinish",
-    update: (stored, writes) => (writes.length === 0 || stored !== EMPTY ? stored : { finished: false }),
+    update: (stored, writes) =>
+      writes.length === 0 || stored !== EMPTY ? stored : { finished: false },
     read: (stored) => stored,
     isAvailable: (stored) => stored !== EMPTY && (stored as { finished: boolean }).finished,
     consume: (stored) =>

@@ -70,7 +70,10 @@ export class ChainSaver implements CheckpointSaver {
   }
 
   /** @inheritdoc */
-  async *list(config: CheckpointConfig, options: ListOptions = {}): AsyncGenerator<CheckpointTuple> {
+  async *list(
+    config: CheckpointConfig,
+    options: ListOptions = {},
+  ): AsyncGenerator<CheckpointTuple> {
     checkListOptions(options);
     const threadId = threadIdOf(config, "list");
     const { limit, filter } = options;
@@ -84,12 +87,16 @@ export class ChainSaver implements CheckpointSaver {
     const caches = new Map<string, ReplayCache>();
     let yielded = 0;
     for await (const row of rows) {
-      if (filter !== undefined && !matchesFilter(decodePayload(row.payload, row.id).metadata, filter)) {
+      if (
+        filter !== undefined &&
+        !matchesFilter(decodePayload(row.payload, row.id).metadata, filter)
+      ) {
         continue;
       }
-      let cache = caches.get(row.ns);
-      if (cache === undefined) caches.set(row.ns, (cache = { id: "", state: "" }));
-      const chain = cache.id === row.id ? [row] : await this.store.loadChain(threadId, row.ns, row.id);
+      const cache = caches.get(row.ns) ?? { id: "", state: "" };
+      caches.set(row.ns, cache);
+      const chain =
+        cache.id === row.id ? [row] : await this.store.loadChain(threadId, row.ns, row.id);
       yield await this.#tuple(threadId, row, chain, cache);
       if (limit !== undefined && ++yielded >= limit) return;
     }
@@ -112,7 +119,15 @@ export class ChainSaver implements CheckpointSaver {
     const parentId = config.configurable.checkpoint_id ?? null;
     const parent = parentId === null ? undefined : await this.#link(threadId, ns, parentId);
     if (parentId !== null && parent === undefined) throw missingParent(threadId, ns, parentId);
-    const row = buildRow({ threadId, ns, checkpoint, metadata, parentId, parent, policy: this.#policy });
+    const row = buildRow({
+      threadId,
+      ns,
+      checkpoint,
+      metadata,
+      parentId,
+      parent,
+      policy: this.#policy,
+    });
     const { existingHash } = await this.store.insert(row);
     if (existingHash !== undefined && existingHash !== row.hash) {
       throw new InvalidArgumentError(

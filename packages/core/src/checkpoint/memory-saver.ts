@@ -4,7 +4,7 @@
  * `verify`/`prune` behave identically); it does not survive the process.
  */
 import { ChainSaver, type ChainSaverOptions } from "./chain-saver.ts";
-import type { CheckpointRow, ChainLink, NewCheckpointRow, ThreadHead } from "./row.ts";
+import type { ChainLink, CheckpointRow, NewCheckpointRow, ThreadHead } from "./row.ts";
 import { rowKey } from "./row.ts";
 import type {
   EncodedWrite,
@@ -99,8 +99,8 @@ class MemoryRowStore implements RowStore {
       this.#threads.set(threadId, thread);
     }
     const key = rowKey(ns, id);
-    let stored = thread.writes.get(key);
-    if (stored === undefined) thread.writes.set(key, (stored = new Map()));
+    const stored = thread.writes.get(key) ?? new Map<string, StoredWrite>();
+    thread.writes.set(key, stored);
     for (const { taskId, idx, channel, value } of writes) {
       const writeKey = `${taskId}\u0000${idx}`;
       // Map.set keeps an existing key's position: overwrites stay in first-write order.

@@ -124,7 +124,13 @@ export function computePrune(
     }
     const update = anchorUpdate(row, replayChain(chain).values, prevHash);
     entries.push(update.entry);
-    return { ns: row.ns, id: row.id, snapshot: update.snapshot, prevHash, snapBytes: update.snapBytes };
+    return {
+      ns: row.ns,
+      id: row.id,
+      snapshot: update.snapshot,
+      prevHash,
+      snapBytes: update.snapBytes,
+    };
   });
   return {
     deleted: plan.deleted.map((row): [string, string] => [row.ns, row.id]),

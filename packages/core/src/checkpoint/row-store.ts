@@ -4,14 +4,17 @@
  * verify, prune planning) lives in core, so all savers store the same bytes and behave the same.
  * Methods may return plain values (SQLite, memory) or promises (PostgreSQL).
  */
-import type { CheckpointRow, ChainLink, NewCheckpointRow, ThreadHead } from "./row.ts";
+import type { ChainLink, CheckpointRow, NewCheckpointRow, ThreadHead } from "./row.ts";
 import type { StoredWrite } from "./tuple.ts";
 
 /** A value or a promise of it: synchronous stores skip the promise. */
 export type Awaitable<T> = T | Promise<T>;
 
 /** A row as `list` and `getTuple` read it. */
-export type ReadRow = Pick<CheckpointRow, "ns" | "id" | "parentId" | "payload" | "hash" | "snapshot">;
+export type ReadRow = Pick<
+  CheckpointRow,
+  "ns" | "id" | "parentId" | "payload" | "hash" | "snapshot"
+>;
 
 /** A pending write ready to store. */
 export interface EncodedWrite extends StoredWrite {

@@ -121,7 +121,9 @@ function checkSnapshot(
   ctx: Context,
 ): string | undefined {
   if (row.snapshot === null) {
-    return row.parentId === null ? "root checkpoint has no snapshot: the snapshot was removed" : undefined;
+    return row.parentId === null
+      ? "root checkpoint has no snapshot: the snapshot was removed"
+      : undefined;
   }
   let values: Record<string, unknown>;
   try {
@@ -166,15 +168,27 @@ function checkHead(
   }
   const newest = ordered.find((row) => row.ns === head.headNs && row.id === head.headId);
   if (newest === undefined) {
-    return fail(checked, head.headId, `newest checkpoint ${head.headId} is missing: a row was deleted`);
+    return fail(
+      checked,
+      head.headId,
+      `newest checkpoint ${head.headId} is missing: a row was deleted`,
+    );
   }
   if (newest.hash !== head.headHash) {
-    return fail(checked, head.headId, "hash differs from the head record: the newest row was replaced");
+    return fail(
+      checked,
+      head.headId,
+      "hash differs from the head record: the newest row was replaced",
+    );
   }
   if (ordered.length !== head.rowCount) {
     const later = ordered.find((row) => row.id > head.headId);
     if (later !== undefined) {
-      return fail(checked, later.id, "newer than the head record: a row was inserted outside Conclave");
+      return fail(
+        checked,
+        later.id,
+        "newer than the head record: a row was inserted outside Conclave",
+      );
     }
     return fail(
       checked,

@@ -48,13 +48,19 @@ export class AnnotationRoot<SD extends StateDefinition> {
 }
 
 function annotation<V, U = V>(spec?: ReducerSpec<V, U> | null): ChannelAnnotation<V, U> {
-  const reducer = spec ? ((spec as { reducer?: Reducer<V, U> }).reducer ?? (spec as { value?: Reducer<V, U> }).value) : undefined;
+  const reducer = spec
+    ? ((spec as { reducer?: Reducer<V, U> }).reducer ?? (spec as { value?: Reducer<V, U> }).value)
+    : undefined;
   const initial = spec?.default;
   return {
     hasReducer: reducer !== undefined,
     defaultValue: initial,
     createChannel: () =>
-      reducer ? reducerChannel(reducer as Reducer, initial) : initial ? reducerChannel((_a, b) => b, initial) : lastValue(),
+      reducer
+        ? reducerChannel(reducer as Reducer, initial)
+        : initial
+          ? reducerChannel((_a, b) => b, initial)
+          : lastValue(),
   };
 }
 
@@ -68,7 +74,9 @@ function annotation<V, U = V>(spec?: ReducerSpec<V, U> | null): ChannelAnnotatio
  *   notes: Annotation<string[], string | string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
  * });
  */
-export const Annotation: (<V, U = V>(spec?: ReducerSpec<V, U> | null) => ChannelAnnotation<V, U>) & {
+export const Annotation: (<V, U = V>(
+  spec?: ReducerSpec<V, U> | null,
+) => ChannelAnnotation<V, U>) & {
   Root: <SD extends StateDefinition>(spec: SD) => AnnotationRoot<SD>;
 } = Object.assign(annotation, {
   Root: <SD extends StateDefinition>(spec: SD) => new AnnotationRoot(spec),

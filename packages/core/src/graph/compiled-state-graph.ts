@@ -7,11 +7,11 @@ import { GraphInterrupt } from "../pregel/interrupt.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
-import { childSink, SILENT_SINK, type StreamSink, StreamQueue } from "../pregel/stream.ts";
+import { childSink, SILENT_SINK, StreamQueue, type StreamSink } from "../pregel/stream.ts";
 import type { RunConfig, StateSnapshot, StreamMode } from "../pregel/types.ts";
 import { ParentCommand } from "../pregel/writes.ts";
-import { DrawableGraph, drawGraph } from "./draw.ts";
-import { readSnapshot, readHistory, applyStateUpdate } from "./state-access.ts";
+import { type DrawableGraph, drawGraph } from "./draw.ts";
+import { applyStateUpdate, readHistory, readSnapshot } from "./state-access.ts";
 import { subgraphUpdate } from "./subgraph-update.ts";
 
 export interface CompileOptions<Names extends string = string> {
@@ -39,7 +39,12 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   readonly #defaults: RunConfig;
   declare readonly "~types": { state: S; update: U; nodes: N };
 
-  constructor(spec: GraphSpec, options: CompileOptions<string>, builder: unknown, defaults: RunConfig = {}) {
+  constructor(
+    spec: GraphSpec,
+    options: CompileOptions<string>,
+    builder: unknown,
+    defaults: RunConfig = {},
+  ) {
     this.spec = spec;
     this.checkpointer = options.checkpointer || undefined;
     this.interruptBefore = options.interruptBefore ?? [];
@@ -49,23 +54,40 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     this.builder = builder;
     this.#defaults = defaults;
     for (const name of [...asList(this.interruptBefore), ...asList(this.interruptAfter)]) {
-      if (!spec.nodes.has(name)) throw new UnknownNodeError(`interruptBefore/interruptAfter names node "${name}", which is not in graph "${spec.name}".`);
+      if (!spec.nodes.has(name))
+        throw new UnknownNodeError(
+          `interruptBefore/interruptAfter names node "${name}", which is not in graph "${spec.name}".`,
+        );
     }
   }
 
   /** A copy of this graph whose calls start from `config`. */
   withConfig(config: RunConfig): CompiledStateGraph<S, U, N> {
-    const options = { checkpointer: this.checkpointer, interruptBefore: this.interruptBefore as string[] | "*", interruptAfter: this.interruptAfter as string[] | "*", store: this.store };
-    return new CompiledStateGraph<S, U, N>(this.spec, options, this.builder, mergeConfig(this.#defaults, config));
+    const options = {
+      checkpointer: this.checkpointer,
+      interruptBefore: this.interruptBefore as string[] | "*",
+      interruptAfter: this.interruptAfter as string[] | "*",
+      store: this.store,
+    };
+    return new CompiledStateGraph<S, U, N>(
+      this.spec,
+      options,
+      this.builder,
+      mergeConfig(this.#defaults, config),
+    );
   }
 
   /** Runs the graph to completion (or to an interrupt) and returns the final state. */
-  async invoke(input: U | S | Command | null | undefined, config?: RunConfig): Promise<S & { [INTERRUPT]?: unknown[] }> {
+  async invoke(
+    input: U | S | Command | null | undefined,
+    config?: RunConfig,
+  ): Promise<S & { [INTERRUPT]?: unknown[] }> {
     const merged = mergeConfig(this.#defaults, config ?? {});
     const modes = asList(merged.streamMode ?? []);
     if (modes.length > 0 && !(modes.length === 1 && modes[0] === "values")) {
       let last: unknown;
-      for await (const chunk of await this.stream(input, { ...merged, streamMode: "values" })) last = chunk;
+      for await (const chunk of await this.stream(input, { ...merged, streamMode: "values" }))
+        last = chunk;
       return last as S & { [INTERRUPT]?: unknown[] };
     }
     const result = await this.#run(input, merged, SILENT_SINK);
@@ -76,14 +98,19 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
    * Streams the run. One mode yields chunks; several yield `[mode, chunk]`; with
    * `subgraphs: true` chunks are prefixed by their namespace. Defaults to `updates`.
    */
-  async stream(input: U | S | Command | null | undefined, config?: RunConfig): Promise<StreamQueue<unknown>> {
+  async stream(
+    input: U | S | Command | null | undefined,
+    config?: RunConfig,
+  ): Promise<StreamQueue<unknown>> {
     const merged = mergeConfig(this.#defaults, config ?? {});
     const requested = asList(merged.streamMode ?? "updates") as StreamMode[];
     const single = !Array.isArray(merged.streamMode);
     const subgraphs = merged.subgraphs === true;
     const controller = new AbortController();
     const userSignal = merged.signal;
-    const signal = userSignal ? AbortSignal.any([userSignal, controller.signal]) : controller.signal;
+    const signal = userSignal
+      ? AbortSignal.any([userSignal, controller.signal])
+      : controller.signal;
     const queue = new StreamQueue<unknown>(() => controller.abort());
     const sink: StreamSink = {
       modes: new Set(requested),
@@ -96,7 +123,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     };
     this.#run(input, { ...merged, signal }, sink).then(
       (result) => {
-        if (result.status === "interrupted" && requested.includes("values") && result.interrupts.length > 0) {
+        if (
+          result.status === "interrupted" &&
+          requested.includes("values") &&
+          result.interrupts.length > 0
+        ) {
           sink.emit([], "values", { [INTERRUPT]: result.interrupts });
         }
         queue.close();
@@ -106,7 +137,12 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     return queue;
   }
 
-  async #run(input: unknown, config: RunConfig, sink: StreamSink, extra: Partial<ConstructorParameters<typeof GraphLoop>[0]> = {}): Promise<LoopResult> {
+  async #run(
+    input: unknown,
+    config: RunConfig,
+    sink: StreamSink,
+    extra: Partial<ConstructorParameters<typeof GraphLoop>[0]> = {},
+  ): Promise<LoopResult> {
     const loop = new GraphLoop({
       spec: this.spec,
       saver: this.checkpointer,
@@ -129,7 +165,9 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   /** Runs this graph as a node of a parent graph; returns only the updates it made. */
   async runAsSubgraph(input: unknown, config: unknown): Promise<unknown> {
-    const parent = (config as { configurable?: Record<string, unknown> }).configurable?.[PARENT_KEY] as ParentContext | undefined;
+    const parent = (config as { configurable?: Record<string, unknown> }).configurable?.[
+      PARENT_KEY
+    ] as ParentContext | undefined;
     if (!parent) return this.invoke(input as U, config as RunConfig);
     const { loop, task } = parent;
     const saver = this.checkpointer ?? loop.options.saver;
@@ -137,7 +175,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     const child = new GraphLoop({
       spec: this.spec,
       saver,
-      config: { ...nodeConfig, configurable: { thread_id: loop.threadId }, durability: loop.durability },
+      config: {
+        ...nodeConfig,
+        configurable: { thread_id: loop.threadId },
+        durability: loop.durability,
+      },
       sink: childSink(loop.options.sink),
       nsPath: [...loop.options.nsPath, task.ns.slice(task.ns.lastIndexOf("|") + 1)],
       ns: task.ns,
@@ -151,16 +193,26 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     try {
       result = await child.run(input);
     } catch (error) {
-      if (error instanceof ParentCommand) return new Command({ update: error.command.update, goto: error.command.goto });
+      if (error instanceof ParentCommand)
+        return new Command({ update: error.command.update, goto: error.command.goto });
       throw error;
     }
     if (result.status === "interrupted") throw new GraphInterrupt(result.interrupts);
-    return subgraphUpdate(loop.spec, input, readState(this.spec, result.values, this.spec.outputKeys));
+    return subgraphUpdate(
+      loop.spec,
+      input,
+      readState(this.spec, result.values, this.spec.outputKeys),
+    );
   }
 
   /** The thread's state at its newest checkpoint (or the one named in `config`). */
   getState(config: RunConfig, options: { subgraphs?: boolean } = {}): Promise<StateSnapshot> {
-    return readSnapshot(this, this.#saver("getState"), config as CheckpointConfig, options.subgraphs === true);
+    return readSnapshot(
+      this,
+      this.#saver("getState"),
+      config as CheckpointConfig,
+      options.subgraphs === true,
+    );
   }
 
   /** The thread's checkpoints as snapshots, newest first. */
@@ -170,7 +222,13 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   /** Writes a new checkpoint as if `asNode` had returned `values`; returns its config. */
   updateState(config: RunConfig, values: unknown, asNode?: N | string): Promise<CheckpointConfig> {
-    return applyStateUpdate(this, this.#saver("updateState"), config as CheckpointConfig, values, asNode);
+    return applyStateUpdate(
+      this,
+      this.#saver("updateState"),
+      config as CheckpointConfig,
+      values,
+      asNode,
+    );
   }
 
   /** The graph's nodes and edges, with `toJSON()` and `drawMermaid()`. */
@@ -185,7 +243,10 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   #saver(method: string): CheckpointSaver {
     if (!this.checkpointer) {
-      throw new InvalidArgumentError(`${method}() needs a checkpointer. Compile the graph with { checkpointer: new MemorySaver() } or a SqliteSaver.`, "NO_CHECKPOINTER");
+      throw new InvalidArgumentError(
+        `${method}() needs a checkpointer. Compile the graph with { checkpointer: new MemorySaver() } or a SqliteSaver.`,
+        "NO_CHECKPOINTER",
+      );
     }
     return this.checkpointer;
   }

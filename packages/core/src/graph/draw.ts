@@ -36,10 +36,18 @@ export class DrawableGraph {
       else lines.push(`\t${node.id}(${node.name})`);
     }
     for (const edge of this.edges) {
-      const arrow = edge.conditional ? (edge.data ? `-. &nbsp;${edge.data}&nbsp; .->` : "-.->") : "-->";
+      const arrow = edge.conditional
+        ? edge.data
+          ? `-. &nbsp;${edge.data}&nbsp; .->`
+          : "-.->"
+        : "-->";
       lines.push(`\t${edge.source} ${arrow} ${edge.target};`);
     }
-    lines.push("\tclassDef default fill:#f2f0ff,line-height:1.2;", "\tclassDef first fill-opacity:0;", "\tclassDef last fill:#bfb6fc;");
+    lines.push(
+      "\tclassDef default fill:#f2f0ff,line-height:1.2;",
+      "\tclassDef first fill-opacity:0;",
+      "\tclassDef last fill:#bfb6fc;",
+    );
     return `${lines.join("\n")}\n`;
   }
 }
@@ -49,20 +57,44 @@ export function drawGraph(spec: GraphSpec): DrawableGraph {
   const edges: DrawableEdge[] = [];
   const names = [...spec.nodes.keys()];
   const targetOf = (channel: string) =>
-    channel.startsWith(BRANCH_PREFIX) ? channel.slice(BRANCH_PREFIX.length) : channel.startsWith(JOIN_PREFIX) ? channel.slice(channel.lastIndexOf(":") + 1) : undefined;
+    channel.startsWith(BRANCH_PREFIX)
+      ? channel.slice(BRANCH_PREFIX.length)
+      : channel.startsWith(JOIN_PREFIX)
+        ? channel.slice(channel.lastIndexOf(":") + 1)
+        : undefined;
   for (const node of spec.nodes.values()) {
-    const statics = new Set(node.edges.map(([c]) => targetOf(c)).filter((t): t is string => t !== undefined));
+    const statics = new Set(
+      node.edges.map(([c]) => targetOf(c)).filter((t): t is string => t !== undefined),
+    );
     for (const target of statics) edges.push({ source: node.name, target, conditional: false });
     for (const branch of node.branches) {
-      const targets = branch.pathMap ? Object.entries(branch.pathMap) : names.filter((n) => n !== START).map((n) => [n, n] as const).concat([[END, END]]);
-      for (const [label, target] of targets) edges.push({ source: node.name, target, conditional: true, data: branch.pathMap && label !== target ? label : undefined });
+      const targets = branch.pathMap
+        ? Object.entries(branch.pathMap)
+        : names
+            .filter((n) => n !== START)
+            .map((n) => [n, n] as const)
+            .concat([[END, END]]);
+      for (const [label, target] of targets)
+        edges.push({
+          source: node.name,
+          target,
+          conditional: true,
+          data: branch.pathMap && label !== target ? label : undefined,
+        });
     }
-    for (const target of node.ends ?? []) edges.push({ source: node.name, target, conditional: true });
+    for (const target of node.ends ?? [])
+      edges.push({ source: node.name, target, conditional: true });
     const hasExit = statics.size > 0 || node.branches.length > 0 || (node.ends?.length ?? 0) > 0;
-    if (!hasExit && node.name !== START) edges.push({ source: node.name, target: END, conditional: false });
+    if (!hasExit && node.name !== START)
+      edges.push({ source: node.name, target: END, conditional: false });
   }
   const nodes: Record<string, DrawableNode> = {};
-  for (const name of names) nodes[name] = { id: name, name, ...(spec.nodes.get(name)?.metadata ? { metadata: spec.nodes.get(name)!.metadata } : {}) };
+  for (const name of names)
+    nodes[name] = {
+      id: name,
+      name,
+      ...(spec.nodes.get(name)?.metadata ? { metadata: spec.nodes.get(name)!.metadata } : {}),
+    };
   if (edges.some((e) => e.target === END)) nodes[END] = { id: END, name: END };
   return new DrawableGraph(nodes, dedupe(edges));
 }

@@ -1,5 +1,5 @@
-import type { ChannelSpec } from "../channels/channel.ts";
 import { barrierChannel, deferredTrigger } from "../channels/barrier.ts";
+import type { ChannelSpec } from "../channels/channel.ts";
 import { ephemeralValue } from "../channels/last-value.ts";
 import { BRANCH_PREFIX, END, JOIN_PREFIX, START } from "../constants.ts";
 import { InvalidGraphError, UnknownNodeError } from "../errors.ts";
@@ -12,7 +12,10 @@ import type { NodeDefinition, StateGraph } from "./state-graph.ts";
  * (`branch:to:<node>`), one barrier channel per waiting edge, the input slot `__start__`, and the
  * static and conditional writes each node makes after it runs. Validates names on the way.
  */
-export function lowerGraph(builder: StateGraph<unknown, unknown, unknown, string>, name: string): GraphSpec {
+export function lowerGraph(
+  builder: StateGraph<unknown, unknown, unknown, string>,
+  name: string,
+): GraphSpec {
   const schemas = readGraphSchemas(builder.schema);
   const channels = new Map<string, ChannelSpec>(schemas.state.channels);
   for (const extra of [schemas.input, schemas.output]) {
@@ -22,10 +25,13 @@ export function lowerGraph(builder: StateGraph<unknown, unknown, unknown, string
   validateEdges(builder, known, name);
 
   const nodes = new Map<string, NodeSpec>();
-  const edgesFrom = (source: string) => builder.edges.filter(([from, to]) => from === source && to !== END).map(([, to]) => to);
+  const edgesFrom = (source: string) =>
+    builder.edges.filter(([from, to]) => from === source && to !== END).map(([, to]) => to);
   const triggerFor = (target: string): [string, unknown] => [BRANCH_PREFIX + target, null];
   const joinWrites = (source: string) =>
-    builder.waitingEdges.filter(([sources]) => sources.includes(source)).map(([sources, target]): [string, unknown] => [joinName(sources, target), source]);
+    builder.waitingEdges
+      .filter(([sources]) => sources.includes(source))
+      .map(([sources, target]): [string, unknown] => [joinName(sources, target), source]);
   const branchesOf = (source: string): BranchSpec[] => builder.branches.get(source) ?? [];
 
   nodes.set(START, {
@@ -65,9 +71,12 @@ export function lowerGraph(builder: StateGraph<unknown, unknown, unknown, string
   }
   const triggerIndex = new Map<string, string[]>();
   for (const node of nodes.values()) {
-    for (const trigger of node.triggers) triggerIndex.set(trigger, [...(triggerIndex.get(trigger) ?? []), node.name]);
+    for (const trigger of node.triggers)
+      triggerIndex.set(trigger, [...(triggerIndex.get(trigger) ?? []), node.name]);
   }
-  const stateKeys = [...channels.keys()].filter((k) => k !== START && !k.startsWith(BRANCH_PREFIX) && !k.startsWith(JOIN_PREFIX));
+  const stateKeys = [...channels.keys()].filter(
+    (k) => k !== START && !k.startsWith(BRANCH_PREFIX) && !k.startsWith(JOIN_PREFIX),
+  );
   return {
     name,
     channels,
@@ -85,7 +94,11 @@ function joinName(sources: readonly string[], target: string): string {
   return `${JOIN_PREFIX}${sources.join("+")}:${target}`;
 }
 
-function nodeInputKeys(definition: NodeDefinition, stateKeys: readonly string[], channels: Map<string, ChannelSpec>): readonly string[] {
+function nodeInputKeys(
+  definition: NodeDefinition,
+  stateKeys: readonly string[],
+  channels: Map<string, ChannelSpec>,
+): readonly string[] {
   if (!definition.options.input) return stateKeys;
   const schema = readSchema(definition.options.input, "node input");
   for (const [key, channel] of schema.channels) if (!channels.has(key)) channels.set(key, channel);
@@ -94,7 +107,9 @@ function nodeInputKeys(definition: NodeDefinition, stateKeys: readonly string[],
 
 function asSubgraph(action: unknown): SubgraphRunner | undefined {
   const candidate = action as Partial<SubgraphRunner> | undefined;
-  return typeof candidate?.runAsSubgraph === "function" && candidate.spec ? (candidate as SubgraphRunner) : undefined;
+  return typeof candidate?.runAsSubgraph === "function" && candidate.spec
+    ? (candidate as SubgraphRunner)
+    : undefined;
 }
 
 function runnerFor(action: unknown, subgraph: SubgraphRunner | undefined): NodeSpec["run"] {
@@ -104,7 +119,11 @@ function runnerFor(action: unknown, subgraph: SubgraphRunner | undefined): NodeS
   return (input, config) => runnable.invoke(input, config);
 }
 
-function validateEdges(builder: StateGraph<unknown, unknown, unknown, string>, known: Set<string>, graphName: string): void {
+function validateEdges(
+  builder: StateGraph<unknown, unknown, unknown, string>,
+  known: Set<string>,
+  graphName: string,
+): void {
   const check = (nodeName: string, role: string) => {
     if (nodeName === START || nodeName === END || known.has(nodeName)) return;
     throw new UnknownNodeError(
@@ -116,16 +135,21 @@ function validateEdges(builder: StateGraph<unknown, unknown, unknown, string>, k
     check(to, `Edge ${from} -> ${to}`);
   }
   for (const [sources, target] of builder.waitingEdges) {
-    for (const source of sources) check(source, `Waiting edge [${sources.join(", ")}] -> ${target}`);
+    for (const source of sources)
+      check(source, `Waiting edge [${sources.join(", ")}] -> ${target}`);
     check(target, `Waiting edge [${sources.join(", ")}] -> ${target}`);
   }
   for (const [source, branches] of builder.branches) {
     check(source, `Conditional edge from "${source}"`);
     for (const branch of branches) {
-      for (const target of Object.values(branch.pathMap ?? {})) check(target, `Conditional edge path map from "${source}"`);
+      for (const target of Object.values(branch.pathMap ?? {}))
+        check(target, `Conditional edge path map from "${source}"`);
     }
   }
-  const hasEntry = builder.edges.some(([from]) => from === START) || builder.branches.has(START) || builder.waitingEdges.some(([s]) => s.includes(START));
+  const hasEntry =
+    builder.edges.some(([from]) => from === START) ||
+    builder.branches.has(START) ||
+    builder.waitingEdges.some(([s]) => s.includes(START));
   if (!hasEntry) {
     throw new InvalidGraphError(
       `Graph "${graphName}" has no entry point: nothing runs after START. Add addEdge(START, "<first node>") or setEntryPoint("<first node>").`,

@@ -51,7 +51,8 @@ const ROLE_TO_TYPE: Record<string, MessageType> = {
 };
 
 function typeOf(raw: Record<string, unknown>): MessageType | undefined {
-  const getType = (raw as { _getType?: () => string; getType?: () => string }).getType ??
+  const getType =
+    (raw as { _getType?: () => string; getType?: () => string }).getType ??
     (raw as { _getType?: () => string })._getType;
   const name = typeof getType === "function" ? getType.call(raw) : (raw.type ?? raw.role);
   return typeof name === "string" ? ROLE_TO_TYPE[name] : undefined;
@@ -91,7 +92,11 @@ export function toMessage(value: MessageLike): Message {
   const message: Message = { type, content: (raw.content ?? "") as Message["content"], id };
   for (const field of COPIED_FIELDS) {
     const v = raw[field];
-    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0 && field !== "tool_calls")) {
+    if (
+      v !== undefined &&
+      v !== null &&
+      !(Array.isArray(v) && v.length === 0 && field !== "tool_calls")
+    ) {
       (message as Record<string, unknown>)[field] = v;
     }
   }
@@ -103,7 +108,10 @@ export function toMessage(value: MessageLike): Message {
  * Appends messages, replacing any with the same id and deleting those named by a `remove`
  * message. Unchanged messages keep their identity, so checkpoints store only what changed. Pure.
  */
-export function messagesStateReducer(left: MessageLike | MessageLike[], right: MessageLike | MessageLike[]): Message[] {
+export function messagesStateReducer(
+  left: MessageLike | MessageLike[],
+  right: MessageLike | MessageLike[],
+): Message[] {
   const current = asList(left).map(asMessage);
   const incoming = asList(right).map(asMessage);
   const merged = current.slice();
@@ -139,17 +147,32 @@ export function messagesStateReducer(left: MessageLike | MessageLike[], right: M
 }
 
 function asList(value: MessageLike | MessageLike[]): MessageLike[] {
-  return Array.isArray(value) && !isTuple(value) ? (value as MessageLike[]) : [value as MessageLike];
+  return Array.isArray(value) && !isTuple(value)
+    ? (value as MessageLike[])
+    : [value as MessageLike];
 }
 
 function isTuple(value: unknown[]): boolean {
-  return value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string" && ROLE_TO_TYPE[value[0]] !== undefined;
+  return (
+    value.length === 2 &&
+    typeof value[0] === "string" &&
+    typeof value[1] === "string" &&
+    ROLE_TO_TYPE[value[0]] !== undefined
+  );
 }
 
 function asMessage(value: MessageLike): Message {
   const v = value as Partial<Message>;
   // Messages already in state keep their identity, which is what makes append deltas cheap.
-  if (typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.id === "string" && typeof v.type === "string" && Object.getPrototypeOf(v) === Object.prototype && ROLE_TO_TYPE[v.type]) {
+  if (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof v.id === "string" &&
+    typeof v.type === "string" &&
+    Object.getPrototypeOf(v) === Object.prototype &&
+    ROLE_TO_TYPE[v.type]
+  ) {
     return v as Message;
   }
   return toMessage(value);

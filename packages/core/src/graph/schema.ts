@@ -17,7 +17,10 @@ export interface SchemaChannels {
 function isDefinition(value: unknown): value is StateDefinition {
   if (typeof value !== "object" || value === null) return false;
   const entries = Object.values(value);
-  return entries.length > 0 && entries.every((v) => typeof (v as { createChannel?: unknown })?.createChannel === "function");
+  return (
+    entries.length > 0 &&
+    entries.every((v) => typeof (v as { createChannel?: unknown })?.createChannel === "function")
+  );
 }
 
 /** Whether `value` can describe state. Pure. */
@@ -30,7 +33,8 @@ export function readSchema(schema: unknown, role: string): SchemaChannels {
   if (schema instanceof AnnotationRoot) return fromDefinition(schema.spec);
   if (isZodObject(schema)) {
     const channels = new Map<string, ChannelSpec>();
-    for (const [key, field] of Object.entries(schema.shape)) channels.set(key, channelForZodField(field));
+    for (const [key, field] of Object.entries(schema.shape))
+      channels.set(key, channelForZodField(field));
     return { keys: [...channels.keys()], channels, zod: schema };
   }
   if (isDefinition(schema)) return fromDefinition(schema);
@@ -43,7 +47,8 @@ export function readSchema(schema: unknown, role: string): SchemaChannels {
 
 function fromDefinition(spec: StateDefinition): SchemaChannels {
   const channels = new Map<string, ChannelSpec>();
-  for (const [key, annotation] of Object.entries(spec)) channels.set(key, annotation.createChannel());
+  for (const [key, annotation] of Object.entries(spec))
+    channels.set(key, annotation.createChannel());
   return { keys: [...channels.keys()], channels };
 }
 
@@ -70,7 +75,13 @@ export function readGraphSchemas(arg: unknown): GraphSchemas {
     const state = readSchema(arg, "state");
     return { state, input: state, output: state };
   }
-  const opts = (arg ?? {}) as { state?: unknown; stateSchema?: unknown; input?: unknown; output?: unknown; channels?: unknown };
+  const opts = (arg ?? {}) as {
+    state?: unknown;
+    stateSchema?: unknown;
+    input?: unknown;
+    output?: unknown;
+    channels?: unknown;
+  };
   const stateArg = opts.state ?? opts.stateSchema ?? opts.channels ?? opts.input;
   if (stateArg === undefined) {
     throw new InvalidGraphError(

@@ -1,8 +1,29 @@
-import type { CheckpointConfig, CheckpointSaver, CheckpointTuple, ListOptions } from "../checkpoint/types.ts";
+import type {
+  CheckpointConfig,
+  CheckpointSaver,
+  CheckpointTuple,
+  ListOptions,
+} from "../checkpoint/types.ts";
 import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
-import { COPY_AS_NODE, END, ERROR, INPUT_AS_NODE, INTERRUPT, NULL_TASK_ID, START, TASKS } from "../constants.ts";
+import {
+  COPY_AS_NODE,
+  END,
+  ERROR,
+  INPUT_AS_NODE,
+  INTERRUPT,
+  NULL_TASK_ID,
+  START,
+  TASKS,
+} from "../constants.ts";
 import { InvalidUpdateError, UnknownNodeError } from "../errors.ts";
-import { applyWrites, computeDelta, prepareTasks, readState, type Task, type Values } from "../pregel/algo.ts";
+import {
+  applyWrites,
+  computeDelta,
+  prepareTasks,
+  readState,
+  type Task,
+  type Values,
+} from "../pregel/algo.ts";
 import { createCheckpointId } from "../pregel/ids.ts";
 import type { Interrupt } from "../pregel/interrupt.ts";
 import { NO_WRITES } from "../pregel/runner.ts";
@@ -21,26 +42,47 @@ function nsOf(config: CheckpointConfig): string {
 
 function tasksOf(spec: GraphSpec, tuple: CheckpointTuple): Task[] {
   const { channel_values: values, updated_channels: updated, id } = tuple.checkpoint;
-  return prepareTasks(spec, values, updated, { checkpointId: id, ns: nsOf(tuple.config), step: tuple.metadata.step });
+  return prepareTasks(spec, values, updated, {
+    checkpointId: id,
+    ns: nsOf(tuple.config),
+    step: tuple.metadata.step,
+  });
 }
 
 /** Builds a state snapshot from a stored checkpoint; optionally folds in finished tasks' writes. */
-export function snapshotFromTuple(spec: GraphSpec, tuple: CheckpointTuple, applyPending: boolean): StateSnapshot {
+export function snapshotFromTuple(
+  spec: GraphSpec,
+  tuple: CheckpointTuple,
+  applyPending: boolean,
+): StateSnapshot {
   const tasks = tasksOf(spec, tuple);
   const done: Task[] = [];
   const descriptions: PregelTaskDescription[] = tasks.map((task) => {
     const own = tuple.pendingWrites.filter(([id]) => id === task.id);
     const error = own.find(([, c]) => c === ERROR)?.[2];
-    const interrupts = own.filter(([, c]) => c === INTERRUPT).flatMap(([, , v]) => v as Interrupt[]);
+    const interrupts = own
+      .filter(([, c]) => c === INTERRUPT)
+      .flatMap(([, , v]) => v as Interrupt[]);
     const succeeded = own.length > 0 && error === undefined && interrupts.length === 0;
     if (succeeded) {
       task.writes = own.filter(([, c]) => c !== NO_WRITES).map(([, c, v]) => [c, v]);
       done.push(task);
     }
-    const description: PregelTaskDescription = { id: task.id, name: task.name, path: task.kind === "pull" ? ["__pregel_pull", task.name] : ["__pregel_push", task.index], interrupts };
+    const description: PregelTaskDescription = {
+      id: task.id,
+      name: task.name,
+      path: task.kind === "pull" ? ["__pregel_pull", task.name] : ["__pregel_push", task.index],
+      interrupts,
+    };
     if (error !== undefined) description.error = error;
-    if (succeeded) description.result = Object.fromEntries(task.writes.filter(([c]) => spec.stateKeys.includes(c)));
-    if (task.node.subgraph) description.state = { configurable: { thread_id: tuple.config.configurable.thread_id, checkpoint_ns: task.ns } };
+    if (succeeded)
+      description.result = Object.fromEntries(
+        task.writes.filter(([c]) => spec.stateKeys.includes(c)),
+      );
+    if (task.node.subgraph)
+      description.state = {
+        configurable: { thread_id: tuple.config.configurable.thread_id, checkpoint_ns: task.ns },
+      };
     return description;
   });
   let values: Values = tuple.checkpoint.channel_values;
@@ -61,11 +103,20 @@ export function snapshotFromTuple(spec: GraphSpec, tuple: CheckpointTuple, apply
 }
 
 /** The snapshot at `config` (newest when no checkpoint id), with subgraph states if asked. */
-export async function readSnapshot(graph: GraphHandle, saver: CheckpointSaver, config: CheckpointConfig, subgraphs: boolean): Promise<StateSnapshot> {
+export async function readSnapshot(
+  graph: GraphHandle,
+  saver: CheckpointSaver,
+  config: CheckpointConfig,
+  subgraphs: boolean,
+): Promise<StateSnapshot> {
   const lookup = { configurable: { ...config.configurable, checkpoint_ns: nsOf(config) } };
   const tuple = await saver.getTuple(lookup);
   if (!tuple) return { values: {}, next: [], config: lookup, tasks: [] };
-  const snapshot = snapshotFromTuple(graph.spec, tuple, config.configurable.checkpoint_id === undefined);
+  const snapshot = snapshotFromTuple(
+    graph.spec,
+    tuple,
+    config.configurable.checkpoint_id === undefined,
+  );
   if (subgraphs) {
     for (const task of snapshot.tasks) {
       const node = graph.spec.nodes.get(task.name);
@@ -78,11 +129,17 @@ export async function readSnapshot(graph: GraphHandle, saver: CheckpointSaver, c
 }
 
 /** Snapshots of every checkpoint of the thread namespace, newest first. */
-export async function* readHistory(graph: GraphHandle, saver: CheckpointSaver, config: CheckpointConfig, options?: ListOptions): AsyncGenerator<StateSnapshot> {
+export async function* readHistory(
+  graph: GraphHandle,
+  saver: CheckpointSaver,
+  config: CheckpointConfig,
+  options?: ListOptions,
+): AsyncGenerator<StateSnapshot> {
   const lookup = { configurable: { ...config.configurable, checkpoint_ns: nsOf(config) } };
   delete lookup.configurable.checkpoint_id;
   const before = options?.before ?? (config.configurable.checkpoint_id ? undefined : undefined);
-  for await (const tuple of saver.list(lookup, { ...options, before })) yield snapshotFromTuple(graph.spec, tuple, false);
+  for await (const tuple of saver.list(lookup, { ...options, before }))
+    yield snapshotFromTuple(graph.spec, tuple, false);
 }
 
 /**
@@ -90,11 +147,19 @@ export async function* readHistory(graph: GraphHandle, saver: CheckpointSaver, c
  * its edges decide what runs next. `END` with null values clears pending tasks; `__input__`
  * applies the values as graph input; `__copy__` copies the checkpoint. Returns the new config.
  */
-export async function applyStateUpdate(graph: GraphHandle, saver: CheckpointSaver, config: CheckpointConfig, values: unknown, asNode: string | undefined): Promise<CheckpointConfig> {
+export async function applyStateUpdate(
+  graph: GraphHandle,
+  saver: CheckpointSaver,
+  config: CheckpointConfig,
+  values: unknown,
+  asNode: string | undefined,
+): Promise<CheckpointConfig> {
   const spec = graph.spec;
   const ns = nsOf(config);
   const threadId = config.configurable.thread_id;
-  const tuple = await saver.getTuple({ configurable: { ...config.configurable, checkpoint_ns: ns } });
+  const tuple = await saver.getTuple({
+    configurable: { ...config.configurable, checkpoint_ns: ns },
+  });
   const base: Values = tuple?.checkpoint.channel_values ?? {};
   const node = asNode ?? (await inferAsNode(spec, saver, tuple));
   let next: { values: Values; updated: string[]; changed: string[] };
@@ -109,8 +174,21 @@ export async function applyStateUpdate(graph: GraphHandle, saver: CheckpointSave
     source = "input";
   } else {
     const nodeSpec = spec.nodes.get(node);
-    if (!nodeSpec) throw new UnknownNodeError(`updateState asNode "${node}" is not a node of graph "${spec.name}". Pass one of: ${[...spec.nodes.keys()].join(", ")}.`);
-    const task: Task = { id: NULL_TASK_ID, name: node, kind: "pull", index: 0, input: undefined, triggers: [], node: nodeSpec, ns, writes: [] };
+    if (!nodeSpec)
+      throw new UnknownNodeError(
+        `updateState asNode "${node}" is not a node of graph "${spec.name}". Pass one of: ${[...spec.nodes.keys()].join(", ")}.`,
+      );
+    const task: Task = {
+      id: NULL_TASK_ID,
+      name: node,
+      kind: "pull",
+      index: 0,
+      input: undefined,
+      triggers: [],
+      node: nodeSpec,
+      ns,
+      writes: [],
+    };
     task.writes = collectWrites(spec, task, values, readState(spec, base, spec.stateKeys), {});
     const applied = applyWrites(spec, base, [task]);
     next = { values: applied.values, updated: applied.updated, changed: applied.changed };
@@ -128,7 +206,11 @@ export async function applyStateUpdate(graph: GraphHandle, saver: CheckpointSave
   return saver.put(parent, checkpoint, { source, step, parents: {} });
 }
 
-async function inferAsNode(spec: GraphSpec, saver: CheckpointSaver, tuple: CheckpointTuple | undefined): Promise<string> {
+async function inferAsNode(
+  spec: GraphSpec,
+  saver: CheckpointSaver,
+  tuple: CheckpointTuple | undefined,
+): Promise<string> {
   const userNodes = [...spec.nodes.keys()].filter((n) => n !== START);
   if (!tuple) return START;
   if (userNodes.length === 1) return userNodes[0]!;

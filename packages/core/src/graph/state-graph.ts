@@ -1,40 +1,49 @@
 import { END, RESERVED_NAMES, START } from "../constants.ts";
 import { InvalidGraphError } from "../errors.ts";
 import type { RetryPolicy } from "../pregel/retry.ts";
+import type { NodeConfig } from "../pregel/types.ts";
 import type { AnnotationRoot, StateDefinition, StateType, UpdateType } from "./annotation.ts";
 import { CompiledStateGraph, type CompileOptions } from "./compiled-state-graph.ts";
 import { lowerGraph } from "./lower.ts";
-import { type ZodObjectLike } from "./zod.ts";
-import type { NodeConfig } from "../pregel/types.ts";
+import type { ZodObjectLike } from "./zod.ts";
 
 /** The state a node reads, for any accepted schema form. */
-export type StateOf<D> = D extends AnnotationRoot<infer SD extends StateDefinition>
-  ? StateType<SD>
-  : D extends { state: infer X }
-    ? StateOf<X>
-    : D extends { stateSchema: infer X }
+export type StateOf<D> =
+  D extends AnnotationRoot<infer SD extends StateDefinition>
+    ? StateType<SD>
+    : D extends { state: infer X }
       ? StateOf<X>
-      : D extends { _output: infer O }
-        ? O
-        : D extends { _zod: { output: infer O } }
+      : D extends { stateSchema: infer X }
+        ? StateOf<X>
+        : D extends { _output: infer O }
           ? O
-          : D extends StateDefinition
-            ? StateType<D>
-            : Record<string, unknown>;
+          : D extends { _zod: { output: infer O } }
+            ? O
+            : D extends StateDefinition
+              ? StateType<D>
+              : Record<string, unknown>;
 
 /** The update a node may return, for any accepted schema form. */
-export type UpdateOf<D> = D extends AnnotationRoot<infer SD extends StateDefinition>
-  ? UpdateType<SD>
-  : D extends { state: infer X }
-    ? UpdateOf<X>
-    : D extends { stateSchema: infer X }
+export type UpdateOf<D> =
+  D extends AnnotationRoot<infer SD extends StateDefinition>
+    ? UpdateType<SD>
+    : D extends { state: infer X }
       ? UpdateOf<X>
-      : D extends StateDefinition
-        ? UpdateType<D>
-        : Partial<StateOf<D>>;
+      : D extends { stateSchema: infer X }
+        ? UpdateOf<X>
+        : D extends StateDefinition
+          ? UpdateType<D>
+          : Partial<StateOf<D>>;
 
 /** What a node function may return. */
-export type NodeReturn<U> = U | { lg_name: "Command" } | { lg_name: "Command" }[] | null | undefined | void;
+export type NodeReturn<U> =
+  | U
+  | { lg_name: "Command" }
+  | { lg_name: "Command" }[]
+  | null
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a node that returns nothing has return type void.
+  | void;
 
 /** A node: a function of state and config, a Runnable-like object, or a compiled subgraph. */
 export type NodeAction<S, U> =
@@ -91,11 +100,20 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
   }
 
   /** Adds a node (or a record of nodes). Throws on reserved or duplicate names. */
-  addNode<K extends string>(name: K, action: NodeAction<S, U>, options?: AddNodeOptions): StateGraph<D, S, U, N | K>;
+  addNode<K extends string>(
+    name: K,
+    action: NodeAction<S, U>,
+    options?: AddNodeOptions,
+  ): StateGraph<D, S, U, N | K>;
   addNode<K extends string>(nodes: Record<K, NodeAction<S, U>>): StateGraph<D, S, U, N | K>;
-  addNode(nameOrNodes: string | Record<string, unknown>, action?: unknown, options: AddNodeOptions = {}): this {
+  addNode(
+    nameOrNodes: string | Record<string, unknown>,
+    action?: unknown,
+    options: AddNodeOptions = {},
+  ): this {
     if (typeof nameOrNodes !== "string") {
-      for (const [name, fn] of Object.entries(nameOrNodes)) this.addNode(name, fn as NodeAction<S, U>);
+      for (const [name, fn] of Object.entries(nameOrNodes))
+        this.addNode(name, fn as NodeAction<S, U>);
       return this;
     }
     const name = nameOrNodes;
@@ -111,7 +129,10 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
         "DUPLICATE_NODE",
       );
     }
-    if (typeof action !== "function" && typeof (action as { invoke?: unknown })?.invoke !== "function") {
+    if (
+      typeof action !== "function" &&
+      typeof (action as { invoke?: unknown })?.invoke !== "function"
+    ) {
       throw new InvalidGraphError(
         `Node "${name}" must be a function, a compiled graph or an object with invoke(); got ${action === null ? "null" : typeof action}.`,
         "INVALID_NODE",
@@ -135,13 +156,23 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
 
   /** Routes after `source` by calling `path(state)`, which names the next node(s) or returns Sends. */
   addConditionalEdges(
-    source: NodeName<N> | { source: string; path: BranchDefinition["path"]; pathMap?: Record<string, string> | string[] },
+    source:
+      | NodeName<N>
+      | {
+          source: string;
+          path: BranchDefinition["path"];
+          pathMap?: Record<string, string> | string[];
+        },
     path?: (state: S, config: NodeConfig) => unknown,
     pathMap?: Record<string, string> | string[],
   ): this {
-    if (typeof source === "object") return this.addConditionalEdges(source.source, source.path, source.pathMap);
+    if (typeof source === "object")
+      return this.addConditionalEdges(source.source, source.path, source.pathMap);
     if (typeof path !== "function") {
-      throw new InvalidGraphError(`addConditionalEdges("${source}", path): path must be a function.`, "INVALID_BRANCH");
+      throw new InvalidGraphError(
+        `addConditionalEdges("${source}", path): path must be a function.`,
+        "INVALID_BRANCH",
+      );
     }
     const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : pathMap;
     const list = this.branches.get(source) ?? [];
@@ -151,9 +182,14 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
   }
 
   /** Adds nodes and chains them with edges, in order. */
-  addSequence<K extends string>(nodes: [K, NodeAction<S, U>][] | Record<K, NodeAction<S, U>>): StateGraph<D, S, U, N | K> {
-    const list: [string, NodeAction<S, U>][] = Array.isArray(nodes) ? nodes : Object.entries(nodes) as [string, NodeAction<S, U>][];
-    if (list.length === 0) throw new InvalidGraphError("addSequence needs at least one node.", "INVALID_SEQUENCE");
+  addSequence<K extends string>(
+    nodes: [K, NodeAction<S, U>][] | Record<K, NodeAction<S, U>>,
+  ): StateGraph<D, S, U, N | K> {
+    const list: [string, NodeAction<S, U>][] = Array.isArray(nodes)
+      ? nodes
+      : (Object.entries(nodes) as [string, NodeAction<S, U>][]);
+    if (list.length === 0)
+      throw new InvalidGraphError("addSequence needs at least one node.", "INVALID_SEQUENCE");
     let previous: string | undefined;
     for (const [name, action] of list) {
       this.addNode(name, action);
@@ -169,7 +205,10 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
   }
 
   /** Same as `addConditionalEdges(START, path, pathMap)`. */
-  setConditionalEntryPoint(path: (state: S, config: NodeConfig) => unknown, pathMap?: Record<string, string> | string[]): this {
+  setConditionalEntryPoint(
+    path: (state: S, config: NodeConfig) => unknown,
+    pathMap?: Record<string, string> | string[],
+  ): this {
     return this.addConditionalEdges(START, path, pathMap);
   }
 
@@ -180,8 +219,15 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
 
   /** Validates the graph and returns a runnable, checkpointable graph. */
   compile(options: CompileOptions<NodeName<N>> = {}): CompiledStateGraph<S, U, N> {
-    const spec = lowerGraph(this as StateGraph<unknown, unknown, unknown, string>, options.name ?? "LangGraph");
-    return new CompiledStateGraph<S, U, N>(spec, options, this as StateGraph<unknown, unknown, unknown, string>);
+    const spec = lowerGraph(
+      this as StateGraph<unknown, unknown, unknown, string>,
+      options.name ?? "LangGraph",
+    );
+    return new CompiledStateGraph<S, U, N>(
+      spec,
+      options,
+      this as StateGraph<unknown, unknown, unknown, string>,
+    );
   }
 }
 

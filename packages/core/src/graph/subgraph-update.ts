@@ -5,8 +5,15 @@ import type { GraphSpec } from "../pregel/spec.ts";
  * gets just the items the subgraph appended (so an append reducer does not duplicate the parent's
  * own values, as LangGraph does); any other changed key gets its final value. Pure.
  */
-export function subgraphUpdate(parent: GraphSpec, input: unknown, output: Record<string, unknown>): Record<string, unknown> | null {
-  const before = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
+export function subgraphUpdate(
+  parent: GraphSpec,
+  input: unknown,
+  output: Record<string, unknown>,
+): Record<string, unknown> | null {
+  const before = (typeof input === "object" && input !== null ? input : {}) as Record<
+    string,
+    unknown
+  >;
   const update: Record<string, unknown> = {};
   let changed = false;
   for (const [key, after] of Object.entries(output)) {

@@ -16,7 +16,10 @@ const fieldMeta = new WeakMap<object, ZodFieldMeta>();
  * @example
  * const State = z.object({ items: withLangGraph(z.array(z.string()), { reducer: { fn: (a, b) => a.concat(b) }, default: () => [] }) });
  */
-export function withLangGraph<T extends object, V = unknown, U = V>(schema: T, meta: ZodFieldMeta<V, U>): T {
+export function withLangGraph<T extends object, V = unknown, U = V>(
+  schema: T,
+  meta: ZodFieldMeta<V, U>,
+): T {
   fieldMeta.set(schema, meta as ZodFieldMeta);
   return schema;
 }
@@ -31,15 +34,23 @@ export interface ZodObjectLike {
 export function isZodObject(value: unknown): value is ZodObjectLike {
   if (typeof value !== "object" || value === null) return false;
   const v = value as { shape?: unknown; safeParse?: unknown; _zod?: unknown; _def?: unknown };
-  return typeof v.shape === "object" && typeof v.safeParse === "function" && (v._zod !== undefined || v._def !== undefined);
+  return (
+    typeof v.shape === "object" &&
+    typeof v.safeParse === "function" &&
+    (v._zod !== undefined || v._def !== undefined)
+  );
 }
 
 function zodDefault(field: unknown): (() => unknown) | undefined {
-  const def = (field as { _zod?: { def?: { type?: string; defaultValue?: unknown } }; _def?: { typeName?: string; defaultValue?: unknown } });
+  const def = field as {
+    _zod?: { def?: { type?: string; defaultValue?: unknown } };
+    _def?: { typeName?: string; defaultValue?: unknown };
+  };
   const v4 = def._zod?.def;
   if (v4?.type === "default") {
     const value = v4.defaultValue;
-    return () => (typeof value === "function" ? (value as () => unknown)() : structuredClone(value));
+    return () =>
+      typeof value === "function" ? (value as () => unknown)() : structuredClone(value);
   }
   if (def._def?.typeName === "ZodDefault" && typeof def._def.defaultValue === "function") {
     return def._def.defaultValue as () => unknown;

@@ -1,5 +1,5 @@
-import type { ChannelDeltas, PendingWrite } from "../checkpoint/types.ts";
 import { EMPTY } from "../channels/channel.ts";
+import type { ChannelDeltas, PendingWrite } from "../checkpoint/types.ts";
 import { BRANCH_PREFIX, ERROR, INTERRUPT, RESUME, START, TASKS } from "../constants.ts";
 import { UnknownNodeError } from "../errors.ts";
 import { createTaskId } from "./ids.ts";
@@ -48,7 +48,11 @@ export function isPureTrigger(spec: GraphSpec, channel: string): boolean {
 }
 
 /** Reads the named state keys into a fresh object; empty keys are omitted. Pure. */
-export function readState(spec: GraphSpec, values: Values, keys: readonly string[]): Record<string, unknown> {
+export function readState(
+  spec: GraphSpec,
+  values: Values,
+  keys: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     const channel = spec.channels.get(key);
@@ -59,7 +63,12 @@ export function readState(spec: GraphSpec, values: Values, keys: readonly string
   return out;
 }
 
-function isTriggered(spec: GraphSpec, node: NodeSpec, values: Values, updated: ReadonlySet<string>): boolean {
+function isTriggered(
+  spec: GraphSpec,
+  node: NodeSpec,
+  values: Values,
+  updated: ReadonlySet<string>,
+): boolean {
   for (const trigger of node.triggers) {
     if (!updated.has(trigger)) continue;
     if (isPureTrigger(spec, trigger)) return true;
@@ -70,19 +79,27 @@ function isTriggered(spec: GraphSpec, node: NodeSpec, values: Values, updated: R
 }
 
 /** Names of nodes the updated channels trigger, sorted. Pure. */
-export function triggeredNodes(spec: GraphSpec, values: Values, updated: readonly string[]): string[] {
+export function triggeredNodes(
+  spec: GraphSpec,
+  values: Values,
+  updated: readonly string[],
+): string[] {
   const updatedSet = new Set(updated);
   const names = new Set<string>();
   for (const channel of updated) {
     for (const name of spec.triggerIndex.get(channel) ?? []) {
-      if (!names.has(name) && isTriggered(spec, spec.nodes.get(name)!, values, updatedSet)) names.add(name);
+      if (!names.has(name) && isTriggered(spec, spec.nodes.get(name)!, values, updatedSet))
+        names.add(name);
     }
   }
   return [...names].sort();
 }
 
 /** The Send packets waiting for the next superstep. Pure. */
-export function pendingSends(values: Values, updated: readonly string[]): { node: string; args: unknown }[] {
+export function pendingSends(
+  values: Values,
+  updated: readonly string[],
+): { node: string; args: unknown }[] {
   if (!updated.includes(TASKS)) return [];
   return (values[TASKS] as { node: string; args: unknown }[] | undefined) ?? [];
 }
@@ -91,26 +108,53 @@ export function pendingSends(values: Values, updated: readonly string[]): { node
  * The tasks a checkpoint triggers: Send (push) tasks in packet order, then node (pull) tasks by
  * name, with deterministic ids. Pure.
  */
-export function prepareTasks(spec: GraphSpec, values: Values, updated: readonly string[], ctx: TaskContext): Task[] {
+export function prepareTasks(
+  spec: GraphSpec,
+  values: Values,
+  updated: readonly string[],
+  ctx: TaskContext,
+): Task[] {
   const tasks: Task[] = [];
   const sends = pendingSends(values, updated);
   for (let i = 0; i < sends.length; i++) {
     const packet = sends[i]!;
     const node = spec.nodes.get(packet.node);
-    if (!node) throw new UnknownNodeError(`A Send targets node "${packet.node}", which does not exist in graph "${spec.name}".`);
+    if (!node)
+      throw new UnknownNodeError(
+        `A Send targets node "${packet.node}", which does not exist in graph "${spec.name}".`,
+      );
     const id = createTaskId([ctx.checkpointId, ctx.ns, ctx.step, "push", packet.node, i]);
     tasks.push(makeTask(id, node, "push", i, packet.args, [TASKS], ctx.ns));
   }
   for (const name of triggeredNodes(spec, values, updated)) {
     const node = spec.nodes.get(name)!;
     const id = createTaskId([ctx.checkpointId, ctx.ns, ctx.step, "pull", name]);
-    const input = node.inputKeys === undefined ? values[START] : readState(spec, values, node.inputKeys);
-    tasks.push(makeTask(id, node, "pull", 0, input, node.triggers.filter((t) => updated.includes(t)), ctx.ns));
+    const input =
+      node.inputKeys === undefined ? values[START] : readState(spec, values, node.inputKeys);
+    tasks.push(
+      makeTask(
+        id,
+        node,
+        "pull",
+        0,
+        input,
+        node.triggers.filter((t) => updated.includes(t)),
+        ctx.ns,
+      ),
+    );
   }
   return tasks;
 }
 
-function makeTask(id: string, node: NodeSpec, kind: Task["kind"], index: number, input: unknown, triggers: readonly string[], ns: string): Task {
+function makeTask(
+  id: string,
+  node: NodeSpec,
+  kind: Task["kind"],
+  index: number,
+  input: unknown,
+  triggers: readonly string[],
+  ns: string,
+): Task {
   const taskNs = `${ns === "" ? "" : `${ns}|`}${node.name}:${id}`;
   return { id, name: node.name, kind, index, input, triggers, node, ns: taskNs, writes: [] };
 }
@@ -118,7 +162,17 @@ function makeTask(id: string, node: NodeSpec, kind: Task["kind"], index: number,
 /** Tasks in write-application order: pull tasks by name, then push tasks by Send index. Pure. */
 export function inApplyOrder(tasks: readonly Task[]): Task[] {
   return [...tasks].sort((a, b) =>
-    a.kind !== b.kind ? (a.kind === "pull" ? -1 : 1) : a.kind === "pull" ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.index - b.index,
+    a.kind !== b.kind
+      ? a.kind === "pull"
+        ? -1
+        : 1
+      : a.kind === "pull"
+        ? a.name < b.name
+          ? -1
+          : a.name > b.name
+            ? 1
+            : 0
+        : a.index - b.index,
   );
 }
 
@@ -138,7 +192,11 @@ export interface AppliedWrites {
  * order): consumes triggers, clears the input and Send slots, applies each channel's writes in one
  * `update`, and when nothing else would run, releases deferred nodes. Pure apart from user reducers.
  */
-export function applyWrites(spec: GraphSpec, values: Values, tasks: readonly Task[]): AppliedWrites {
+export function applyWrites(
+  spec: GraphSpec,
+  values: Values,
+  tasks: readonly Task[],
+): AppliedWrites {
   let next: Record<string, unknown> | undefined;
   const changed: string[] = [];
   const set = (channel: string, value: unknown) => {
@@ -198,7 +256,11 @@ export function applyWrites(spec: GraphSpec, values: Values, tasks: readonly Tas
 
 function finishIfIdle(spec: GraphSpec, result: AppliedWrites): AppliedWrites {
   if (spec.finishChannels.length === 0) return result;
-  if (result.updated.includes(TASKS) || triggeredNodes(spec, result.values, result.updated).length > 0) return result;
+  if (
+    result.updated.includes(TASKS) ||
+    triggeredNodes(spec, result.values, result.updated).length > 0
+  )
+    return result;
   let values = result.values;
   for (const channel of spec.finishChannels) {
     const finish = spec.channels.get(channel)!.finish!;
@@ -216,7 +278,11 @@ function finishIfIdle(spec: GraphSpec, result: AppliedWrites): AppliedWrites {
  * The reducer-agnostic delta between two value records for the channels that changed: `append`
  * when the new array extends the old one element-for-element, else `set` or `delete`. Pure.
  */
-export function computeDelta(previous: Values, next: Values, changed: Iterable<string>): ChannelDeltas {
+export function computeDelta(
+  previous: Values,
+  next: Values,
+  changed: Iterable<string>,
+): ChannelDeltas {
   const delta: ChannelDeltas = {};
   for (const channel of changed) {
     if (channel in delta) continue;
@@ -229,7 +295,8 @@ export function computeDelta(previous: Values, next: Values, changed: Iterable<s
     const before = previous[channel];
     if (hadBefore && before === after) continue;
     if (hadBefore && Array.isArray(before) && Array.isArray(after) && isPrefix(before, after)) {
-      if (after.length > before.length) delta[channel] = { op: "append", items: after.slice(before.length) };
+      if (after.length > before.length)
+        delta[channel] = { op: "append", items: after.slice(before.length) };
       continue;
     }
     delta[channel] = { op: "set", value: after };

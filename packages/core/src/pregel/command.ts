@@ -75,7 +75,9 @@ export class Command<Resume = unknown, Update = unknown, Nodes extends string = 
 export function isCommand(value: unknown): value is Command {
   if (value instanceof Command) return true;
   return (
-    typeof value === "object" && value !== null && (value as { lg_name?: unknown }).lg_name === "Command"
+    typeof value === "object" &&
+    value !== null &&
+    (value as { lg_name?: unknown }).lg_name === "Command"
   );
 }
 

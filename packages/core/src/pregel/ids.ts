@@ -7,11 +7,18 @@
 
 let lastMs = 0;
 let seq = 0;
+let msPrefix = "";
+// Random bytes are drawn in blocks: one getRandomValues call per id costs more than the whole id.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(out);
-  return out;
+function randomByte(): number {
+  if (poolOffset >= pool.length) {
+    globalThis.crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
 }
 
 function hex(n: number, width: number): string {
@@ -30,11 +37,14 @@ export function createCheckpointId(now: number = Date.now()): string {
     lastMs = now;
     seq = 0;
   }
-  const r = randomBytes(8);
-  const ms = hex(lastMs, 12);
-  const randA = hex(((r[0]! & 0x3f) | 0x80) * 256 + r[1]!, 4);
-  const tail = Array.from(r.subarray(2), (b) => hex(b, 2)).join("");
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${hex(seq, 3)}-${randA}-${tail}`;
+  if (seq === 0 || msPrefix === "") {
+    const ms = hex(lastMs, 12);
+    msPrefix = `${ms.slice(0, 8)}-${ms.slice(8)}-7`;
+  }
+  let tail = "";
+  for (let i = 0; i < 6; i++) tail += HEX[randomByte()];
+  const variant = HEX[(randomByte() & 0x3f) | 0x80]! + HEX[randomByte()]!;
+  return `${msPrefix}${hex(seq, 3)}-${variant}-${tail}`;
 }
 
 function fnv1a32(text: string, seed: number): number {

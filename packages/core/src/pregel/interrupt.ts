@@ -11,7 +11,10 @@ export class GraphInterrupt extends ConclaveError {
   override readonly disposition: ErrorDisposition = "paused";
   readonly interrupts: Interrupt[];
   constructor(interrupts: Interrupt[]) {
-    super("GRAPH_INTERRUPT", `The run paused for input: ${interrupts.length} interrupt(s) pending.`);
+    super(
+      "GRAPH_INTERRUPT",
+      `The run paused for input: ${interrupts.length} interrupt(s) pending.`,
+    );
     this.interrupts = interrupts;
   }
 }
@@ -74,7 +77,8 @@ export function runWithScratchpad<R>(pad: Scratchpad, fn: () => R): R {
 }
 
 function scratchpadFrom(config: unknown): Scratchpad | undefined {
-  const configurable = (config as { configurable?: Record<string, unknown> } | undefined)?.configurable;
+  const configurable = (config as { configurable?: Record<string, unknown> } | undefined)
+    ?.configurable;
   return configurable?.[SCRATCHPAD_KEY] as Scratchpad | undefined;
 }
 
@@ -86,7 +90,10 @@ function scratchpadFrom(config: unknown): Scratchpad | undefined {
  * @example
  * const answer = interrupt<{ question: string }, string>({ question: "Approve?" });
  */
-export function interrupt<Value = unknown, Resume = unknown>(value: Value, config?: unknown): Resume {
+export function interrupt<Value = unknown, Resume = unknown>(
+  value: Value,
+  config?: unknown,
+): Resume {
   const pad = scratchpadFrom(config) ?? storage?.getStore() ?? syncCurrent;
   if (!pad) {
     throw new ConclaveError(

@@ -1,8 +1,26 @@
-import type { CheckpointConfig, CheckpointMetadata, CheckpointPendingWrite, CheckpointSaver, CheckpointSource } from "../checkpoint/types.ts";
+import type {
+  CheckpointConfig,
+  CheckpointMetadata,
+  CheckpointPendingWrite,
+  CheckpointSaver,
+  CheckpointSource,
+} from "../checkpoint/types.ts";
 import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
 import { NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
-import { CheckpointNotFoundError, EmptyInputError, GraphRecursionError, InvalidArgumentError } from "../errors.ts";
-import { applyWrites, computeDelta, prepareTasks, readState, type Task, type Values } from "./algo.ts";
+import {
+  CheckpointNotFoundError,
+  EmptyInputError,
+  GraphRecursionError,
+  InvalidArgumentError,
+} from "../errors.ts";
+import {
+  applyWrites,
+  computeDelta,
+  prepareTasks,
+  readState,
+  type Task,
+  type Values,
+} from "./algo.ts";
 import { isCommand, toCommand } from "./command.ts";
 import { createCheckpointId } from "./ids.ts";
 import type { Interrupt } from "./interrupt.ts";
@@ -10,7 +28,7 @@ import { type ResumeInput, runStep } from "./runner.ts";
 import type { GraphSpec } from "./spec.ts";
 import type { StreamSink } from "./stream.ts";
 import type { Durability, RunConfig } from "./types.ts";
-import { routeTo, collectWrites } from "./writes.ts";
+import { collectWrites, routeTo } from "./writes.ts";
 
 /**
  * One run of a graph on one thread namespace. States: loading -> (input written) -> a superstep
@@ -88,20 +106,30 @@ export class GraphLoop {
     await this.load();
     await this.acceptInput(input);
     const limit = this.options.config.recursionLimit ?? 25;
-    if (!(limit >= 1)) throw new InvalidArgumentError(`Passed "recursionLimit" must be at least 1; got ${limit}.`, "INVALID_RECURSION_LIMIT");
+    if (!(limit >= 1))
+      throw new InvalidArgumentError(
+        `Passed "recursionLimit" must be at least 1; got ${limit}.`,
+        "INVALID_RECURSION_LIMIT",
+      );
     const stop = this.step + limit + 1;
     let justRan: Task[] = [];
     let first = true;
     for (;;) {
-      if (justRan.length > 0 && matches(this.options.interruptAfter, justRan)) return this.finish("interrupted", []);
+      if (justRan.length > 0 && matches(this.options.interruptAfter, justRan))
+        return this.finish("interrupted", []);
       if (this.step + 1 > stop) {
         throw new GraphRecursionError(
           `Recursion limit of ${limit} reached without hitting a stop condition. Raise "recursionLimit" in the config, or check the graph for an unintended loop.`,
         );
       }
-      const tasks = prepareTasks(this.spec, this.values, this.updated, { checkpointId: this.checkpointId, ns: this.options.ns, step: this.step });
+      const tasks = prepareTasks(this.spec, this.values, this.updated, {
+        checkpointId: this.checkpointId,
+        ns: this.options.ns,
+        step: this.step,
+      });
       if (tasks.length === 0) return this.finish("done", []);
-      if (!(first && this.resumed) && matches(this.options.interruptBefore, tasks)) return this.finish("interrupted", []);
+      if (!(first && this.resumed) && matches(this.options.interruptBefore, tasks))
+        return this.finish("interrupted", []);
       const restoredFromPending = first;
       first = false;
       const outcome = await runStep(this, tasks, restoredFromPending);
@@ -124,18 +152,28 @@ export class GraphLoop {
   }
 
   emitValues(): void {
-    this.options.sink.emit(this.options.nsPath, "values", readState(this.spec, this.values, this.spec.outputKeys));
+    this.options.sink.emit(
+      this.options.nsPath,
+      "values",
+      readState(this.spec, this.values, this.spec.outputKeys),
+    );
   }
 
   private async load(): Promise<void> {
     const { saver } = this.options;
     if (!saver) return;
-    const configurable = { thread_id: this.threadId!, checkpoint_ns: this.options.ns, checkpoint_id: this.options.config.configurable?.checkpoint_id };
+    const configurable = {
+      thread_id: this.threadId!,
+      checkpoint_ns: this.options.ns,
+      checkpoint_id: this.options.config.configurable?.checkpoint_id,
+    };
     if (this.options.ns !== "") configurable.checkpoint_id = undefined;
     const tuple = await saver.getTuple({ configurable });
     if (!tuple) {
       if (configurable.checkpoint_id) {
-        throw new CheckpointNotFoundError(`Checkpoint "${configurable.checkpoint_id}" does not exist in thread "${this.threadId}". List valid ids with getStateHistory().`);
+        throw new CheckpointNotFoundError(
+          `Checkpoint "${configurable.checkpoint_id}" does not exist in thread "${this.threadId}". List valid ids with getStateHistory().`,
+        );
       }
       return;
     }
@@ -146,13 +184,19 @@ export class GraphLoop {
     this.checkpointId = tuple.checkpoint.id;
     this.storedConfig = tuple.config;
     this.pendingWrites = tuple.pendingWrites;
-    const nullResume = this.pendingWrites.find(([task, channel]) => task === NULL_TASK_ID && channel === RESUME);
+    const nullResume = this.pendingWrites.find(
+      ([task, channel]) => task === NULL_TASK_ID && channel === RESUME,
+    );
     if (nullResume && this.resume === undefined) this.resume = { value: nullResume[2] };
   }
 
   private async acceptInput(input: unknown): Promise<void> {
     const hasCheckpoint = this.storedConfig !== undefined;
-    if (this.options.resuming && hasCheckpoint && prepareTasks(this.spec, this.values, this.updated, this.taskContext()).length > 0) {
+    if (
+      this.options.resuming &&
+      hasCheckpoint &&
+      prepareTasks(this.spec, this.values, this.updated, this.taskContext()).length > 0
+    ) {
       this.resumed = true;
       return;
     }
@@ -164,7 +208,8 @@ export class GraphLoop {
         );
       }
       this.resumed = true;
-      if (this.options.config.configurable?.checkpoint_id && this.options.ns === "") this.writeCheckpoint("fork");
+      if (this.options.config.configurable?.checkpoint_id && this.options.ns === "")
+        this.writeCheckpoint("fork");
       return;
     }
     const values: Record<string, unknown> = { ...this.values, [START]: input };
@@ -180,7 +225,9 @@ export class GraphLoop {
   private async acceptCommand(command: ReturnType<typeof toCommand>): Promise<void> {
     if (command.resume !== undefined) {
       if (!this.storedConfig) {
-        throw new EmptyInputError(`Cannot resume thread "${this.threadId ?? "(none)"}": it has no checkpoint. Start it with an input first.`);
+        throw new EmptyInputError(
+          `Cannot resume thread "${this.threadId ?? "(none)"}": it has no checkpoint. Start it with an input first.`,
+        );
       }
       this.resume = { value: command.resume };
       this.resumed = true;
@@ -188,7 +235,13 @@ export class GraphLoop {
     }
     if (command.update === undefined && command.goto.length === 0) return;
     const task = this.virtualTask(START);
-    task.writes = collectWrites(this.spec, { ...task, node: { ...task.node, edges: [], branches: [] } }, command.update ?? null, this.stateView(), {});
+    task.writes = collectWrites(
+      this.spec,
+      { ...task, node: { ...task.node, edges: [], branches: [] } },
+      command.update ?? null,
+      this.stateView(),
+      {},
+    );
     for (const goto of command.goto) routeTo(this.spec, START, goto, undefined, task.writes);
     const applied = applyWrites(this.spec, this.values, [task]);
     this.values = applied.values;
@@ -203,7 +256,17 @@ export class GraphLoop {
   /** A task that stands for a node without running it (for updates applied as that node). */
   virtualTask(name: string): Task {
     const node = this.spec.nodes.get(name)!;
-    return { id: NULL_TASK_ID, name, kind: "pull", index: 0, input: undefined, triggers: [], node, ns: this.options.ns, writes: [] };
+    return {
+      id: NULL_TASK_ID,
+      name,
+      kind: "pull",
+      index: 0,
+      input: undefined,
+      triggers: [],
+      node,
+      ns: this.options.ns,
+      writes: [],
+    };
   }
 
   /** The state every task of the current step reads. */
@@ -223,7 +286,12 @@ export class GraphLoop {
       return;
     }
     this.checkpointId = createCheckpointId();
-    const metadata: CheckpointMetadata = { ...this.options.config.metadata, source, step: this.step, parents: this.options.parents ?? {} };
+    const metadata: CheckpointMetadata = {
+      ...this.options.config.metadata,
+      source,
+      step: this.step,
+      parents: this.options.parents ?? {},
+    };
     this.#unstored = { source, metadata, ts: new Date().toISOString() };
     this.pendingWrites = [];
     if (this.durability !== "exit") this.storeCheckpoint();
@@ -243,10 +311,18 @@ export class GraphLoop {
       updated_channels: [...this.updated],
       delta: computeDelta(this.#storedValues, this.values, this.#dirty),
     };
-    const parent: CheckpointConfig = this.storedConfig ?? { configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns } };
+    const parent: CheckpointConfig = this.storedConfig ?? {
+      configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns },
+    };
     this.#storedValues = this.values;
     this.#dirty = new Set();
-    this.storedConfig = { configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns, checkpoint_id: this.checkpointId } };
+    this.storedConfig = {
+      configurable: {
+        thread_id: this.threadId!,
+        checkpoint_ns: this.options.ns,
+        checkpoint_id: this.checkpointId,
+      },
+    };
     const put = () => saver.put(parent, checkpoint, pending.metadata);
     this.#persist = this.#persist.then(put);
   }

@@ -23,9 +23,15 @@ const NO_RETRY_STATUS = new Set([400, 401, 402, 403, 404, 405, 406, 407, 408, 40
 /** LangGraph's default retry predicate. Pure. */
 export function defaultRetryOn(error: unknown): boolean {
   if (error instanceof GraphInterrupt) return false;
-  const e = error as { name?: string; code?: string; status?: number; response?: { status?: number } } | null;
+  const e = error as {
+    name?: string;
+    code?: string;
+    status?: number;
+    response?: { status?: number };
+  } | null;
   if (!e || typeof e !== "object") return true;
-  if (e.name === "AbortError" || e.name === "CancelledError" || e.name === "GraphValueError") return false;
+  if (e.name === "AbortError" || e.name === "CancelledError" || e.name === "GraphValueError")
+    return false;
   if (e.code === "ECONNABORTED" || e.code === "insufficient_quota") return false;
   const status = e.status ?? e.response?.status;
   return !(status !== undefined && NO_RETRY_STATUS.has(status));

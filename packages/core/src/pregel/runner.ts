@@ -1,9 +1,15 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
-import { ERROR, INTERRUPT, NULL_TASK_ID, RESUME, START } from "../constants.ts";
+import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
 import { CancelledError, toError } from "../errors.ts";
-import { readState, type Task } from "./algo.ts";
+import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
-import { GraphInterrupt, type Interrupt, runWithScratchpad, SCRATCHPAD_KEY, type Scratchpad } from "./interrupt.ts";
+import {
+  GraphInterrupt,
+  type Interrupt,
+  runWithScratchpad,
+  SCRATCHPAD_KEY,
+  type Scratchpad,
+} from "./interrupt.ts";
 import type { GraphLoop } from "./loop.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
 import type { NodeConfig } from "./types.ts";
@@ -37,7 +43,11 @@ export interface StepOutcome {
  * finished keep their writes as pending writes, so a resume re-runs only unfinished tasks. An
  * interrupt does not cancel siblings.
  */
-export async function runStep(loop: GraphLoop, tasks: Task[], restore: boolean): Promise<StepOutcome> {
+export async function runStep(
+  loop: GraphLoop,
+  tasks: Task[],
+  restore: boolean,
+): Promise<StepOutcome> {
   if (restore) restoreWrites(loop, tasks);
   const controller = new AbortController();
   const userSignal = loop.options.config.signal;
@@ -63,7 +73,10 @@ export async function runStep(loop: GraphLoop, tasks: Task[], restore: boolean):
           running -= 1;
           if (error instanceof GraphInterrupt) {
             task.interrupts = error.interrupts;
-            task.writes = [...task.writes.filter(([c]) => c === RESUME), [INTERRUPT, error.interrupts]];
+            task.writes = [
+              ...task.writes.filter(([c]) => c === RESUME),
+              [INTERRUPT, error.interrupts],
+            ];
             unsaved.push(task);
             emitTaskResult(loop, task);
             return;
@@ -85,8 +98,10 @@ export async function runStep(loop: GraphLoop, tasks: Task[], restore: boolean):
   if (failure !== undefined || interrupts.length > 0) {
     for (const task of unsaved) if (!(task.error instanceof ParentCommand)) saveWrites(loop, task);
     await loop.flush();
-    if (failure !== undefined) throw userSignal?.aborted ? new CancelledError(undefined, { cause: failure }) : failure;
-    if (loop.options.sink.modes.has("updates")) loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
+    if (failure !== undefined)
+      throw userSignal?.aborted ? new CancelledError(undefined, { cause: failure }) : failure;
+    if (loop.options.sink.modes.has("updates"))
+      loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
   }
   return { interrupts };
 }
@@ -112,7 +127,12 @@ function restoreWrites(loop: GraphLoop, tasks: Task[]): void {
   }
 }
 
-async function execute(loop: GraphLoop, task: Task, snapshot: Record<string, unknown>, signal: AbortSignal): Promise<PendingWrite[]> {
+async function execute(
+  loop: GraphLoop,
+  task: Task,
+  snapshot: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<PendingWrite[]> {
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
   const config = nodeConfig(loop, task, pad, signal);
@@ -126,7 +146,11 @@ async function execute(loop: GraphLoop, task: Task, snapshot: Record<string, unk
       return writes;
     } catch (error) {
       if (pad.consumed.length > 0) task.writes = [[RESUME, pad.consumed]];
-      const retry = policy && attempt < (policy.maxAttempts ?? 3) && !signal.aborted && (policy.retryOn ?? defaultRetryOn)(error);
+      const retry =
+        policy &&
+        attempt < (policy.maxAttempts ?? 3) &&
+        !signal.aborted &&
+        (policy.retryOn ?? defaultRetryOn)(error);
       if (!retry || error instanceof GraphInterrupt || error instanceof ParentCommand) throw error;
       await sleep(retryDelay(policy, attempt), signal);
     }
@@ -188,7 +212,10 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
       langgraph_step: loop.step + 1,
       langgraph_node: task.name,
       langgraph_triggers: task.triggers,
-      langgraph_path: [task.kind === "pull" ? "__pregel_pull" : "__pregel_push", task.kind === "pull" ? task.name : task.index],
+      langgraph_path: [
+        task.kind === "pull" ? "__pregel_pull" : "__pregel_push",
+        task.kind === "pull" ? task.name : task.index,
+      ],
       langgraph_checkpoint_ns: task.ns,
     },
   };
@@ -196,19 +223,33 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
 
 function describeError(error: unknown): { name: string; message: string; code?: string } {
   const e = toError(error) as Error & { code?: unknown };
-  return typeof e.code === "string" ? { name: e.name, message: e.message, code: e.code } : { name: e.name, message: e.message };
+  return typeof e.code === "string"
+    ? { name: e.name, message: e.message, code: e.code }
+    : { name: e.name, message: e.message };
 }
 
 function emitTaskStart(loop: GraphLoop, task: Task): void {
   const { sink, nsPath } = loop.options;
   if (task.name === START || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const payload = { id: task.id, name: task.name, input: task.input, triggers: task.triggers, interrupts: [] };
+  const payload = {
+    id: task.id,
+    name: task.name,
+    input: task.input,
+    triggers: task.triggers,
+    interrupts: [],
+  };
   if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
-  if (sink.modes.has("debug")) sink.emit(nsPath, "debug", { type: "task", timestamp: new Date().toISOString(), step: loop.step + 1, payload });
+  if (sink.modes.has("debug"))
+    sink.emit(nsPath, "debug", {
+      type: "task",
+      timestamp: new Date().toISOString(),
+      step: loop.step + 1,
+      payload,
+    });
 }
 
 function emitTaskResult(loop: GraphLoop, task: Task): void {
-  const { sink, nsPath, ns } = loop.options;
+  const { sink, nsPath } = loop.options;
   if (task.name === START) return;
   if (sink.modes.has("updates") && !task.error && !task.interrupts) {
     sink.emit(nsPath, "updates", { [task.name]: updateOf(loop, task) });
@@ -222,9 +263,14 @@ function emitTaskResult(loop: GraphLoop, task: Task): void {
     result,
     interrupts: task.interrupts ?? [],
   };
-  void ns;
   if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
-  if (sink.modes.has("debug")) sink.emit(nsPath, "debug", { type: "task_result", timestamp: new Date().toISOString(), step: loop.step + 1, payload });
+  if (sink.modes.has("debug"))
+    sink.emit(nsPath, "debug", {
+      type: "task_result",
+      timestamp: new Date().toISOString(),
+      step: loop.step + 1,
+      payload,
+    });
 }
 
 /** The update a task made, as `{ key: value }` of its state writes (later writes to a key win). */
@@ -237,5 +283,3 @@ function updateOf(loop: GraphLoop, task: Task): Record<string, unknown> | undefi
   }
   return update;
 }
-
-export { readState };

@@ -2,7 +2,14 @@ import type { CheckpointConfig, CheckpointMetadata } from "../checkpoint/types.t
 import type { Interrupt } from "./interrupt.ts";
 
 /** What `stream` yields; several may be combined. */
-export type StreamMode = "values" | "updates" | "custom" | "tasks" | "checkpoints" | "debug" | "messages";
+export type StreamMode =
+  | "values"
+  | "updates"
+  | "custom"
+  | "tasks"
+  | "checkpoints"
+  | "debug"
+  | "messages";
 
 /** When checkpoints are written: before the next step (`sync`), while it runs (`async`), or only at the end (`exit`). */
 export type Durability = "sync" | "async" | "exit";

@@ -1,5 +1,5 @@
-import type { PendingWrite } from "../checkpoint/types.ts";
 import { EMPTY } from "../channels/channel.ts";
+import type { PendingWrite } from "../checkpoint/types.ts";
 import { BRANCH_PREFIX, END, START, TASKS } from "../constants.ts";
 import { ConclaveError, InvalidUpdateError, UnknownNodeError } from "../errors.ts";
 import type { Task, Values } from "./algo.ts";
@@ -10,7 +10,10 @@ import type { GraphSpec } from "./spec.ts";
 export class ParentCommand extends ConclaveError {
   readonly command: Command;
   constructor(command: Command) {
-    super("PARENT_COMMAND", "A node returned Command.PARENT; the parent graph applies it. Use it only inside a subgraph.");
+    super(
+      "PARENT_COMMAND",
+      "A node returned Command.PARENT; the parent graph applies it. Use it only inside a subgraph.",
+    );
     this.command = command;
   }
 }
@@ -19,7 +22,13 @@ export class ParentCommand extends ConclaveError {
  * Turns what a node returned into its writes: state updates, then static edges, then conditional
  * edges (evaluated on the state with this task's own writes applied), then Command routing.
  */
-export function collectWrites(spec: GraphSpec, task: Task, result: unknown, snapshot: Values, config: unknown): PendingWrite[] {
+export function collectWrites(
+  spec: GraphSpec,
+  task: Task,
+  result: unknown,
+  snapshot: Values,
+  config: unknown,
+): PendingWrite[] {
   const writes: PendingWrite[] = [];
   const gotos: unknown[] = [];
   const commands = commandsIn(result);
@@ -35,9 +44,13 @@ export function collectWrites(spec: GraphSpec, task: Task, result: unknown, snap
   if (task.name === START) validateInput(spec, result);
   for (const edge of task.node.edges) writes.push([edge[0], edge[1]]);
   for (const branch of task.node.branches) {
-    const state = branch ? freshState(spec, snapshot, writes) : snapshot;
+    const state = freshState(spec, snapshot, writes);
     const route = branch.path(state, config);
-    if (route instanceof Promise) throw new InvalidUpdateError(`The conditional edge after "${task.name}" returned a Promise; route functions must be synchronous here. Await the work inside the node instead.`, "ASYNC_ROUTE");
+    if (route instanceof Promise)
+      throw new InvalidUpdateError(
+        `The conditional edge after "${task.name}" returned a Promise; route functions must be synchronous here. Await the work inside the node instead.`,
+        "ASYNC_ROUTE",
+      );
     routeTo(spec, task.name, route, branch.pathMap, writes);
   }
   for (const goto of gotos) routeTo(spec, task.name, goto, undefined, writes);
@@ -48,7 +61,9 @@ function commandsIn(result: unknown): Command[] | undefined {
   if (isCommand(result)) return [result];
   if (Array.isArray(result) && result.some(isCommand)) {
     if (!result.every(isCommand)) {
-      throw new InvalidUpdateError("A node returned an array mixing Commands and other values. Return one Command, an array of Commands, or an update object.");
+      throw new InvalidUpdateError(
+        "A node returned an array mixing Commands and other values. Return one Command, an array of Commands, or an update object.",
+      );
     }
     return result as Command[];
   }
@@ -56,8 +71,12 @@ function commandsIn(result: unknown): Command[] | undefined {
 }
 
 function pushUpdate(spec: GraphSpec, task: Task, update: unknown, writes: PendingWrite[]): void {
-  if (Array.isArray(update) && update.every((u) => Array.isArray(u) && u.length === 2 && typeof u[0] === "string")) {
-    for (const [key, value] of update as [string, unknown][]) if (spec.channels.has(key) && !key.startsWith(BRANCH_PREFIX)) writes.push([key, value]);
+  if (
+    Array.isArray(update) &&
+    update.every((u) => Array.isArray(u) && u.length === 2 && typeof u[0] === "string")
+  ) {
+    for (const [key, value] of update as [string, unknown][])
+      if (spec.channels.has(key) && !key.startsWith(BRANCH_PREFIX)) writes.push([key, value]);
     return;
   }
   if (typeof update !== "object" || update === null || Array.isArray(update)) {
@@ -69,7 +88,14 @@ function pushUpdate(spec: GraphSpec, task: Task, update: unknown, writes: Pendin
     );
   }
   for (const key of Object.keys(update)) {
-    if (key === START || key === TASKS || !spec.channels.has(key) || key.startsWith(BRANCH_PREFIX) || key.startsWith("join:")) continue;
+    if (
+      key === START ||
+      key === TASKS ||
+      !spec.channels.has(key) ||
+      key.startsWith(BRANCH_PREFIX) ||
+      key.startsWith("join:")
+    )
+      continue;
     writes.push([key, (update as Record<string, unknown>)[key]]);
   }
 }
@@ -78,7 +104,10 @@ function validateInput(spec: GraphSpec, input: unknown): void {
   if (!spec.inputZod || typeof input !== "object" || input === null || isCommand(input)) return;
   const parsed = spec.inputZod.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidUpdateError(`Graph input does not match the input schema: ${String((parsed.error as Error)?.message ?? parsed.error)}`, "INVALID_INPUT");
+    throw new InvalidUpdateError(
+      `Graph input does not match the input schema: ${String((parsed.error as Error)?.message ?? parsed.error)}`,
+      "INVALID_INPUT",
+    );
   }
 }
 
@@ -88,7 +117,11 @@ function preview(value: unknown): string {
 }
 
 /** The state a conditional edge sees: the step snapshot plus this task's own state writes. */
-function freshState(spec: GraphSpec, snapshot: Values, writes: readonly PendingWrite[]): Record<string, unknown> {
+function freshState(
+  spec: GraphSpec,
+  snapshot: Values,
+  writes: readonly PendingWrite[],
+): Record<string, unknown> {
   const state: Record<string, unknown> = { ...snapshot };
   const grouped = new Map<string, unknown[]>();
   for (const [key, value] of writes) {
@@ -106,12 +139,20 @@ function freshState(spec: GraphSpec, snapshot: Values, writes: readonly PendingW
 }
 
 /** Adds the writes that route from `source` to `route` (names, Sends, lists, or END). */
-export function routeTo(spec: GraphSpec, source: string, route: unknown, pathMap: Record<string, string> | undefined, writes: PendingWrite[]): void {
+export function routeTo(
+  spec: GraphSpec,
+  source: string,
+  route: unknown,
+  pathMap: Record<string, string> | undefined,
+  writes: PendingWrite[],
+): void {
   const targets = Array.isArray(route) ? route : [route];
   for (const target of targets) {
     if (isSend(target)) {
       if (!spec.nodes.has(target.node) || target.node === START) {
-        throw new UnknownNodeError(`Invalid node name "${target.node}" in a Send packet from "${source}": no such node in graph "${spec.name}". Known nodes: ${knownNodes(spec)}.`);
+        throw new UnknownNodeError(
+          `Invalid node name "${target.node}" in a Send packet from "${source}": no such node in graph "${spec.name}". Known nodes: ${knownNodes(spec)}.`,
+        );
       }
       writes.push([TASKS, new Send(target.node, target.args).toJSON()]);
       continue;
@@ -119,7 +160,10 @@ export function routeTo(spec: GraphSpec, source: string, route: unknown, pathMap
     const mapped = pathMap ? pathMap[String(target)] : target;
     if (mapped === END) continue;
     if (typeof mapped !== "string" || !spec.nodes.has(mapped) || mapped === START) {
-      const shown = pathMap && mapped === undefined ? `${JSON.stringify(target)} (not in the path map)` : JSON.stringify(mapped);
+      const shown =
+        pathMap && mapped === undefined
+          ? `${JSON.stringify(target)} (not in the path map)`
+          : JSON.stringify(mapped);
       throw new UnknownNodeError(
         `The route from "${source}" returned ${shown}, which is not a node of graph "${spec.name}". ` +
           `Return one of: ${knownNodes(spec)}, or END.`,

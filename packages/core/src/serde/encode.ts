@@ -148,7 +148,8 @@ function encodeSpecial(value: object, proto: unknown, ancestors: Ancestors, dept
   }
   if (proto === Set.prototype) {
     let out = "";
-    for (const item of value as Set<unknown>) out += `${out === "" ? "" : ","}${encodeValue(item, ancestors, depth)}`;
+    for (const item of value as Set<unknown>)
+      out += `${out === "" ? "" : ","}${encodeValue(item, ancestors, depth)}`;
     return `{"${TAG_KEY}":"${Tag.set}","v":[${out}]}`;
   }
   if (proto === uint8Proto || proto === Buffer.prototype) {

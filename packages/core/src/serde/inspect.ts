@@ -106,7 +106,9 @@ function describeKey(key: unknown): string {
 /** Describes a value `encode` rejects, for error messages. Pure. */
 export function describeUnsupported(value: unknown): string {
   if (typeof value === "function") {
-    return value.name ? `a function (named ${JSON.stringify(value.name)})` : "an anonymous function";
+    return value.name
+      ? `a function (named ${JSON.stringify(value.name)})`
+      : "an anonymous function";
   }
   if (typeof value === "symbol") return `a symbol (${String(value)})`;
   if (typeof value !== "object" || value === null) return `a ${typeof value}`;
