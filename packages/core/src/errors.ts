@@ -56,6 +56,13 @@ export class EmptyInputError extends ConclaveError {
   }
 }
 
+/** A node no edge, route or `ends` declaration can reach. */
+export class UnreachableNodeError extends ConclaveError {
+  constructor(message: string, options?: ConclaveErrorOptions) {
+    super("UNREACHABLE_NODE", message, options);
+  }
+}
+
 /** A node referenced by a route, `Send` or `Command` does not exist. */
 export class UnknownNodeError extends ConclaveError {
   constructor(message: string, options?: ConclaveErrorOptions) {
@@ -93,13 +100,21 @@ export class InvalidArgumentError extends ConclaveError {
   }
 }
 
-/** A run was cancelled through its AbortSignal. */
+/** A run was cancelled through its AbortSignal. Named "AbortError", as fetch and LangGraph name it. */
 export class CancelledError extends ConclaveError {
   constructor(
     message = "The run was cancelled through its AbortSignal.",
     options?: ConclaveErrorOptions,
   ) {
     super("CANCELLED", message, options);
+    this.name = "AbortError";
+  }
+}
+
+/** A graph feature was used in a way its configuration does not allow (e.g. interrupt() with no checkpointer). */
+export class GraphValueError extends ConclaveError {
+  constructor(message: string, code = "GRAPH_VALUE", options?: ConclaveErrorOptions) {
+    super(code, message, options);
   }
 }
 

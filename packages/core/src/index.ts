@@ -14,12 +14,14 @@ export {
   EmptyInputError,
   type ErrorDisposition,
   GraphRecursionError,
+  GraphValueError,
   InvalidArgumentError,
   InvalidGraphError,
   InvalidUpdateError,
   NotSerializableError,
   toError,
   UnknownNodeError,
+  UnreachableNodeError,
 } from "./errors.ts";
 export {
   Annotation,

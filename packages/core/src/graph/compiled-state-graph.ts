@@ -157,9 +157,12 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     return loop.run(input);
   }
 
+  // LangGraph's invoke returns the last `values` chunk, plus `__interrupt__` when paused.
   #output(result: LoopResult): Record<string, unknown> {
-    const values = readState(this.spec, result.values, this.spec.outputKeys);
-    if (result.interrupts.length > 0) values[INTERRUPT] = result.interrupts;
+    const values = result.outputValues
+      ? readState(this.spec, result.outputValues, this.spec.outputKeys)
+      : {};
+    if (result.status === "interrupted") values[INTERRUPT] = result.interrupts;
     return values;
   }
 
@@ -177,6 +180,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       saver,
       config: {
         ...nodeConfig,
+        writer: undefined,
         configurable: { thread_id: loop.threadId },
         durability: loop.durability,
       },
@@ -253,7 +257,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 }
 
 function asList<T>(value: T | readonly T[] | undefined): T[] {
-  if (value === undefined) return [];
+  if (value === undefined || value === "*") return [];
   return Array.isArray(value) ? [...value] : [value as T];
 }
 

@@ -71,7 +71,7 @@ export function drawGraph(spec: GraphSpec): DrawableGraph {
       const targets = branch.pathMap
         ? Object.entries(branch.pathMap)
         : names
-            .filter((n) => n !== START)
+            .filter((n) => n !== START && n !== node.name)
             .map((n) => [n, n] as const)
             .concat([[END, END]]);
       for (const [label, target] of targets)

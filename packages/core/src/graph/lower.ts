@@ -2,7 +2,7 @@ import { barrierChannel, deferredTrigger } from "../channels/barrier.ts";
 import type { ChannelSpec } from "../channels/channel.ts";
 import { ephemeralValue } from "../channels/last-value.ts";
 import { BRANCH_PREFIX, END, JOIN_PREFIX, START } from "../constants.ts";
-import { InvalidGraphError, UnknownNodeError } from "../errors.ts";
+import { InvalidGraphError, UnknownNodeError, UnreachableNodeError } from "../errors.ts";
 import type { BranchSpec, GraphSpec, NodeSpec, SubgraphRunner } from "../pregel/spec.ts";
 import { readGraphSchemas, readSchema } from "./schema.ts";
 import type { NodeDefinition, StateGraph } from "./state-graph.ts";
@@ -23,6 +23,7 @@ export function lowerGraph(
   }
   const known = new Set(builder.nodes.keys());
   validateEdges(builder, known, name);
+  validateReachable(builder, name);
 
   const nodes = new Map<string, NodeSpec>();
   const edgesFrom = (source: string) =>
@@ -154,6 +155,39 @@ function validateEdges(
     throw new InvalidGraphError(
       `Graph "${graphName}" has no entry point: nothing runs after START. Add addEdge(START, "<first node>") or setEntryPoint("<first node>").`,
       "NO_ENTRY_POINT",
+    );
+  }
+}
+
+/** Throws when a node cannot be reached from START by edges, routes or declared `ends`. */
+function validateReachable(
+  builder: StateGraph<unknown, unknown, unknown, string>,
+  graphName: string,
+): void {
+  const all = [...builder.nodes.keys()];
+  const successors = (source: string): string[] => {
+    const out = builder.edges.filter(([from]) => from === source).map(([, to]) => to);
+    for (const [sources, target] of builder.waitingEdges)
+      if (sources.includes(source)) out.push(target);
+    for (const branch of builder.branches.get(source) ?? [])
+      out.push(...(branch.pathMap ? Object.values(branch.pathMap) : all));
+    out.push(...(builder.nodes.get(source)?.options.ends ?? []));
+    return out;
+  };
+  const seen = new Set<string>([START]);
+  const queue = [START];
+  while (queue.length > 0) {
+    for (const next of successors(queue.pop()!)) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(next);
+    }
+  }
+  const unreachable = all.filter((n) => !seen.has(n));
+  if (unreachable.length > 0) {
+    throw new UnreachableNodeError(
+      `Node${unreachable.length > 1 ? "s" : ""} ${unreachable.map((n) => `"${n}"`).join(", ")} in graph "${graphName}" cannot be reached from START. ` +
+        'Add an edge to it, or if a node routes to it with Command({ goto }), declare the targets: addNode("router", fn, { ends: ["target"] }).',
     );
   }
 }

@@ -183,7 +183,7 @@ export interface AppliedWrites {
   updated: string[];
   /** Every channel whose stored value changed (for deltas). */
   changed: string[];
-  /** Whether a state key was written. */
+  /** Whether an output key was written (LangGraph emits `values` only then). */
   stateWritten: boolean;
 }
 
@@ -243,7 +243,7 @@ export function applyWrites(
     if (after !== before) set(channel, after);
     if (writes) {
       if (spec.triggerIndex.has(channel)) updated.add(channel);
-      else stateWritten = true;
+      else if (spec.outputKeys.includes(channel)) stateWritten = true;
     }
   }
   if (sends.length > 0) {

@@ -1,4 +1,4 @@
-import { ConclaveError, type ErrorDisposition } from "../errors.ts";
+import { ConclaveError, type ErrorDisposition, GraphValueError } from "../errors.ts";
 
 /** One pending interrupt: what a node asked, and the id to resume it by. */
 export interface Interrupt<Value = unknown> {
@@ -103,10 +103,10 @@ export function interrupt<Value = unknown, Resume = unknown>(
     );
   }
   if (!pad.hasCheckpointer) {
-    throw new ConclaveError(
-      "NO_CHECKPOINTER",
-      "interrupt() needs a checkpointer to save the paused run. Compile the graph with " +
+    throw new GraphValueError(
+      "No checkpointer set: interrupt() needs one to save the paused run. Compile the graph with " +
         "{ checkpointer: new MemorySaver() } (or a SqliteSaver) and invoke it with a thread_id.",
+      "MISSING_CHECKPOINTER",
     );
   }
   const index = pad.callIndex++;

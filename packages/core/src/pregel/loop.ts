@@ -4,6 +4,7 @@ import type {
   CheckpointPendingWrite,
   CheckpointSaver,
   CheckpointSource,
+  CheckpointTuple,
 } from "../checkpoint/types.ts";
 import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
 import { NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
@@ -64,6 +65,8 @@ export type LoopStatus = "done" | "interrupted";
 export interface LoopResult {
   status: LoopStatus;
   values: Values;
+  /** The values last emitted in `values` mode (LangGraph's invoke result), if any were. */
+  outputValues: Values | undefined;
   interrupts: Interrupt[];
 }
 
@@ -86,6 +89,10 @@ export class GraphLoop {
   #persist: Promise<unknown> = Promise.resolve();
   #unstored: { source: CheckpointSource; metadata: CheckpointMetadata; ts: string } | undefined;
   #syntheticSeq = 0;
+  #outputValues: Values | undefined;
+  #lastConfig: CheckpointConfig | undefined;
+  /** Resuming from an addressed checkpoint writes a `fork` copy first (LangGraph's replay). */
+  #forks = false;
 
   constructor(options: LoopOptions) {
     this.options = options;
@@ -133,7 +140,10 @@ export class GraphLoop {
       const restoredFromPending = first;
       first = false;
       const outcome = await runStep(this, tasks, restoredFromPending);
-      if (outcome.interrupts.length > 0) return this.finish("interrupted", outcome.interrupts);
+      if (outcome.interrupts.length > 0) {
+        this.emitFinishedSiblings(tasks);
+        return this.finish("interrupted", outcome.interrupts);
+      }
       this.advance(tasks);
       if (this.durability === "sync") await this.flush();
       justRan = tasks;
@@ -148,15 +158,27 @@ export class GraphLoop {
     for (const channel of applied.changed) this.#dirty.add(channel);
     this.step += 1;
     this.writeCheckpoint("loop");
-    if (this.options.sink.modes.has("values")) this.emitValues();
+    if (applied.stateWritten) this.emitValues(this.values);
   }
 
-  emitValues(): void {
-    this.options.sink.emit(
-      this.options.nsPath,
-      "values",
-      readState(this.spec, this.values, this.spec.outputKeys),
-    );
+  /** Emits a `values` chunk; LangGraph does so only for steps that wrote an output key. */
+  emitValues(values: Values): void {
+    this.#outputValues = values;
+    if (this.options.sink.modes.has("values")) {
+      this.options.sink.emit(
+        this.options.nsPath,
+        "values",
+        readState(this.spec, values, this.spec.outputKeys),
+      );
+    }
+  }
+
+  /** On an interrupt, the writes of siblings that finished are shown (not stored) as values. */
+  private emitFinishedSiblings(tasks: readonly Task[]): void {
+    const finished = tasks.filter((t) => !t.interrupts && !t.error && t.writes.length > 0);
+    if (finished.length === 0) return;
+    const applied = applyWrites(this.spec, this.values, finished);
+    if (applied.stateWritten) this.emitValues(applied.values);
   }
 
   private async load(): Promise<void> {
@@ -183,11 +205,26 @@ export class GraphLoop {
     this.step = tuple.metadata.step;
     this.checkpointId = tuple.checkpoint.id;
     this.storedConfig = tuple.config;
+    this.#lastConfig = tuple.config;
     this.pendingWrites = tuple.pendingWrites;
+    if (configurable.checkpoint_id) this.#forks = await this.replayForks(saver, tuple);
     const nullResume = this.pendingWrites.find(
       ([task, channel]) => task === NULL_TASK_ID && channel === RESUME,
     );
     if (nullResume && this.resume === undefined) this.resume = { value: nullResume[2] };
+  }
+
+  /**
+   * Whether replaying an addressed checkpoint forks: always for loop/input checkpoints, and for
+   * update/fork checkpoints only once newer checkpoints exist (LangGraph's rule).
+   */
+  private async replayForks(saver: CheckpointSaver, tuple: CheckpointTuple): Promise<boolean> {
+    const source = tuple.metadata.source;
+    if (source !== "update" && source !== "fork") return true;
+    const latest = await saver.getTuple({
+      configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns },
+    });
+    return latest !== undefined && latest.checkpoint.id !== tuple.checkpoint.id;
   }
 
   private async acceptInput(input: unknown): Promise<void> {
@@ -208,8 +245,11 @@ export class GraphLoop {
         );
       }
       this.resumed = true;
-      if (this.options.config.configurable?.checkpoint_id && this.options.ns === "")
+      if (this.#forks) {
+        this.step += 1;
         this.writeCheckpoint("fork");
+      }
+      this.emitValues(this.values);
       return;
     }
     const values: Record<string, unknown> = { ...this.values, [START]: input };
@@ -233,7 +273,10 @@ export class GraphLoop {
       this.resumed = true;
       this.persistWrites([[RESUME, command.resume]], NULL_TASK_ID);
     }
-    if (command.update === undefined && command.goto.length === 0) return;
+    if (command.update === undefined && command.goto.length === 0) {
+      if (this.resumed) this.emitValues(this.values);
+      return;
+    }
     const task = this.virtualTask(START);
     task.writes = collectWrites(
       this.spec,
@@ -251,6 +294,7 @@ export class GraphLoop {
     this.resumed = false;
     this.step = this.storedConfig ? this.step + 1 : -1;
     this.writeCheckpoint("input");
+    this.emitValues(this.values);
   }
 
   /** A task that stands for a node without running it (for updates applied as that node). */
@@ -283,6 +327,8 @@ export class GraphLoop {
     const { saver } = this.options;
     if (!saver) {
       this.checkpointId = `run:${this.#syntheticSeq++}`;
+      if (this.options.sink.modes.size > 0)
+        this.emitCheckpoint({ source, step: this.step, parents: this.options.parents ?? {} });
       return;
     }
     this.checkpointId = createCheckpointId();
@@ -294,7 +340,41 @@ export class GraphLoop {
     };
     this.#unstored = { source, metadata, ts: new Date().toISOString() };
     this.pendingWrites = [];
+    this.emitCheckpoint(metadata);
     if (this.durability !== "exit") this.storeCheckpoint();
+  }
+
+  /** Emits `checkpoints` / `debug` events for the checkpoint just recorded. */
+  private emitCheckpoint(metadata: CheckpointMetadata): void {
+    const { sink, nsPath, ns } = this.options;
+    const parentConfig = this.#lastConfig;
+    const config: CheckpointConfig = {
+      configurable: {
+        thread_id: this.threadId!,
+        checkpoint_ns: ns,
+        checkpoint_id: this.checkpointId,
+      },
+    };
+    this.#lastConfig = config;
+    if (!sink.modes.has("checkpoints") && !sink.modes.has("debug")) return;
+    const tasks = prepareTasks(this.spec, this.values, this.updated, this.taskContext());
+    const payload = {
+      config,
+      metadata,
+      values: readState(this.spec, this.values, this.spec.outputKeys),
+      next: tasks.map((t) => t.name),
+      parentConfig,
+      tasks: tasks.map((t) => ({ id: t.id, name: t.name, interrupts: [] })),
+    };
+    if (sink.modes.has("checkpoints")) sink.emit(nsPath, "checkpoints", payload);
+    if (sink.modes.has("debug")) {
+      sink.emit(nsPath, "debug", {
+        type: "checkpoint",
+        timestamp: new Date().toISOString(),
+        step: metadata.step,
+        payload,
+      });
+    }
   }
 
   /** Stores the newest recorded checkpoint if it has not been stored yet. */
@@ -345,7 +425,7 @@ export class GraphLoop {
   private async finish(status: LoopStatus, interrupts: Interrupt[]): Promise<LoopResult> {
     this.storeCheckpoint();
     await this.flush();
-    return { status, values: this.values, interrupts };
+    return { status, values: this.values, outputValues: this.#outputValues, interrupts };
   }
 }
 

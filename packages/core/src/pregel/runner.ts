@@ -49,61 +49,88 @@ export async function runStep(
   restore: boolean,
 ): Promise<StepOutcome> {
   if (restore) restoreWrites(loop, tasks);
-  const controller = new AbortController();
   const userSignal = loop.options.config.signal;
-  const onAbort = () => controller.abort(userSignal?.reason ?? new CancelledError());
   if (userSignal?.aborted) throw new CancelledError();
-  userSignal?.addEventListener("abort", onAbort, { once: true });
+  const controller = new AbortController();
+  let cancel: (() => void) | undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    cancel = () => {
+      controller.abort(userSignal?.reason ?? new CancelledError());
+      reject(new CancelledError());
+    };
+  });
+  userSignal?.addEventListener("abort", cancel!, { once: true });
   const snapshot = loop.stateView();
-  const toRun = tasks.filter((t) => !t.restored);
-  let running = toRun.length;
-  const unsaved: Task[] = [];
-  let failure: unknown;
+  const state: StepState = {
+    running: tasks.filter((t) => !t.restored).length,
+    unsaved: [],
+    failure: undefined,
+  };
   try {
-    await Promise.all(
-      toRun.map(async (task) => {
-        emitTaskStart(loop, task);
-        try {
-          task.writes = await execute(loop, task, snapshot, controller.signal);
-          running -= 1;
-          if (running > 0 && loop.durability !== "exit") saveWrites(loop, task);
-          else unsaved.push(task);
-          emitTaskResult(loop, task);
-        } catch (error) {
-          running -= 1;
-          if (error instanceof GraphInterrupt) {
-            task.interrupts = error.interrupts;
-            task.writes = [
-              ...task.writes.filter(([c]) => c === RESUME),
-              [INTERRUPT, error.interrupts],
-            ];
-            unsaved.push(task);
-            emitTaskResult(loop, task);
-            return;
-          }
-          if (failure !== undefined && controller.signal.aborted) return;
-          failure ??= error;
-          task.error = error;
-          if (!(error instanceof ParentCommand)) task.writes = [[ERROR, describeError(error)]];
-          unsaved.push(task);
-          controller.abort(error);
-          emitTaskResult(loop, task);
-        }
-      }),
-    );
+    await Promise.race([
+      Promise.all(
+        tasks
+          .filter((t) => !t.restored)
+          .map((task) => runTask(loop, task, snapshot, controller, state)),
+      ),
+      cancelled,
+    ]);
   } finally {
-    userSignal?.removeEventListener("abort", onAbort);
+    userSignal?.removeEventListener("abort", cancel!);
   }
   const interrupts = tasks.flatMap((t) => t.interrupts ?? []);
-  if (failure !== undefined || interrupts.length > 0) {
-    for (const task of unsaved) if (!(task.error instanceof ParentCommand)) saveWrites(loop, task);
+  if (state.failure !== undefined || interrupts.length > 0) {
+    for (const task of state.unsaved)
+      if (!(task.error instanceof ParentCommand)) saveWrites(loop, task);
     await loop.flush();
-    if (failure !== undefined)
-      throw userSignal?.aborted ? new CancelledError(undefined, { cause: failure }) : failure;
+    if (state.failure !== undefined) throw state.failure;
     if (loop.options.sink.modes.has("updates"))
       loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
   }
   return { interrupts };
+}
+
+interface StepState {
+  running: number;
+  /** Finished tasks whose writes are not saved yet: the last one is saved with the checkpoint. */
+  unsaved: Task[];
+  failure: unknown;
+}
+
+async function runTask(
+  loop: GraphLoop,
+  task: Task,
+  snapshot: Record<string, unknown>,
+  controller: AbortController,
+  state: StepState,
+): Promise<void> {
+  emitTaskStart(loop, task);
+  try {
+    const writes = await execute(loop, task, snapshot, controller.signal);
+    state.running -= 1;
+    // A sibling that finishes after the step failed is treated as unfinished: it re-runs on resume.
+    if (state.failure !== undefined) return;
+    task.writes = writes;
+    if (state.running > 0 && loop.durability !== "exit") saveWrites(loop, task);
+    else state.unsaved.push(task);
+    emitTaskResult(loop, task);
+  } catch (error) {
+    state.running -= 1;
+    if (error instanceof GraphInterrupt) {
+      task.interrupts = error.interrupts;
+      task.writes = [...task.writes.filter(([c]) => c === RESUME), [INTERRUPT, error.interrupts]];
+      state.unsaved.push(task);
+      emitTaskResult(loop, task);
+      return;
+    }
+    if (state.failure !== undefined && controller.signal.aborted) return;
+    state.failure ??= error;
+    task.error = error;
+    if (!(error instanceof ParentCommand)) task.writes = [[ERROR, describeError(error)]];
+    state.unsaved.push(task);
+    controller.abort(error);
+    emitTaskResult(loop, task);
+  }
 }
 
 function saveWrites(loop: GraphLoop, task: Task): void {
@@ -252,15 +279,14 @@ function emitTaskResult(loop: GraphLoop, task: Task): void {
   const { sink, nsPath } = loop.options;
   if (task.name === START) return;
   if (sink.modes.has("updates") && !task.error && !task.interrupts) {
-    sink.emit(nsPath, "updates", { [task.name]: updateOf(loop, task) });
+    sink.emit(nsPath, "updates", { [task.name]: updateOf(loop, task) ?? {} });
   }
   if (!(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const result = task.writes.filter(([c]) => loop.spec.stateKeys.includes(c));
   const payload = {
     id: task.id,
     name: task.name,
-    error: task.error === undefined ? undefined : toError(task.error).message,
-    result,
+    error: task.error === undefined ? null : toError(task.error).message,
+    result: updateOf(loop, task) ?? {},
     interrupts: task.interrupts ?? [],
   };
   if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);

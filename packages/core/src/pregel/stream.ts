@@ -11,9 +11,22 @@ export interface StreamSink {
 /** A sink that wants nothing (plain `invoke`). */
 export const SILENT_SINK: StreamSink = { modes: new Set(), subgraphs: false, emit() {} };
 
-/** The sink a subgraph uses: its parent's when subgraph events are wanted, else only `custom`-free silence. */
+const CUSTOM_ONLY: ReadonlySet<StreamMode> = new Set<StreamMode>(["custom"]);
+
+/**
+ * The sink a subgraph uses: its parent's when subgraph events are wanted; otherwise only `custom`
+ * events pass through (LangGraph streams a subgraph's writer output either way).
+ */
 export function childSink(parent: StreamSink): StreamSink {
-  return parent.subgraphs ? parent : SILENT_SINK;
+  if (parent.subgraphs) return parent;
+  if (!parent.modes.has("custom")) return SILENT_SINK;
+  return {
+    modes: CUSTOM_ONLY,
+    subgraphs: false,
+    emit: (ns, mode, chunk) => {
+      if (mode === "custom") parent.emit(ns, mode, chunk);
+    },
+  };
 }
 
 /**

@@ -1,0 +1,138 @@
+/**
+ * Deliberate differences from LangGraph.js (README "Differences from LangGraph.js"). Each test
+ * runs the same scenario on both engines and asserts each engine's own behaviour.
+ *
+ * (1) A route to an unknown node fails loudly in Conclave (code UNKNOWN_NODE); LangGraph drops it.
+ * (2) A subgraph writes back only its own updates, so append reducers on shared keys do not
+ *     duplicate the parent's values; LangGraph re-reduces the child's full state.
+ * (3) interrupt() and streaming work without AsyncLocalStorage in Conclave. Not observable in
+ *     Node, where LangGraph has AsyncLocalStorage: covered by every interrupt and custom-stream
+ *     scenario passing on Conclave, and by "interrupt() after awaits in parallel nodes".
+ * (4) Node-name typing works for non-chained builders in Conclave. A compile-time property: the
+ *     runtime half is the last scenario below, which needs casts only for LangGraph's types.
+ */
+import { differential, divergent, type Lib } from "./harness.ts";
+
+function traceState(lib: Lib) {
+  return lib.Annotation.Root({
+    trace: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  });
+}
+
+/** Settles `run()` and keeps the error's own code, which the normaliser would drop. */
+async function outcome(run: () => Promise<unknown>) {
+  try {
+    return { returned: await run() };
+  } catch (error) {
+    const e = error as { code?: unknown; lc_error_code?: unknown };
+    return { threw: { code: e.code ?? e.lc_error_code } };
+  }
+}
+
+const unknownNode = { threw: { code: "UNKNOWN_NODE" } };
+
+divergent(
+  "(1) a conditional edge without a path map returning an unknown node",
+  async (lib) => {
+    const graph = new lib.StateGraph(traceState(lib))
+      .addNode("a", () => ({ trace: ["a"] }))
+      .addNode("b", () => ({ trace: ["b"] }))
+      .addEdge(lib.START, "a")
+      .addConditionalEdges("a", () => "nope" as "b")
+      .compile();
+    return outcome(() => graph.invoke({}));
+  },
+  { langgraph: { returned: { trace: ["a"] } }, conclave: unknownNode },
+);
+
+divergent(
+  "(1) a conditional edge returning a list with one unknown node",
+  async (lib) => {
+    const graph = new lib.StateGraph(traceState(lib))
+      .addNode("a", () => ({ trace: ["a"] }))
+      .addNode("b", () => ({ trace: ["b"] }))
+      .addEdge(lib.START, "a")
+      .addConditionalEdges("a", () => ["b", "nope"] as "b"[])
+      .compile();
+    return outcome(() => graph.invoke({}));
+  },
+  { langgraph: { returned: { trace: ["a", "b"] } }, conclave: unknownNode },
+);
+
+divergent(
+  "(1) Command goto an unknown node",
+  async (lib) => {
+    const graph = new lib.StateGraph(traceState(lib))
+      .addNode("a", () => new lib.Command({ goto: "nope", update: { trace: ["a"] } }), {
+        ends: ["b"],
+      })
+      .addNode("b", () => ({ trace: ["b"] }))
+      .addEdge(lib.START, "a")
+      .compile();
+    return outcome(() => graph.invoke({}));
+  },
+  { langgraph: { returned: { trace: ["a"] } }, conclave: unknownNode },
+);
+
+divergent(
+  "(2) a subgraph sharing an append key does not duplicate the parent's values",
+  async (lib) => {
+    const State = traceState(lib);
+    const child = new lib.StateGraph(State)
+      .addNode("s1", () => ({ trace: ["s1"] }))
+      .addNode("s2", () => ({ trace: ["s2"] }))
+      .addEdge(lib.START, "s1")
+      .addEdge("s1", "s2")
+      .compile();
+    const graph = new lib.StateGraph(State)
+      .addNode("p1", () => ({ trace: ["p1"] }))
+      .addNode("child", child)
+      .addNode("p2", () => ({ trace: ["p2"] }))
+      .addEdge(lib.START, "p1")
+      .addEdge("p1", "child")
+      .addEdge("child", "p2")
+      .compile();
+    return graph.invoke({ trace: ["in"] });
+  },
+  {
+    langgraph: { trace: ["in", "p1", "in", "p1", "s1", "s2", "p2"] },
+    conclave: { trace: ["in", "p1", "s1", "s2", "p2"] },
+  },
+);
+
+divergent(
+  "(2) a subgraph that writes nothing to a shared append key leaves it unchanged",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      trace: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+      note: lib.Annotation<string>(),
+    });
+    const child = new lib.StateGraph(State)
+      .addNode("annotate", (s) => ({ note: `saw ${s.trace.length}` }))
+      .addEdge(lib.START, "annotate")
+      .compile();
+    const graph = new lib.StateGraph(State)
+      .addNode("child", child)
+      .addEdge(lib.START, "child")
+      .compile();
+    return graph.invoke({ trace: ["a", "b"] });
+  },
+  {
+    langgraph: { trace: ["a", "b", "a", "b"], note: "saw 2" },
+    conclave: { trace: ["a", "b"], note: "saw 2" },
+  },
+);
+
+differential(
+  "(4) a graph built with separate statements, not a chain, runs the same",
+  async (lib) => {
+    const builder = new lib.StateGraph(traceState(lib));
+    builder.addNode("a", () => ({ trace: ["a"] }));
+    builder.addNode("b", () => ({ trace: ["b"] }));
+    builder.addEdge(lib.START, "a" as never);
+    builder.addEdge("a" as never, "b" as never);
+    builder.addEdge("b" as never, lib.END);
+    return builder.compile().invoke({});
+  },
+  { trace: ["a", "b"] },
+);
