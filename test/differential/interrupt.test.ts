@@ -253,3 +253,24 @@ differential(
   },
   { out: { answers: ["a"] }, isInterrupted: false },
 );
+
+differential(
+  "interrupts in consecutive nodes: each resume value answers only the pending interrupt",
+  async (lib) => {
+    const graph = new lib.StateGraph(answerState(lib))
+      .addNode("first", () => ({ answers: [lib.interrupt<string, string>("first?")] }))
+      .addNode("second", () => ({ answers: [lib.interrupt<string, string>("second?")] }))
+      .addEdge(lib.START, "first")
+      .addEdge("first", "second")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const one = await graph.invoke({}, thread);
+    const two = await graph.invoke(new lib.Command({ resume: "A" }), thread);
+    const three = await graph.invoke(new lib.Command({ resume: "B" }), thread);
+    return { one, two, three };
+  },
+  {
+    one: { __interrupt__: [{ id: "<id>", value: "first?" }] },
+    two: { answers: ["A"], __interrupt__: [{ id: "<id>", value: "second?" }] },
+    three: { answers: ["A", "B"] },
+  },
+);

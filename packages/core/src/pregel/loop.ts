@@ -152,6 +152,8 @@ export class GraphLoop {
 
   /** Folds the finished step's writes and writes the next checkpoint. */
   advance(tasks: readonly Task[]): void {
+    // A resume value answers interrupts of the checkpoint it was sent to, not later steps.
+    this.resume = undefined;
     const applied = applyWrites(this.spec, this.values, tasks);
     this.values = applied.values;
     this.updated = applied.updated;
