@@ -10,7 +10,10 @@ import { SqliteSaver } from "@conclave/sqlite";
 
 const State = Annotation.Root({
   question: Annotation<string>(),
-  notes: Annotation<string[], string | string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  notes: Annotation<string[], string | string[]>({
+    reducer: (a, b) => a.concat(b),
+    default: () => [],
+  }),
   draft: Annotation<string>(),
   revisions: Annotation<number, number>({ reducer: (a, b) => a + b, default: () => 0 }),
 });
@@ -22,10 +25,15 @@ const graph = new StateGraph(State)
   .addNode("research", (input: { question: string; topic: string }) => ({
     notes: `${input.topic}: three findings about "${input.question}"`,
   }))
-  .addNode("write", (s) => ({ draft: `Brief (${s.notes.length} notes, revision ${s.revisions + 1})`, revisions: 1 }))
+  .addNode("write", (s) => ({
+    draft: `Brief (${s.notes.length} notes, revision ${s.revisions + 1})`,
+    revisions: 1,
+  }))
   .addNode("review", () => ({}))
   .addEdge(START, "plan")
-  .addConditionalEdges("plan", (s) => topics.map((topic) => new Send("research", { question: s.question, topic })))
+  .addConditionalEdges("plan", (s) =>
+    topics.map((topic) => new Send("research", { question: s.question, topic })),
+  )
   .addEdge("research", "write")
   .addEdge("write", "review")
   .addConditionalEdges("review", (s) => (s.revisions < 2 ? "write" : END), ["write", END]);
@@ -38,16 +46,22 @@ const threadId = `quickstart-${new Date().toISOString()}`;
 const config = { configurable: { thread_id: threadId } };
 
 console.log(`Conclave quickstart: thread ${threadId} in ${file}\n`);
-for await (const [node, update] of streamUpdates(await app.stream({ question: "Should we adopt durable agents?" }, config))) {
+for await (const [node, update] of streamUpdates(
+  await app.stream({ question: "Should we adopt durable agents?" }, config),
+)) {
   console.log(`  step  ${node.padEnd(9)} ${JSON.stringify(update)}`);
 }
 
 const final = await app.getState(config);
-console.log(`\nResult: ${JSON.stringify(final.values.draft)} after ${final.values.revisions} revisions\n`);
+console.log(
+  `\nResult: ${JSON.stringify(final.values.draft)} after ${final.values.revisions} revisions\n`,
+);
 console.log("Checkpoint history (newest first):");
 for await (const snapshot of app.getStateHistory(config)) {
   const meta = snapshot.metadata!;
-  console.log(`  step ${String(meta.step).padStart(2)}  ${meta.source.padEnd(6)} next=[${snapshot.next.join(", ")}]  ${snapshot.config.configurable.checkpoint_id}`);
+  console.log(
+    `  step ${String(meta.step).padStart(2)}  ${meta.source.padEnd(6)} next=[${snapshot.next.join(", ")}]  ${snapshot.config.configurable.checkpoint_id}`,
+  );
 }
 const verdict = await saver.verify(threadId);
 console.log(
@@ -61,6 +75,7 @@ if (!verdict.ok) process.exitCode = 1;
 
 async function* streamUpdates(stream: AsyncIterable<unknown>): AsyncGenerator<[string, unknown]> {
   for await (const chunk of stream) {
-    for (const [node, update] of Object.entries(chunk as Record<string, unknown>)) yield [node, update];
+    for (const [node, update] of Object.entries(chunk as Record<string, unknown>))
+      yield [node, update];
   }
 }
