@@ -47,23 +47,24 @@ export function createCheckpointId(now: number = Date.now()): string {
   return `${msPrefix}${hex(seq, 3)}-${variant}-${tail}`;
 }
 
-function fnv1a32(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
+function hex32(n: number): string {
+  return HEX[n >>> 24]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
 }
 
-/** A 128-bit deterministic hash of `text` as 32 hex digits. Pure. */
+/** A 128-bit deterministic hash of `text` as 32 hex digits: four seeded FNV-1a lanes, one pass. Pure. */
 export function hash128(text: string): string {
-  return (
-    hex(fnv1a32(text, 0x811c9dc5), 8) +
-    hex(fnv1a32(text, 0x01000193 ^ 0x9e3779b9), 8) +
-    hex(fnv1a32(text, 0x85ebca6b), 8) +
-    hex(fnv1a32(text, 0xc2b2ae35), 8)
-  );
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  let c = 0x85ebca6b;
+  let d = 0xc2b2ae35;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x01000193);
+    c = Math.imul(c ^ code, 0x01000193);
+    d = Math.imul(d ^ code, 0x01000193);
+  }
+  return hex32(a >>> 0) + hex32(b >>> 0) + hex32(c >>> 0) + hex32(d >>> 0);
 }
 
 /** A deterministic UUID-shaped id for a task at `parts` (checkpoint id, ns, step, path). Pure. */

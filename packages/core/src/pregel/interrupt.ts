@@ -39,6 +39,7 @@ export function isInterrupted(value: unknown): value is { __interrupt__: Interru
  * node re-runs from the top.
  */
 export interface Scratchpad {
+  /** Computed on first use: most tasks never interrupt. */
   readonly interruptId: string;
   /** Resume values this task has consumed, in call order. */
   readonly consumed: unknown[];

@@ -185,10 +185,13 @@ async function execute(
 }
 
 function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scratchpad {
-  const interruptId = hash128(task.ns);
   let taken = false;
+  let interruptId: string | undefined;
   return {
-    interruptId,
+    get interruptId() {
+      interruptId ??= hash128(task.ns);
+      return interruptId;
+    },
     consumed: [...consumed],
     callIndex: 0,
     hasCheckpointer: loop.options.saver !== undefined,
@@ -197,9 +200,9 @@ function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scr
       if (taken || resume === undefined) return { found: false };
       const value = resume.value;
       if (isResumeMap(value)) {
-        if (!Object.hasOwn(value, interruptId)) return { found: false };
+        if (!Object.hasOwn(value, this.interruptId)) return { found: false };
         taken = true;
-        return { found: true, value: value[interruptId] };
+        return { found: true, value: value[this.interruptId] };
       }
       taken = true;
       return { found: true, value };
