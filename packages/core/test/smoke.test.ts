@@ -1,15 +1,15 @@
-import { describe, expect, it } from "vitest";
 import {
   Annotation,
-  StateGraph,
-  START,
-  END,
-  MemorySaver,
-  Send,
   Command,
+  END,
   interrupt,
+  MemorySaver,
   MessagesAnnotation,
+  Send,
+  START,
+  StateGraph,
 } from "@conclave/core";
+import { describe, expect, it } from "vitest";
 
 const State = Annotation.Root({
   count: Annotation<number>(),
@@ -81,5 +81,42 @@ describe("smoke", () => {
       chunks.push(c);
     console.log(JSON.stringify(chunks));
     expect(chunks.length).toBe(3);
+  });
+});
+
+describe("maxConcurrency", () => {
+  it("runs at most N tasks of a step at once, and rejects a bad value", async () => {
+    let running = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const work = async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      running -= 1;
+      return { items: ["x"] };
+    };
+    const graph = new StateGraph(State)
+      .addNode("fan", () => ({}))
+      .addNode("work", work)
+      .addEdge(START, "fan")
+      .addConditionalEdges("fan", () => [1, 2, 3, 4, 5].map((i) => new Send("work", { count: i })))
+      .compile();
+    const run = graph.invoke({ count: 0 }, { maxConcurrency: 2 });
+    // Release tasks one by one as they queue; the limiter must never let more than 2 wait at once.
+    let released = 0;
+    while (released < 5) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const gate = gates.shift();
+      if (gate) {
+        gate();
+        released += 1;
+      }
+    }
+    expect((await run).items).toHaveLength(5);
+    expect(peak).toBe(2);
+    await expect(graph.invoke({ count: 0 }, { maxConcurrency: 0 })).rejects.toMatchObject({
+      code: "INVALID_MAX_CONCURRENCY",
+    });
   });
 });

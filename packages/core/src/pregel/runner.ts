@@ -1,6 +1,6 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
 import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
-import { CancelledError, toError } from "../errors.ts";
+import { CancelledError, InvalidArgumentError, toError } from "../errors.ts";
 import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
 import {
@@ -67,14 +67,9 @@ export async function runStep(
     failure: undefined,
   };
   try {
-    await Promise.race([
-      Promise.all(
-        tasks
-          .filter((t) => !t.restored)
-          .map((task) => runTask(loop, task, snapshot, controller, state)),
-      ),
-      cancelled,
-    ]);
+    const pending = tasks.filter((t) => !t.restored);
+    const run = (task: Task) => runTask(loop, task, snapshot, controller, state);
+    await Promise.race([limited(pending, loop.options.config.maxConcurrency, run), cancelled]);
   } finally {
     userSignal?.removeEventListener("abort", cancel!);
   }
@@ -88,6 +83,29 @@ export async function runStep(
       loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
   }
   return { interrupts };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time (all at once when no limit is set). */
+async function limited<T>(
+  items: readonly T[],
+  limit: number | undefined,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new InvalidArgumentError(
+      `maxConcurrency must be a positive integer; got ${limit}. Omit it to run every task of a step at once.`,
+      "INVALID_MAX_CONCURRENCY",
+    );
+  }
+  if (limit === undefined || limit >= items.length) {
+    await Promise.all(items.map(fn));
+    return;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
 }
 
 interface StepState {
