@@ -39,6 +39,7 @@ export {
   MessagesAnnotation,
   type MessageType,
   messagesStateReducer,
+  messagesStateReducer as addMessages,
   REMOVE_ALL_MESSAGES,
   type ToolCall,
   toMessage,
@@ -52,7 +53,18 @@ export {
 } from "./graph/state-graph.ts";
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
 export { Command, type CommandParams, isCommand, isSend, Send } from "./pregel/command.ts";
-export { GraphInterrupt, type Interrupt, interrupt, isInterrupted } from "./pregel/interrupt.ts";
+export {
+  GraphInterrupt,
+  getConfig,
+  getCurrentTaskInput,
+  getStore,
+  getWriter,
+  type Interrupt,
+  interrupt,
+  isGraphInterrupt,
+  isInterrupted,
+  NodeInterrupt,
+} from "./pregel/interrupt.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
 /** LangGraph's name for the node config type. */
 export type {

@@ -211,9 +211,8 @@ async function inferAsNode(
   saver: CheckpointSaver,
   tuple: CheckpointTuple | undefined,
 ): Promise<string> {
-  const userNodes = [...spec.nodes.keys()].filter((n) => n !== START);
+  // As LangGraph: the node whose run produced this checkpoint (START for input).
   if (!tuple) return START;
-  if (userNodes.length === 1) return userNodes[0]!;
   if (tuple.metadata.source === "input") return START;
   const parent = tuple.parentConfig ? await saver.getTuple(tuple.parentConfig) : undefined;
   const ran = parent ? [...new Set(tasksOf(spec, parent).map((t) => t.name))] : [];

@@ -1,4 +1,5 @@
 import { ConclaveError, type ErrorDisposition, GraphValueError } from "../errors.ts";
+import type { NodeConfig } from "./types.ts";
 
 /** One pending interrupt: what a node asked, and the id to resume it by. */
 export interface Interrupt<Value = unknown> {
@@ -16,6 +17,16 @@ export class GraphInterrupt extends ConclaveError {
       `The run paused for input: ${interrupts.length} interrupt(s) pending.`,
     );
     this.interrupts = interrupts;
+  }
+}
+
+/**
+ * LangGraph's legacy interrupt: throw it from a node to pause without a resume value. The run
+ * stops before the node, which re-runs from the top when the thread is resumed.
+ */
+export class NodeInterrupt extends GraphInterrupt {
+  constructor(value: unknown) {
+    super([{ id: "", value }]);
   }
 }
 
@@ -49,6 +60,10 @@ export interface Scratchpad {
   onConsume(consumed: unknown[]): void;
   callIndex: number;
   readonly hasCheckpointer: boolean;
+  /** The running node's config, for `getConfig()`. */
+  config?: unknown;
+  /** The running task's input, for `getCurrentTaskInput()`. */
+  input?: unknown;
 }
 
 type Storage = { run<R>(store: Scratchpad, fn: () => R): R; getStore(): Scratchpad | undefined };
@@ -81,6 +96,41 @@ function scratchpadFrom(config: unknown): Scratchpad | undefined {
   const configurable = (config as { configurable?: Record<string, unknown> } | undefined)
     ?.configurable;
   return configurable?.[SCRATCHPAD_KEY] as Scratchpad | undefined;
+}
+
+function currentScratchpad(): Scratchpad | undefined {
+  return storage?.getStore() ?? syncCurrent;
+}
+
+function requireScratchpad(fn: string): Scratchpad {
+  const pad = currentScratchpad();
+  if (!pad) {
+    throw new ConclaveError(
+      "OUTSIDE_NODE",
+      `${fn}() was called outside a running node. Call it inside a node, or read the node's second argument (config) instead.`,
+    );
+  }
+  return pad;
+}
+
+/** The config of the running node (LangGraph's `getConfig`). Needs AsyncLocalStorage after an await. */
+export function getConfig<C = NodeConfig>(): C {
+  return requireScratchpad("getConfig").config as C;
+}
+
+/** The running node's custom-stream writer (LangGraph's `getWriter`). */
+export function getWriter(): (chunk: unknown) => void {
+  return (requireScratchpad("getWriter").config as { writer: (chunk: unknown) => void }).writer;
+}
+
+/** The input of the running task: the state it read, or a Send's argument. */
+export function getCurrentTaskInput<T = unknown>(): T {
+  return requireScratchpad("getCurrentTaskInput").input as T;
+}
+
+/** The cross-thread store given to the run, if any (LangGraph's `getStore`). */
+export function getStore<S = unknown>(): S | undefined {
+  return (requireScratchpad("getStore").config as { store?: S }).store;
 }
 
 /**

@@ -135,8 +135,11 @@ async function runTask(
   } catch (error) {
     state.running -= 1;
     if (error instanceof GraphInterrupt) {
-      task.interrupts = error.interrupts;
-      task.writes = [...task.writes.filter(([c]) => c === RESUME), [INTERRUPT, error.interrupts]];
+      // A NodeInterrupt carries no id; it gets the task's, as interrupt() does.
+      task.interrupts = error.interrupts.map((i) =>
+        i.id === "" ? { ...i, id: hash128(task.ns) } : i,
+      );
+      task.writes = [...task.writes.filter(([c]) => c === RESUME), [INTERRUPT, task.interrupts]];
       state.unsaved.push(task);
       emitTaskResult(loop, task);
       return;
@@ -181,6 +184,8 @@ async function execute(
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
   const config = nodeConfig(loop, task, pad, signal);
+  pad.config = config;
+  pad.input = task.input;
   const policy = task.node.retryPolicy;
   for (let attempt = 1; ; attempt++) {
     pad.callIndex = 0;
@@ -213,6 +218,7 @@ function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scr
     consumed: [...consumed],
     callIndex: 0,
     hasCheckpointer: loop.options.saver !== undefined,
+    config: undefined as unknown,
     takeResume() {
       const resume = loop.resume;
       if (taken || resume === undefined) return { found: false };
