@@ -22,7 +22,8 @@ const topics = ["prior work", "costs", "risks"];
 
 const graph = new StateGraph(State)
   .addNode("plan", () => ({}))
-  .addNode("research", (input: { question: string; topic: string }) => ({
+  // A Send target receives the Send's argument, typed here as the state plus its topic.
+  .addNode("research", (input: typeof State.State & { topic: string }) => ({
     notes: `${input.topic}: three findings about "${input.question}"`,
   }))
   .addNode("write", (s) => ({

@@ -35,3 +35,9 @@ export async function typedResult(): Promise<number> {
 
 // @ts-expect-error an update of the wrong type is rejected
 new StateGraph(State).addNode("bad", () => ({ count: "one" }));
+
+// A builder reassigned in a loop (the way generated graphs are built) type-checks.
+let looped = new StateGraph(State);
+for (const name of ["x", "y", "z"]) looped = looped.addNode(name, (s) => ({ count: s.count + 1 }));
+looped = looped.addEdge(START, "x");
+export const loopedCompiled = looped.compile();

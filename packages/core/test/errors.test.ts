@@ -1,8 +1,8 @@
 import {
   Annotation,
   ConclaveError,
-  END,
   EmptyInputError,
+  END,
   GraphRecursionError,
   InvalidGraphError,
   InvalidUpdateError,
@@ -29,10 +29,18 @@ async function caught(run: () => unknown): Promise<ConclaveError> {
 
 describe("bad input gives clear, typed errors", () => {
   it("an edge to an unknown node names it and lists the known nodes", async () => {
-    const error = await caught(() => new StateGraph(State).addNode("a", () => ({})).addEdge(START, "a").addEdge("a", "b").compile());
+    const error = await caught(() =>
+      new StateGraph(State)
+        .addNode("a", () => ({}))
+        .addEdge(START, "a")
+        .addEdge("a", "b")
+        .compile(),
+    );
     expect(error).toBeInstanceOf(UnknownNodeError);
     expect(error.code).toBe("UNKNOWN_NODE");
-    expect(error.message).toMatch(/"b", which is not in graph .* Known nodes: a\. Add the node with addNode\("b", fn\)/);
+    expect(error.message).toMatch(
+      /"b", which is not in graph .* Known nodes: a\. Add the node with addNode\("b", fn\)/,
+    );
   });
 
   it("a route to an unknown node fails loudly at run time", async () => {
@@ -43,7 +51,9 @@ describe("bad input gives clear, typed errors", () => {
       .compile();
     const error = await caught(() => graph.invoke({ count: 0 }));
     expect(error.code).toBe("UNKNOWN_NODE");
-    expect(error.message).toMatch(/returned "nope", which is not a node .* Return one of: a, or END/);
+    expect(error.message).toMatch(
+      /returned "nope", which is not a node .* Return one of: a, or END/,
+    );
   });
 
   it("a Send to an unknown node names the node", async () => {
@@ -58,10 +68,14 @@ describe("bad input gives clear, typed errors", () => {
   });
 
   it("a duplicate node name is rejected when added", async () => {
-    const error = await caught(() => new StateGraph(State).addNode("a", () => ({})).addNode("a", () => ({})));
+    const error = await caught(() =>
+      new StateGraph(State).addNode("a", () => ({})).addNode("a", () => ({})),
+    );
     expect(error).toBeInstanceOf(InvalidGraphError);
     expect(error.code).toBe("DUPLICATE_NODE");
-    expect(error.message).toBe('Node "a" is already present in this graph. Give each node a unique name.');
+    expect(error.message).toBe(
+      'Node "a" is already present in this graph. Give each node a unique name.',
+    );
   });
 
   it("a reserved node name is rejected", async () => {
@@ -71,7 +85,12 @@ describe("bad input gives clear, typed errors", () => {
   });
 
   it("a graph with no entry point says how to add one", async () => {
-    const error = await caught(() => new StateGraph(State).addNode("a", () => ({})).addEdge("a", END).compile());
+    const error = await caught(() =>
+      new StateGraph(State)
+        .addNode("a", () => ({}))
+        .addEdge("a", END)
+        .compile(),
+    );
     expect(error).toBeInstanceOf(InvalidGraphError);
     expect(error.code).toBe("NO_ENTRY_POINT");
     expect(error.message).toMatch(/has no entry point.*addEdge\(START, "<first node>"\)/);
@@ -85,7 +104,9 @@ describe("bad input gives clear, typed errors", () => {
     const error = await caught(() => graph.invoke({ count: 0 }));
     expect(error).toBeInstanceOf(InvalidUpdateError);
     expect(error.code).toBe("INVALID_GRAPH_NODE_RETURN_VALUE");
-    expect(error.message).toMatch(/Expected node "a" to return an object .* received string: "oops"/);
+    expect(error.message).toMatch(
+      /Expected node "a" to return an object .* received string: "oops"/,
+    );
   });
 
   it("concurrent writes to a key with no reducer fail the step", async () => {
@@ -97,7 +118,9 @@ describe("bad input gives clear, typed errors", () => {
       .compile();
     const error = await caught(() => graph.invoke({ count: 0 }));
     expect(error.code).toBe("INVALID_CONCURRENT_GRAPH_UPDATE");
-    expect(error.message).toMatch(/Invalid update for channel "count" with values \[1,2\].*Give "count" a reducer/);
+    expect(error.message).toMatch(
+      /Invalid update for channel "count" with values \[1,2\].*Give "count" a reducer/,
+    );
   });
 
   it("a non-serializable state value names its path", async () => {
@@ -105,21 +128,29 @@ describe("bad input gives clear, typed errors", () => {
       .addNode("a", () => ({ value: { handle: () => 1 } }))
       .addEdge(START, "a")
       .compile({ checkpointer: new MemorySaver() });
-    const error = await caught(() => graph.invoke({ count: 0 }, { configurable: { thread_id: "t" } }));
+    const error = await caught(() =>
+      graph.invoke({ count: 0 }, { configurable: { thread_id: "t" } }),
+    );
     expect(error).toBeInstanceOf(NotSerializableError);
     expect(error.message).toMatch(/value.*handle/);
     expect(error.message).toMatch(/function/);
   });
 
   it("invoking with no input and nothing to resume is an EmptyInputError", async () => {
-    const graph = new StateGraph(State).addNode("a", () => ({})).addEdge(START, "a").compile({ checkpointer: new MemorySaver() });
+    const graph = new StateGraph(State)
+      .addNode("a", () => ({}))
+      .addEdge(START, "a")
+      .compile({ checkpointer: new MemorySaver() });
     const error = await caught(() => graph.invoke(null, { configurable: { thread_id: "empty" } }));
     expect(error).toBeInstanceOf(EmptyInputError);
     expect(error.message).toMatch(/has no checkpoint to resume/);
   });
 
   it("a checkpointed graph called without a thread says which config to pass", async () => {
-    const graph = new StateGraph(State).addNode("a", () => ({})).addEdge(START, "a").compile({ checkpointer: new MemorySaver() });
+    const graph = new StateGraph(State)
+      .addNode("a", () => ({}))
+      .addEdge(START, "a")
+      .compile({ checkpointer: new MemorySaver() });
     const error = await caught(() => graph.invoke({ count: 0 }));
     expect(error.code).toBe("MISSING_THREAD_ID");
     expect(error.message).toMatch(/configurable: \{ thread_id/);

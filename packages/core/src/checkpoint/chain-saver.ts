@@ -83,6 +83,7 @@ export class ChainSaver implements CheckpointSaver {
       ns: config.configurable.checkpoint_ns,
       id: config.configurable.checkpoint_id,
       before: options.before?.configurable.checkpoint_id,
+      ...(filter === undefined && limit !== undefined ? { limit } : {}),
     });
     const caches = new Map<string, ReplayCache>();
     let yielded = 0;

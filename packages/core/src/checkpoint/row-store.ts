@@ -31,6 +31,8 @@ export interface RowQuery {
   id?: string;
   /** Only checkpoints with an id strictly lower. */
   before?: string;
+  /** A hint: the caller stops after this many rows (absent when it filters further). */
+  limit?: number;
 }
 
 /** What a prune changes, computed by core from the thread's rows, applied by the store. */

@@ -37,7 +37,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   readonly name: string;
   readonly builder: unknown;
   readonly #defaults: RunConfig;
-  declare readonly "~types": { state: S; update: U; nodes: N };
+  declare readonly "~types": { state: S; update: U };
 
   constructor(
     spec: GraphSpec,

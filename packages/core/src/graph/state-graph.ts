@@ -45,9 +45,17 @@ export type NodeReturn<U> =
   // biome-ignore lint/suspicious/noConfusingVoidType: a node that returns nothing has return type void.
   | void;
 
+/**
+ * A node function. Declared as a method so its parameter is checked bivariantly: a node that
+ * only receives `Send` arguments may declare its own input type, as in LangGraph.
+ */
+export type NodeFunction<S, U> = {
+  node(state: S, config: NodeConfig): NodeReturn<U> | Promise<NodeReturn<U>>;
+}["node"];
+
 /** A node: a function of state and config, a Runnable-like object, or a compiled subgraph. */
 export type NodeAction<S, U> =
-  | ((state: S, config: NodeConfig) => NodeReturn<U> | Promise<NodeReturn<U>>)
+  | NodeFunction<S, U>
   | { invoke(state: S, config?: unknown): unknown }
   | CompiledStateGraph<never, never, string>;
 
@@ -88,7 +96,9 @@ type NodeName<N extends string> = N | (string & {});
  *   .addEdge("plan", END)
  *   .compile({ checkpointer: new MemorySaver() });
  */
-export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = typeof START> {
+// `in N`: a builder that knows more node names can stand for one that knows fewer, so
+// `graph = graph.addNode(...)` in a loop type-checks.
+export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, in N extends string = typeof START> {
   readonly nodes = new Map<string, NodeDefinition>();
   readonly edges: [string, string][] = [];
   readonly waitingEdges: [string[], string][] = [];
@@ -220,13 +230,13 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, N extends string = t
   /** Validates the graph and returns a runnable, checkpointable graph. */
   compile(options: CompileOptions<NodeName<N>> = {}): CompiledStateGraph<S, U, N> {
     const spec = lowerGraph(
-      this as StateGraph<unknown, unknown, unknown, string>,
+      this as unknown as StateGraph<unknown, unknown, unknown, string>,
       options.name ?? "LangGraph",
     );
     return new CompiledStateGraph<S, U, N>(
       spec,
       options,
-      this as StateGraph<unknown, unknown, unknown, string>,
+      this as unknown as StateGraph<unknown, unknown, unknown, string>,
     );
   }
 }

@@ -2,13 +2,14 @@
  * Canonical encoding: a hand-rolled recursive walker producing JSON with sorted object keys, so
  * equal values give equal bytes (the bytes are hashed into the checkpoint chain).
  *
- * Decision: options were (a) `JSON.stringify` with a replacer, (b) a pre-pass that rewrites
- * special values then `JSON.stringify`, (c) this walker. A replacer cannot sort keys without
- * allocating a sorted copy of every object, and it cannot see `undefined` in arrays before they
- * become `null`. Measured by `packages/core/bench/serde.bench.ts` (see its header for figures),
- * (c) is within ~1.5x of an unsorted `JSON.stringify` and faster than (a) and (b). The walker
- * keeps no path bookkeeping on the hot path: when it meets an unsupported value it throws a
- * marker, and {@link findUnserializable} re-walks slowly to name the path.
+ * Decision: options were (a) `JSON.stringify` with a replacer that returns key-sorted copies,
+ * (b) a pre-pass building a sorted, tagged copy, then `JSON.stringify`, (c) this walker. (a) and
+ * (b) allocate a copy of every object, and a replacer cannot see `undefined` array items before
+ * they become `null`. Measured with `packages/core/test/serde.bench.ts` (Node 24, interleaved
+ * runs, median): on a ~400-byte checkpoint payload (c) 2.4 µs, (a) 5.0 µs, unsorted untagged
+ * `JSON.stringify` 1.2 µs; on a 2000-message state (c) 1.35 ms, (a) 3.0 ms, plain 1.06 ms.
+ * The walker keeps no path bookkeeping on the hot path: when it meets an unsupported value it
+ * throws a marker, and {@link findUnserializable} re-walks slowly to name the path.
  */
 import { NotSerializableError } from "../errors.ts";
 import { describeUnsupported, findUnserializable } from "./inspect.ts";
@@ -25,7 +26,7 @@ const UNSUPPORTED = Symbol("unsupported");
 /** Thrown when nesting passes {@link FAST_DEPTH}: the value may be cyclic, so re-walk tracking. */
 const TOO_DEEP = Symbol("too deep");
 /**
- * Nesting depth walked without cycle tracking. Tracking every object in a Set cost ~25% of
+ * Nesting depth walked without cycle tracking. Tracking every object in a Set cost ~25% more
  * encode time in the benchmark; real state is shallow, and a cycle still ends here quickly.
  */
 const FAST_DEPTH = 200;
@@ -119,17 +120,58 @@ function encodeArray(value: unknown[], ancestors: Ancestors, depth: number): str
 function encodePlain(value: object, ancestors: Ancestors, depth: number): string {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.length === 0) return "{}";
-  // Default sort compares UTF-16 code units: deterministic and locale-free.
-  if (keys.length > 1) keys.sort();
+  const count = keys.length;
+  if (count === 0) return "{}";
+  if (count > 1) sortKeys(keys);
+  let escaped = false;
   let out = "{";
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < count; i++) {
     const key = keys[i]!;
-    out += `${i === 0 ? "" : ","}${stringify(key)}:${encodeValue(record[key], ancestors, depth)}`;
+    if (key === TAG_KEY) escaped = true;
+    out += `${i === 0 ? "" : ","}${keyPrefix(key)}${encodeValue(record[key], ancestors, depth)}`;
   }
   out += "}";
-  return Object.hasOwn(record, TAG_KEY) ? `${ESCAPE_OPEN}${out}}` : out;
+  return escaped ? `${ESCAPE_OPEN}${out}}` : out;
 }
+
+/**
+ * Sorts keys by UTF-16 code units (deterministic, locale-free), like `Array.prototype.sort()`
+ * without a comparator. For the usual handful of keys, insertion sort measured ~3x faster than
+ * the built-in sort (400 vs 1150 ns for four payload-like objects).
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
+/**
+ * `"key":` for a key. State repeats the same few keys on every step, and a Map hit measured
+ * ~6x cheaper than `JSON.stringify(key)` (17 vs 100 ns per key); the cache is dropped when it grows past its bound
+ * (keys from user data can be unbounded).
+ */
+function keyPrefix(key: string): string {
+  let prefix = keyCache.get(key);
+  if (prefix === undefined) {
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    prefix = `${stringify(key)}:`;
+    keyCache.set(key, prefix);
+  }
+  return prefix;
+}
+
+const KEY_CACHE_LIMIT = 4096;
+const keyCache = new Map<string, string>();
 
 // Exact prototypes only: a subclass may carry behaviour that decoding would silently drop.
 function encodeSpecial(value: object, proto: unknown, ancestors: Ancestors, depth: number): string {

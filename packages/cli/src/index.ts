@@ -1,0 +1,2 @@
+/** @conclave/cli: command-line tools. */
+export { ExitCode, type Output, runVerify, USAGE } from "./verify-command.ts";

@@ -1,0 +1,193 @@
+/**
+ * Core's `RowStore` on a pg.Pool. Each operation is one statement (one round trip) where it
+ * can be; `loadThread` and `prune` use a transaction on one pooled client. Statements are
+ * named, so each connection parses and plans them once.
+ */
+import type {
+  ChainLink,
+  CheckpointRow,
+  EncodedWrite,
+  NewCheckpointRow,
+  PruneChanges,
+  ReadRow,
+  RowQuery,
+  RowStore,
+  SaverStats,
+  StoredWrite,
+  ThreadHead,
+} from "@conclave/core";
+import type pg from "pg";
+import { type Statements, statements } from "./sql/statements.ts";
+
+const LIST_PAGE_SIZE = 128;
+
+/** A {@link RowStore} over a pg pool, in one schema. */
+export class PostgresRowStore implements RowStore {
+  readonly #pool: pg.Pool;
+  readonly #sql: Statements;
+  readonly #prefix: string;
+  readonly #ready: () => Promise<void>;
+
+  /** @param ready - Resolves once migrations ran; awaited before every operation. */
+  constructor(pool: pg.Pool, quotedSchema: string, ready: () => Promise<void>) {
+    this.#pool = pool;
+    this.#sql = statements(quotedSchema);
+    this.#prefix = `conclave:${quotedSchema}:`;
+    this.#ready = ready;
+  }
+
+  async #query<R extends pg.QueryResultRow>(
+    name: keyof Statements,
+    values: unknown[],
+    client: pg.Pool | pg.PoolClient = this.#pool,
+  ): Promise<R[]> {
+    await this.#ready();
+    const result = await client.query<R>({
+      name: this.#prefix + name,
+      text: this.#sql[name],
+      values,
+    });
+    return result.rows;
+  }
+
+  async getLink(threadId: string, ns: string, id: string): Promise<ChainLink | undefined> {
+    return (await this.#query<ChainLink & pg.QueryResultRow>("link", [threadId, ns, id]))[0];
+  }
+
+  async insert(row: NewCheckpointRow): Promise<{ existingHash?: string }> {
+    const [result] = await this.#query<{ existing: string | null }>("insert", [
+      row.threadId,
+      row.ns,
+      row.id,
+      row.parentId,
+      row.ts,
+      row.payload,
+      row.hash,
+      row.snapshot,
+      row.sinceBytes,
+      row.sinceCount,
+      row.snapBytes,
+    ]);
+    return result?.existing == null ? {} : { existingHash: result.existing };
+  }
+
+  async latestId(threadId: string, ns: string): Promise<string | undefined> {
+    return (await this.#query<{ id: string }>("latestId", [threadId, ns]))[0]?.id;
+  }
+
+  async loadChain(threadId: string, ns: string, id: string): Promise<ReadRow[]> {
+    return this.#query<ReadRow & pg.QueryResultRow>("chain", [threadId, ns, id]);
+  }
+
+  async *listRows(query: RowQuery): AsyncGenerator<ReadRow> {
+    let cursor: ReadRow | undefined;
+    const pageSize = Math.min(query.limit ?? LIST_PAGE_SIZE, LIST_PAGE_SIZE);
+    for (;;) {
+      const page = await this.#query<ReadRow & pg.QueryResultRow>("list", [
+        query.threadId,
+        query.ns ?? null,
+        query.id ?? null,
+        query.before ?? null,
+        cursor?.id ?? null,
+        cursor?.ns ?? null,
+        pageSize,
+      ]);
+      yield* page;
+      cursor = page[page.length - 1];
+      if (cursor === undefined || page.length < pageSize) return;
+    }
+  }
+
+  async loadWrites(threadId: string, ns: string, id: string): Promise<StoredWrite[]> {
+    return this.#query<StoredWrite & pg.QueryResultRow>("writes", [threadId, ns, id]);
+  }
+
+  async putWrites(threadId: string, ns: string, id: string, writes: EncodedWrite[]) {
+    await this.#query("putWrites", [
+      threadId,
+      ns,
+      id,
+      writes.map((w) => w.taskId),
+      writes.map((w) => w.idx),
+      writes.map((w) => w.channel),
+      writes.map((w) => w.value),
+    ]);
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    await this.#query("deleteThread", [threadId]);
+  }
+
+  async loadThread(threadId: string): Promise<{ rows: CheckpointRow[]; head?: ThreadHead }> {
+    return this.#transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", (client) =>
+      this.#readThread(threadId, client),
+    );
+  }
+
+  async #readThread(threadId: string, client: pg.PoolClient) {
+    const rows = await this.#query<CheckpointRow & pg.QueryResultRow>(
+      "threadRows",
+      [threadId],
+      client,
+    );
+    const [head] = await this.#query<ThreadHead & pg.QueryResultRow>("head", [threadId], client);
+    return head === undefined ? { rows } : { rows, head };
+  }
+
+  async prune(
+    threadId: string,
+    plan: (rows: CheckpointRow[], head: ThreadHead | undefined) => PruneChanges,
+  ): Promise<number> {
+    return this.#transaction("BEGIN", async (client) => {
+      // Locking the head row makes concurrent puts to this thread wait for the prune.
+      await this.#query("lockHead", [threadId], client);
+      const { rows, head } = await this.#readThread(threadId, client);
+      const changes = plan(rows, head);
+      for (const a of changes.anchors) {
+        await this.#query(
+          "makeAnchor",
+          [threadId, a.ns, a.id, a.snapshot, a.prevHash, a.snapBytes],
+          client,
+        );
+      }
+      const deleted = changes.deleted;
+      await this.#query(
+        "deleteRows",
+        [threadId, deleted.map((d) => d[0]), deleted.map((d) => d[1])],
+        client,
+      );
+      await this.#query(
+        "updateHead",
+        [threadId, changes.head.rowCount, changes.head.anchors],
+        client,
+      );
+      return deleted.length;
+    });
+  }
+
+  async #transaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.#ready();
+    const client = await this.#pool.connect();
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async stats(threadId?: string): Promise<SaverStats> {
+    const [row] = await this.#query<SaverStats & pg.QueryResultRow>("stats", [threadId ?? null]);
+    return row ?? { checkpoints: 0, writes: 0, bytes: 0 };
+  }
+
+  /** Every thread id with rows or a head record, sorted. */
+  async threads(): Promise<string[]> {
+    return (await this.#query<{ threadId: string }>("threads", [])).map((r) => r.threadId);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The PostgreSQL saver: core's hash-chained delta rows in one schema. A `put` is one statement
+ * (one round trip, one transaction) that inserts the row and moves the thread's head record.
+ */
+import { ChainSaver, type ChainSaverOptions } from "@conclave/core";
+import pg from "pg";
+import { migrate, quoteSchema } from "./migrate.ts";
+import { PostgresRowStore } from "./postgres-row-store.ts";
+
+/** Options of {@link PostgresSaver}. */
+export interface PostgresSaverOptions extends ChainSaverOptions {
+  /** The schema holding the tables; created by `setup()`. Default "public". */
+  schema?: string;
+  /** Pool settings when the saver creates the pool (`fromConnString`). */
+  pool?: Omit<pg.PoolConfig, "connectionString">;
+}
+
+/**
+ * A `CheckpointSaver` on PostgreSQL (node-postgres). Call `setup()` once (it is also run on
+ * first use); it is idempotent and safe to run from many processes at once.
+ * @example
+ * const saver = PostgresSaver.fromConnString(process.env.DATABASE_URL!);
+ * await saver.setup();
+ * const graph = builder.compile({ checkpointer: saver });
+ * // ... at shutdown:
+ * await saver.end();
+ */
+export class PostgresSaver extends ChainSaver {
+  /** The pool, for callers that share it. */
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  readonly #rows: PostgresRowStore;
+  readonly #owned: boolean;
+  #setup: Promise<void> | undefined;
+
+  /** Creates a pool for `url` (postgres://...). The saver owns it: `end()` closes it. */
+  static fromConnString(url: string, options: PostgresSaverOptions = {}): PostgresSaver {
+    const pool = new pg.Pool({ ...options.pool, connectionString: url });
+    return new PostgresSaver(pool, options, true);
+  }
+
+  /**
+   * Uses an existing pool.
+   * @param owned - Whether `end()` ends the pool (default false).
+   */
+  constructor(pool: pg.Pool, options: PostgresSaverOptions = {}, owned = false) {
+    const schema = options.schema ?? "public";
+    const store = new PostgresRowStore(pool, quoteSchema(schema), () => this!.setup());
+    super(store, { durable: true, multiProcess: true }, options);
+    this.pool = pool;
+    this.schema = schema;
+    this.#rows = store;
+    this.#owned = owned;
+  }
+
+  /** Runs the migrations (once per saver; later calls return the same promise). */
+  setup(): Promise<void> {
+    this.#setup ??= migrate(this.pool, this.schema).catch((error: unknown) => {
+      this.#setup = undefined;
+      throw error;
+    });
+    return this.#setup;
+  }
+
+  /** Whether the Conclave tables exist in the schema (setup has run), without creating them. */
+  async isSetUp(): Promise<boolean> {
+    const table = `${quoteSchema(this.schema)}.conclave_migrations`;
+    const { rows } = await this.pool.query<{ found: string | null }>(
+      "SELECT to_regclass($1)::text AS found",
+      [table],
+    );
+    return rows[0]?.found != null;
+  }
+
+  /** Every thread id in the schema, sorted (for `conclave-verify`). */
+  async listThreads(): Promise<string[]> {
+    return this.#rows.threads();
+  }
+
+  /** Ends the pool when this saver created it. */
+  async end(): Promise<void> {
+    if (this.#owned) await this.pool.end();
+  }
+}

@@ -1,0 +1,4 @@
+/** @conclave/sqlite: the SQLite checkpoint saver. */
+export { migrate, SCHEMA_VERSION } from "./migrate.ts";
+export { SqliteRowStore } from "./sqlite-row-store.ts";
+export { SqliteSaver, type SqliteSaverOptions } from "./sqlite-saver.ts";
