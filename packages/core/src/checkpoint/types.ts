@@ -143,6 +143,11 @@ export interface CheckpointSaver {
   /** Stores writes a task made against the checkpoint named by `config`. */
   putWrites(config: CheckpointConfig, writes: PendingWrite[], taskId: string): Promise<void>;
   deleteThread(threadId: string): Promise<void>;
+  /**
+   * Optional. Runs `work` with the writes it makes grouped into one transaction, in order. Under
+   * `durability: "async"` the engine flushes queued checkpoints through it: one commit per batch.
+   */
+  batch?<T>(work: () => Promise<T>): Promise<T>;
   verify(threadId: string): Promise<VerifyResult>;
   prune(threadId: string, policy: RetentionPolicy): Promise<PruneResult>;
 }

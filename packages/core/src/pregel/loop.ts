@@ -62,6 +62,14 @@ export interface LoopOptions {
 
 export type LoopStatus = "done" | "interrupted";
 
+/** Most saver writes one async batch holds before it is flushed without waiting for the event loop. */
+const MAX_BATCH = 64;
+
+const nextTurn = (fn: () => void): void => {
+  if (typeof globalThis.setImmediate === "function") globalThis.setImmediate(fn);
+  else setTimeout(fn, 0);
+};
+
 export interface LoopResult {
   status: LoopStatus;
   values: Values;
@@ -87,6 +95,10 @@ export class GraphLoop {
   #storedValues: Values = {};
   #dirty = new Set<string>();
   #persist: Promise<unknown> = Promise.resolve();
+  /** Writes waiting for the next batch (async durability with a batching saver). */
+  #queue: (() => Promise<unknown>)[] = [];
+  /** Flushes the waiting batch early (when it is full). */
+  #wake: (() => void) | undefined;
   #unstored: { source: CheckpointSource; metadata: CheckpointMetadata; ts: string } | undefined;
   #syntheticSeq = 0;
   #outputValues: Values | undefined;
@@ -406,7 +418,7 @@ export class GraphLoop {
       },
     };
     const put = () => saver.put(parent, checkpoint, pending.metadata);
-    this.#persist = this.#persist.then(put);
+    this.#enqueue(put);
   }
 
   /** Saves a task's writes against the current checkpoint, after that checkpoint is stored. */
@@ -416,7 +428,41 @@ export class GraphLoop {
     this.storeCheckpoint();
     const config = this.storedConfig!;
     for (const [channel, value] of writes) this.pendingWrites.push([taskId, channel, value]);
-    this.#persist = this.#persist.then(() => saver.putWrites(config, writes, taskId));
+    this.#enqueue(() => saver.putWrites(config, writes, taskId));
+  }
+
+  /**
+   * Queues a saver write behind the earlier ones. Under `async` durability with a saver that can
+   * batch, writes gather until the event loop turns (or 64 are waiting) and commit together:
+   * the run never waits for storage, and a crash can lose at most the writes not yet flushed,
+   * which is what `async` promises.
+   */
+  #enqueue(op: () => Promise<unknown>): void {
+    const saver = this.options.saver!;
+    if (this.durability !== "async" || !saver.batch) {
+      this.#persist = this.#persist.then(op);
+      return;
+    }
+    this.#queue.push(op);
+    if (this.#queue.length === 1) {
+      const waitForTurnOrFull = () =>
+        new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          nextTurn(resolve);
+        });
+      this.#persist = this.#persist.then(waitForTurnOrFull).then(() => this.#drain(saver));
+    } else if (this.#queue.length >= MAX_BATCH) {
+      this.#wake?.();
+    }
+  }
+
+  #drain(saver: CheckpointSaver): Promise<unknown> {
+    const ops = this.#queue;
+    if (ops.length === 0) return Promise.resolve();
+    this.#queue = [];
+    return saver.batch!(async () => {
+      for (const op of ops) await op();
+    });
   }
 
   /** Waits for every queued checkpoint and write. Called before returning and in sync mode. */
