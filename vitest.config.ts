@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@conclave\/core$/, replacement: src("core") },
       { find: /^@conclave\/sqlite$/, replacement: src("sqlite") },
       { find: /^@conclave\/postgres$/, replacement: src("postgres") },
+      { find: /^@conclave\/models$/, replacement: src("models") },
     ],
   },
   test: {
