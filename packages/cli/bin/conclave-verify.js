@@ -3,7 +3,8 @@
 try {
   await import("../dist/bin/conclave-verify.js");
 } catch (error) {
-  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist"))
+    throw error;
   console.error("conclave-verify is not built yet: run `npm run build` (or `npm start`) first.");
   process.exitCode = 2;
 }
