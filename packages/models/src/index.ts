@@ -1,5 +1,71 @@
 /**
  * @conclave/models: the model gateway. Providers come through AI SDK 7; the offline `sim` model,
- * pricing, routing, metering and budgets live here.
+ * pricing (the bundled LiteLLM table, MIT), routing, metering and budgets live here.
  */
-export {};
+
+export {
+  type CostBreakdown,
+  costOf,
+  type EffectiveRates,
+  maxCostOf,
+  ratesFor,
+} from "./pricing/cost.ts";
+export { NoPriceError, PriceTableError } from "./pricing/errors.ts";
+export { canonicalProvider } from "./pricing/model-key.ts";
+export {
+  type ModelPrice,
+  type PriceOrigin,
+  type PriceSource,
+  type PriceSpec,
+  type PriceTier,
+  parseModelPrice,
+  type TokenRates,
+} from "./pricing/model-price.ts";
+export {
+  formatUsd,
+  PICO_DECIMALS,
+  PICO_PER_USD,
+  type PicoUsd,
+  toUsd,
+  usdToPico,
+} from "./pricing/money.ts";
+export {
+  createPriceTable,
+  defaultPriceTable,
+  loadPriceTable,
+  PriceTable,
+  type PriceTableOptions,
+  priceFor,
+} from "./pricing/price-table.ts";
+export { SIM_PRICE, SIM_PROVIDER } from "./pricing/sim-price.ts";
+export { BUNDLED_PRICES_URL, BUNDLED_SNAPSHOT } from "./pricing/snapshot.ts";
+export {
+  normalizeUsage,
+  promptTokensOf,
+  type TokenUsage,
+  type UsageLike,
+} from "./pricing/usage.ts";
+export {
+  createSim,
+  SIM_DEFAULT_MODEL,
+  type SimOptions,
+  type SimProvider,
+} from "./sim/create-sim.ts";
+export { sampleJsonSchema } from "./sim/json-schema-value.ts";
+export {
+  createVirtualClock,
+  realClock,
+  type SimClock,
+  type VirtualClock,
+} from "./sim/sim-clock.ts";
+export { SimStreamCutError } from "./sim/sim-faults.ts";
+export { SimLanguageModel, type SimReplySource } from "./sim/sim-language-model.ts";
+export {
+  defaultReply,
+  SIM_TEXT_PREFIX,
+  type SimContent,
+  type SimFault,
+  type SimReply,
+  type SimRequest,
+  type SimResponder,
+} from "./sim/sim-reply.ts";

@@ -1,0 +1,100 @@
+/**
+ * Reads what the sim model needs out of an AI SDK prompt: the last user request, the words of
+ * the conversation, what was already visited, whether a tool was called, and the prompt's token
+ * count. All pure functions of the prompt.
+ */
+import type {
+  LanguageModelV4CallOptions,
+  LanguageModelV4Message,
+  LanguageModelV4Prompt,
+} from "@ai-sdk/provider";
+import { countTokens } from "gpt-tokenizer";
+
+const STOPWORDS = new Set(
+  "a an and are as at be by can do for from how i in is it me my of on or please the this to what when where which who why with you your".split(
+    " ",
+  ),
+);
+
+/** Lower-case word tokens of a text, without stopwords. Pure. */
+export function wordsOf(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).filter((w) => !STOPWORDS.has(w));
+}
+
+/** The plain text of one message: text parts, tool inputs and tool outputs as JSON. Pure. */
+export function messageText(message: LanguageModelV4Message): string {
+  if (message.role === "system") return message.content;
+  const pieces: string[] = [];
+  for (const part of message.content) {
+    if (part.type === "text" || part.type === "reasoning") pieces.push(part.text);
+    else if (part.type === "tool-call") pieces.push(part.toolName, JSON.stringify(part.input));
+    else if (part.type === "tool-result") pieces.push(part.toolName, JSON.stringify(part.output));
+  }
+  return pieces.join("\n");
+}
+
+/** The text of the last user message, or "" when there is none. Pure. */
+export function lastUserText(prompt: LanguageModelV4Prompt): string {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i]!;
+    if (message.role === "user") return messageText(message);
+  }
+  return "";
+}
+
+/** Lower-cased words said by the assistant or returned by tools: the routes already visited. */
+export function visitedWords(prompt: LanguageModelV4Prompt): Set<string> {
+  const visited = new Set<string>();
+  for (const message of prompt) {
+    if (message.role !== "assistant" && message.role !== "tool") continue;
+    for (const w of messageText(message)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}_-]+/gu) ?? []) {
+      visited.add(w);
+    }
+  }
+  return visited;
+}
+
+/** Whether any assistant message already holds a tool call. Pure. */
+export function hasToolCall(prompt: LanguageModelV4Prompt): boolean {
+  return prompt.some(
+    (m) => m.role === "assistant" && m.content.some((part) => part.type === "tool-call"),
+  );
+}
+
+/** The last tool result in the conversation, if any. Pure. */
+export function lastToolResult(
+  prompt: LanguageModelV4Prompt,
+): { toolName: string; output: unknown } | undefined {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i]!;
+    if (message.role !== "tool") continue;
+    const part = message.content.findLast((p) => p.type === "tool-result");
+    if (part && part.type === "tool-result")
+      return { toolName: part.toolName, output: part.output };
+  }
+  return undefined;
+}
+
+/** Per-message framing tokens, as chat formats add role markers around each message. */
+const MESSAGE_OVERHEAD = 4;
+
+/**
+ * Input tokens of a call, counted with gpt-tokenizer (o200k): every message's text plus framing,
+ * plus the tool definitions and the response schema, which real providers also bill. Pure.
+ */
+export function countPromptTokens(options: LanguageModelV4CallOptions): number {
+  let total = 3;
+  for (const message of options.prompt) {
+    total += MESSAGE_OVERHEAD + countTokens(messageText(message), { disallowedSpecial: new Set() });
+  }
+  if (options.tools?.length)
+    total += countTokens(JSON.stringify(options.tools), { disallowedSpecial: new Set() });
+  if (options.responseFormat?.type === "json" && options.responseFormat.schema) {
+    total += countTokens(JSON.stringify(options.responseFormat.schema), {
+      disallowedSpecial: new Set(),
+    });
+  }
+  return total;
+}
