@@ -77,3 +77,4 @@ export type {
   StreamMode,
 } from "./pregel/types.ts";
 export * from "./serde/index.ts";
+export type * from "./metering/types.ts";
