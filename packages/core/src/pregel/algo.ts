@@ -31,6 +31,8 @@ export interface Task {
   error?: unknown;
   /** The writes came from a previous attempt's saved pending writes. */
   restored?: boolean;
+  /** The task's runtime handle while it runs (journal and annotations). */
+  runtime?: { annotations: Record<string, unknown> };
 }
 
 /** Where the tasks are prepared: identifies them deterministically. */

@@ -171,7 +171,7 @@ export class GraphLoop {
     this.updated = applied.updated;
     for (const channel of applied.changed) this.#dirty.add(channel);
     this.step += 1;
-    this.writeCheckpoint("loop");
+    this.writeCheckpoint("loop", annotationsOf(tasks));
     if (applied.stateWritten) this.emitValues(this.values);
   }
 
@@ -337,7 +337,7 @@ export class GraphLoop {
   }
 
   /** Records a new checkpoint of the current values; stores it now, behind the run, or at exit. */
-  writeCheckpoint(source: CheckpointSource): void {
+  writeCheckpoint(source: CheckpointSource, extra?: Record<string, unknown>): void {
     const { saver } = this.options;
     if (!saver) {
       this.checkpointId = `run:${this.#syntheticSeq++}`;
@@ -351,6 +351,7 @@ export class GraphLoop {
       source,
       step: this.step,
       parents: this.options.parents ?? {},
+      ...extra,
     };
     this.#unstored = { source, metadata, ts: new Date().toISOString() };
     this.pendingWrites = [];
@@ -475,6 +476,13 @@ export class GraphLoop {
     await this.flush();
     return { status, values: this.values, outputValues: this.#outputValues, interrupts };
   }
+}
+
+/** `{ tasks: [{ id, name, ...annotations }] }` for tasks that annotated their step, else nothing. */
+function annotationsOf(tasks: readonly Task[]): Record<string, unknown> | undefined {
+  const annotated = tasks.filter((t) => t.runtime && Object.keys(t.runtime.annotations).length > 0);
+  if (annotated.length === 0) return undefined;
+  return { tasks: annotated.map((t) => ({ id: t.id, name: t.name, ...t.runtime!.annotations })) };
 }
 
 function matches(names: readonly string[] | "*", tasks: readonly Task[]): boolean {

@@ -12,6 +12,7 @@ import {
 } from "./interrupt.ts";
 import type { GraphLoop } from "./loop.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
+import { createTaskRuntime, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
 import { collectWrites, ParentCommand } from "./writes.ts";
 
@@ -183,12 +184,15 @@ async function execute(
 ): Promise<PendingWrite[]> {
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
-  const config = nodeConfig(loop, task, pad, signal);
+  const runtime = createTaskRuntime(loop, task);
+  task.runtime = runtime;
+  const config = nodeConfig(loop, task, pad, signal, runtime.runtime);
   pad.config = config;
   pad.input = task.input;
   const policy = task.node.retryPolicy;
   for (let attempt = 1; ; attempt++) {
     pad.callIndex = 0;
+    runtime.reset();
     try {
       const result = await runWithScratchpad(pad, () => task.node.run(task.input, config));
       const writes = collectWrites(loop.spec, task, result, snapshot, config);
@@ -242,7 +246,13 @@ export function isResumeMap(value: unknown): value is Record<string, unknown> {
   return keys.length > 0 && keys.every((k) => /^[0-9a-f]{32}$/.test(k));
 }
 
-function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortSignal): NodeConfig {
+function nodeConfig(
+  loop: GraphLoop,
+  task: Task,
+  pad: Scratchpad,
+  signal: AbortSignal,
+  runtime: TaskRuntime,
+): NodeConfig {
   const base = loop.options.config;
   const sink = loop.options.sink;
   const parent: ParentContext = { loop, task, resume: loop.resume, resuming: loop.resumed };
@@ -257,6 +267,7 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
       [PARENT_KEY]: parent,
     },
     signal,
+    conclave: runtime,
     writer: (chunk: unknown) => {
       if (sink.modes.has("custom")) sink.emit(loop.options.nsPath, "custom", chunk);
       base.writer?.(chunk);

@@ -1,5 +1,6 @@
 import type { CheckpointConfig, CheckpointMetadata } from "../checkpoint/types.ts";
 import type { Interrupt } from "./interrupt.ts";
+import type { TaskRuntime } from "./task-runtime.ts";
 
 /** What `stream` yields; several may be combined. */
 export type StreamMode =
@@ -55,6 +56,8 @@ export interface NodeConfig extends RunConfig {
   /** Emits a `custom` stream event. */
   writer: (chunk: unknown) => void;
   metadata: Record<string, unknown>;
+  /** Conclave's runtime handle: journaled effects and step annotations. */
+  conclave: TaskRuntime;
 }
 
 /** One task of a state snapshot: what would run (or ran) from that checkpoint. */

@@ -1,0 +1,101 @@
+import { ConclaveError } from "../errors.ts";
+import type { Task } from "./algo.ts";
+import type { GraphLoop } from "./loop.ts";
+
+/**
+ * The runtime handle a node receives as `config.conclave`. `effect` journals side effects (model
+ * calls, tool calls): each completed effect is saved as a pending write under the task, so when
+ * the node re-runs (after an interrupt, a retry or a crash) earlier effects return their recorded
+ * results instead of running again. `annotate` attaches data (usage, routing decisions) to the
+ * step; it lands in the checkpoint's metadata under `tasks`.
+ */
+export interface TaskRuntime {
+  readonly taskId: string;
+  readonly node: string;
+  /** The superstep the task runs in. */
+  readonly step: number;
+  readonly threadId: string | undefined;
+  /**
+   * Runs `fn` once per task: on re-execution the Nth `effect` call returns the Nth recorded
+   * result. The result must be serializable. `name` guards against non-determinism.
+   */
+  effect<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
+  /** Adds `value` under `key` to the task's step metadata (arrays append). */
+  annotate(key: string, value: unknown): void;
+}
+
+/** Pending-write channel of journal entries (stored under `<taskId>~<n>`, one key per entry). */
+export const JOURNAL = "__journal__";
+
+/** One recorded effect. */
+export interface JournalEntry {
+  i: number;
+  name: string;
+  result: unknown;
+}
+
+/** The journal entries a previous attempt of `task` saved, by index. */
+export function restoreJournal(loop: GraphLoop, task: Task): JournalEntry[] {
+  const prefix = `${task.id}~`;
+  const entries: JournalEntry[] = [];
+  for (const [taskId, channel, value] of loop.pendingWrites) {
+    if (channel !== JOURNAL || !taskId.startsWith(prefix)) continue;
+    const entry = value as JournalEntry;
+    entries[entry.i] = entry;
+  }
+  return entries;
+}
+
+/** Per-task state behind a TaskRuntime; `reset` starts a new attempt. */
+export interface TaskRuntimeState {
+  runtime: TaskRuntime;
+  annotations: Record<string, unknown>;
+  reset(): void;
+}
+
+/** Creates the runtime handle of one task. */
+export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState {
+  const journal = restoreJournal(loop, task);
+  let next = 0;
+  const state: TaskRuntimeState = {
+    annotations: {},
+    reset() {
+      next = 0;
+      state.annotations = {};
+    },
+    runtime: {
+      taskId: task.id,
+      node: task.name,
+      step: loop.step + 1,
+      threadId: loop.threadId,
+      async effect<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+        const i = next++;
+        const recorded = journal[i];
+        if (recorded) {
+          if (recorded.name !== name) throw nondeterministic(task, i, recorded.name, name);
+          return recorded.result as T;
+        }
+        const result = await fn();
+        const entry: JournalEntry = { i, name, result };
+        journal[i] = entry;
+        if (loop.options.saver && loop.durability !== "exit")
+          loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
+        return result;
+      },
+      annotate(key: string, value: unknown): void {
+        const current = state.annotations[key];
+        if (Array.isArray(current)) current.push(value);
+        else state.annotations[key] = current === undefined ? [value] : [current, value];
+      },
+    },
+  };
+  return state;
+}
+
+function nondeterministic(task: Task, i: number, recorded: string, now: string): ConclaveError {
+  return new ConclaveError(
+    "NONDETERMINISTIC_EFFECT",
+    `Node "${task.name}" re-ran and its effect #${i} is "${now}", but the journal recorded "${recorded}". ` +
+      "A node must call its effects in the same order on every run; move branching that depends on time or randomness into an effect.",
+  );
+}
