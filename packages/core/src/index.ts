@@ -52,6 +52,7 @@ export {
   type UpdateOf,
 } from "./graph/state-graph.ts";
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
+export type * from "./metering/types.ts";
 export { Command, type CommandParams, isCommand, isSend, Send } from "./pregel/command.ts";
 export {
   GraphInterrupt,
@@ -66,6 +67,7 @@ export {
   NodeInterrupt,
 } from "./pregel/interrupt.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
+export { JOURNAL, type JournalEntry, type TaskRuntime } from "./pregel/task-runtime.ts";
 /** LangGraph's name for the node config type. */
 export type {
   Durability,
@@ -77,4 +79,3 @@ export type {
   StreamMode,
 } from "./pregel/types.ts";
 export * from "./serde/index.ts";
-export type * from "./metering/types.ts";

@@ -40,7 +40,14 @@ export interface UsageRecord {
 }
 
 /** Dimensions the ledger aggregates by. `day` is the calendar day in `timeZone`. */
-export type LedgerDimension = "model" | "deployment" | "alias" | "agent" | "thread" | "tenant" | "day";
+export type LedgerDimension =
+  | "model"
+  | "deployment"
+  | "alias"
+  | "agent"
+  | "thread"
+  | "tenant"
+  | "day";
 
 export interface LedgerQuery {
   groupBy: LedgerDimension[];
