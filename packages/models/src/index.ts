@@ -46,6 +46,21 @@ export {
   type UsageLike,
 } from "./pricing/usage.ts";
 export {
+  DEFAULT_KEY_ENV,
+  type DeploymentConfig,
+  deploymentConfigSchema,
+  PROVIDER_KINDS,
+  type ProviderKind,
+} from "./registry/deployment-config.ts";
+export {
+  createRegistry,
+  type ModelRegistry,
+  type RegisteredDeployment,
+  type RegistryOptions,
+} from "./registry/registry.ts";
+export { InvalidDeploymentError, MissingApiKeyError } from "./registry/registry-errors.ts";
+export { readSecretsFile } from "./registry/secrets.ts";
+export {
   createSim,
   SIM_DEFAULT_MODEL,
   type SimOptions,
