@@ -61,6 +61,50 @@ export {
 export { InvalidDeploymentError, MissingApiKeyError } from "./registry/registry-errors.ts";
 export { readSecretsFile } from "./registry/secrets.ts";
 export {
+  type BreakerEvent,
+  type BreakerState,
+  breakerStep,
+  DEFAULT_BREAKER,
+} from "./router/circuit-breaker.ts";
+export { classifyFailure, type Failure, readRetryAfter } from "./router/classify-failure.ts";
+export {
+  createRouter,
+  type RoutedGenerate,
+  type RoutedStream,
+  type Router,
+  type RouterOptions,
+} from "./router/create-router.ts";
+export {
+  DeploymentRequestError,
+  DeploymentTimeoutError,
+  DeploymentUnavailableError,
+  type FailedAttempt,
+  InvalidLimitError,
+  InvalidRouterConfigError,
+  NoCapableDeploymentError,
+  QueueTimeoutError,
+  RouteExhaustedError,
+  StreamInterruptedError,
+  UnknownAliasError,
+} from "./router/router-errors.ts";
+export type {
+  AliasConfig,
+  BreakerOptions,
+  CandidateState,
+  CandidateView,
+  Deployment,
+  DeploymentCapabilities,
+  DeploymentLimits,
+  DeploymentStats,
+  OverflowMode,
+  RandomSource,
+  RouteCallOptions,
+  RouterClock,
+  RouterStats,
+  RoutingDecision,
+  RoutingStrategy,
+} from "./router/router-types.ts";
+export {
   createSim,
   SIM_DEFAULT_MODEL,
   type SimOptions,
