@@ -52,7 +52,7 @@ export {
   type UpdateOf,
 } from "./graph/state-graph.ts";
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
-export type * from "./metering/types.ts";
+export * from "./metering/index.ts";
 export { Command, type CommandParams, isCommand, isSend, Send } from "./pregel/command.ts";
 export {
   GraphInterrupt,

@@ -3,6 +3,16 @@
  * pricing (the bundled LiteLLM table, MIT), routing, metering and budgets live here.
  */
 
+export { appliesTo, BudgetExceededError } from "./gateway/budget-gate.ts";
+export { createGateway, type Gateway } from "./gateway/create-gateway.ts";
+export { GatewayLanguageModel } from "./gateway/gateway-model.ts";
+export type {
+  CallContext,
+  GatewayAlias,
+  GatewayEvent,
+  GatewayOptions,
+} from "./gateway/gateway-types.ts";
+export { endCallSpan, startCallSpan, usageRecordOf } from "./gateway/metering.ts";
 export {
   type CostBreakdown,
   costOf,

@@ -3,7 +3,7 @@
  * a schema migrated by a newer version.
  */
 import { CheckpointFormatError, InvalidArgumentError } from "@conclave/core";
-import { PostgresSaver, SCHEMA_VERSION } from "@conclave/postgres";
+import { MIGRATIONS, PostgresSaver, SCHEMA_VERSION } from "@conclave/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 
@@ -24,8 +24,10 @@ describe("PostgreSQL setup", () => {
       expect(await savers[0]!.isSetUp()).toBe(false);
       await Promise.all(savers.map((s) => s.setup()));
       await savers[0]!.setup();
-      const { rows } = await savers[0]!.pool.query("SELECT version FROM many.conclave_migrations");
-      expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
+      const { rows } = await savers[0]!.pool.query(
+        "SELECT version FROM many.conclave_migrations ORDER BY version",
+      );
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
       expect(await savers[1]!.isSetUp()).toBe(true);
     } finally {
       await Promise.all(savers.map((s) => s.end()));
@@ -41,7 +43,7 @@ describe("PostgreSQL setup", () => {
       const setup = saver.setup();
       await expect(setup).rejects.toBeInstanceOf(CheckpointFormatError);
       await expect(setup).rejects.toThrow(
-        /is v99 but this runtime knows up to v1; upgrade @conclave\/postgres/,
+        `is v99 but this runtime knows up to v${SCHEMA_VERSION}; upgrade @conclave/postgres`,
       );
     } finally {
       await saver.end();

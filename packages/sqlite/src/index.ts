@@ -1,4 +1,11 @@
 /** @conclave/sqlite: the SQLite checkpoint saver. */
+
+export {
+  openMeteringDatabase,
+  SqliteBudgetStore,
+  type SqliteMeteringOptions,
+} from "./budget-store.ts";
+export { SqliteLedger } from "./ledger.ts";
 export { migrate, SCHEMA_VERSION } from "./migrate.ts";
 export { SqliteRowStore } from "./sqlite-row-store.ts";
 export { SqliteSaver, type SqliteSaverOptions } from "./sqlite-saver.ts";

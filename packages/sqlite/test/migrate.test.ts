@@ -10,8 +10,10 @@ describe("SQLite migrations", () => {
     expect(await saver.listThreads()).toEqual([]);
     expect(await saver.isSetUp()).toBe(true);
     await saver.setup();
-    const versions = saver.db.prepare("SELECT version FROM conclave_migrations").all();
-    expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
+    const versions = saver.db.prepare("SELECT version FROM conclave_migrations ORDER BY 1").all();
+    expect(versions).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
     expect(saver.capabilities).toEqual({ durable: false, multiProcess: false });
     expect(saver.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     saver.close();
@@ -25,7 +27,7 @@ describe("SQLite migrations", () => {
     const read = saver.getTuple({ configurable: { thread_id: "t" } });
     await expect(read).rejects.toBeInstanceOf(CheckpointFormatError);
     await expect(read).rejects.toThrow(
-      /schema is v99 but this runtime knows up to v1; upgrade @conclave\/sqlite/,
+      `schema is v99 but this runtime knows up to v${SCHEMA_VERSION}; upgrade @conclave/sqlite`,
     );
     saver.close();
   });

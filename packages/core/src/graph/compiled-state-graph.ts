@@ -3,7 +3,7 @@ import { INTERRUPT } from "../constants.ts";
 import { InvalidArgumentError, UnknownNodeError } from "../errors.ts";
 import { readState } from "../pregel/algo.ts";
 import { Command } from "../pregel/command.ts";
-import { GraphInterrupt } from "../pregel/interrupt.ts";
+import { GraphInterrupt, type Interrupt } from "../pregel/interrupt.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
@@ -81,17 +81,17 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   async invoke(
     input: U | S | Command | null | undefined,
     config?: RunConfig,
-  ): Promise<S & { [INTERRUPT]?: unknown[] }> {
+  ): Promise<S & { [INTERRUPT]?: Interrupt[] }> {
     const merged = mergeConfig(this.#defaults, config ?? {});
     const modes = asList(merged.streamMode ?? []);
     if (modes.length > 0 && !(modes.length === 1 && modes[0] === "values")) {
       let last: unknown;
       for await (const chunk of await this.stream(input, { ...merged, streamMode: "values" }))
         last = chunk;
-      return last as S & { [INTERRUPT]?: unknown[] };
+      return last as S & { [INTERRUPT]?: Interrupt[] };
     }
     const result = await this.#run(input, merged, SILENT_SINK);
-    return this.#output(result) as S & { [INTERRUPT]?: unknown[] };
+    return this.#output(result) as S & { [INTERRUPT]?: Interrupt[] };
   }
 
   /**

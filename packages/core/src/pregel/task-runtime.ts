@@ -20,6 +20,14 @@ export interface TaskRuntime {
    * result. The result must be serializable. `name` guards against non-determinism.
    */
   effect<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
+  /**
+   * The low-level form of `effect`, for effects that finish later (a stream): claims the next
+   * journal position and returns its recorded result, or a `record` function to call once the
+   * effect completes. An effect that fails simply never records.
+   */
+  journal<T>(
+    name: string,
+  ): { replay: true; result: T } | { replay: false; record(result: T): void };
   /** Adds `value` under `key` to the task's step metadata (arrays append). */
   annotate(key: string, value: unknown): void;
 }
@@ -68,18 +76,29 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
       node: task.name,
       step: loop.step + 1,
       threadId: loop.threadId,
-      async effect<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+      journal<T>(name: string) {
         const i = next++;
         const recorded = journal[i];
         if (recorded) {
           if (recorded.name !== name) throw nondeterministic(task, i, recorded.name, name);
-          return recorded.result as T;
+          return { replay: true as const, result: recorded.result as T };
         }
+        return {
+          replay: false as const,
+          record(result: T): void {
+            const entry: JournalEntry = { i, name, result };
+            journal[i] = entry;
+            if (loop.options.saver && loop.durability !== "exit") {
+              loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
+            }
+          },
+        };
+      },
+      async effect<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+        const slot = state.runtime.journal<T>(name);
+        if (slot.replay) return slot.result;
         const result = await fn();
-        const entry: JournalEntry = { i, name, result };
-        journal[i] = entry;
-        if (loop.options.saver && loop.durability !== "exit")
-          loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
+        slot.record(result);
         return result;
       },
       annotate(key: string, value: unknown): void {

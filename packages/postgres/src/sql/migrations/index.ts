@@ -1,5 +1,7 @@
 /** The PostgreSQL migrations, in order. Append only. */
 import initial from "./0001-initial.ts";
+import ledger from "./0002-ledger.ts";
+import budgets from "./0003-budgets.ts";
 
 /** A numbered schema change; `:schema` in `sql` stands for the quoted schema name. */
 export interface Migration {
@@ -9,4 +11,8 @@ export interface Migration {
 }
 
 /** Every migration this version knows, oldest first. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: initial },
+  { version: 2, name: "ledger", sql: ledger },
+  { version: 3, name: "budgets", sql: budgets },
+];

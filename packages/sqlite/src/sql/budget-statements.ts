@@ -1,0 +1,36 @@
+/**
+ * The SQL of the SQLite budget store. Money columns are read as TEXT, because better-sqlite3
+ * returns integers as JS numbers, inexact past 2^53 pico-USD (~$9,007); aliases match core's
+ * `BudgetRow`, `CountersRow` and `ReservationRow`.
+ */
+
+const BUDGET_COLUMNS = `id, scope_kind AS scopeKind, scope_value AS scopeValue,
+  CAST(limit_pico AS TEXT) AS limitPico, period, time_zone AS timeZone, action, thresholds`;
+
+/** The budget statements, by name; prepared once each. */
+export const BUDGET_SQL = {
+  upsertBudget: `INSERT INTO conclave_budgets
+      (id, scope_kind, scope_value, limit_pico, period, time_zone, action, thresholds)
+    VALUES (@id, @scopeKind, @scopeValue, @limitPico, @period, @timeZone, @action, @thresholds)
+    ON CONFLICT (id) DO UPDATE SET scope_kind = excluded.scope_kind,
+      scope_value = excluded.scope_value, limit_pico = excluded.limit_pico,
+      period = excluded.period, time_zone = excluded.time_zone, action = excluded.action,
+      thresholds = excluded.thresholds`,
+  getBudget: `SELECT ${BUDGET_COLUMNS} FROM conclave_budgets WHERE id = ?`,
+  allBudgets: `SELECT ${BUDGET_COLUMNS} FROM conclave_budgets ORDER BY id`,
+  deleteBudget: "DELETE FROM conclave_budgets WHERE id = ?",
+  deletePeriods: "DELETE FROM conclave_budget_periods WHERE budget_id = ?",
+  getCounters: `SELECT CAST(spent_pico AS TEXT) AS spentPico,
+      CAST(reserved_pico AS TEXT) AS reservedPico, alerted
+    FROM conclave_budget_periods WHERE budget_id = ? AND period_key = ?`,
+  putCounters: `INSERT INTO conclave_budget_periods
+      (budget_id, period_key, spent_pico, reserved_pico, alerted)
+    VALUES (@budgetId, @periodKey, @spentPico, @reservedPico, @alerted)
+    ON CONFLICT (budget_id, period_key) DO UPDATE SET spent_pico = excluded.spent_pico,
+      reserved_pico = excluded.reserved_pico, alerted = excluded.alerted`,
+  getReservation: `SELECT id, CAST(amount_pico AS TEXT) AS amountPico, items
+    FROM conclave_budget_reservations WHERE id = ?`,
+  putReservation: `INSERT INTO conclave_budget_reservations (id, amount_pico, items, created_at)
+    VALUES (@id, @amountPico, @items, @createdAt)`,
+  deleteReservation: "DELETE FROM conclave_budget_reservations WHERE id = ?",
+} as const;
