@@ -219,4 +219,50 @@ describe("the model gateway", () => {
     const tasks = state.metadata?.tasks as { usage: unknown[] }[] | undefined;
     expect(tasks?.[0]?.usage).toHaveLength(1);
   });
+
+  it("streams tokens in stream mode messages with node and model metadata, labelled simulated", async () => {
+    const { gateway } = await setup();
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode("writer", async (_state, config) => {
+        const result = streamText({
+          model: gateway.forNode(config).model("fast"),
+          prompt: "write a haiku",
+        });
+        return { messages: [{ role: "assistant", content: await result.text }] };
+      })
+      .addNode("checker", async (_state, config) => {
+        const { text } = await generateText({
+          model: gateway.forNode(config).model("fast"),
+          prompt: "check it",
+        });
+        return { messages: [{ role: "assistant", content: text }] };
+      })
+      .addEdge(START, "writer")
+      .addEdge("writer", "checker")
+      .compile();
+    const chunks: [{ content: string }, Record<string, unknown>][] = [];
+    for await (const chunk of await graph.stream(
+      { messages: [["user", "go"]] },
+      { streamMode: "messages" },
+    )) {
+      chunks.push(chunk as [{ content: string }, Record<string, unknown>]);
+    }
+    const writer = chunks.filter(([, meta]) => meta.langgraph_node === "writer");
+    const checker = chunks.filter(([, meta]) => meta.langgraph_node === "checker");
+    expect(writer.length).toBeGreaterThan(3);
+    expect(
+      writer
+        .map(([m]) => m.content)
+        .join("")
+        .startsWith("[simulated]"),
+    ).toBe(true);
+    expect(writer[0]![1]).toMatchObject({
+      ls_provider: "sim",
+      conclave_alias: "fast",
+      conclave_deployment: "cheap",
+      simulated: true,
+    });
+    expect(checker).toHaveLength(1);
+    expect(checker[0]![0].content.startsWith("[simulated]")).toBe(true);
+  });
 });

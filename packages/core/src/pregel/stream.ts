@@ -11,20 +11,22 @@ export interface StreamSink {
 /** A sink that wants nothing (plain `invoke`). */
 export const SILENT_SINK: StreamSink = { modes: new Set(), subgraphs: false, emit() {} };
 
-const CUSTOM_ONLY: ReadonlySet<StreamMode> = new Set<StreamMode>(["custom"]);
+const PASS_THROUGH: readonly StreamMode[] = ["custom", "messages"];
 
 /**
  * The sink a subgraph uses: its parent's when subgraph events are wanted; otherwise only `custom`
- * events pass through (LangGraph streams a subgraph's writer output either way).
+ * and `messages` events pass through (LangGraph streams a subgraph's writer output and LLM tokens
+ * either way).
  */
 export function childSink(parent: StreamSink): StreamSink {
   if (parent.subgraphs) return parent;
-  if (!parent.modes.has("custom")) return SILENT_SINK;
+  const modes = new Set(PASS_THROUGH.filter((m) => parent.modes.has(m)));
+  if (modes.size === 0) return SILENT_SINK;
   return {
-    modes: CUSTOM_ONLY,
+    modes,
     subgraphs: false,
     emit: (ns, mode, chunk) => {
-      if (mode === "custom") parent.emit(ns, mode, chunk);
+      if (modes.has(mode)) parent.emit(ns, mode, chunk);
     },
   };
 }

@@ -30,6 +30,13 @@ export interface TaskRuntime {
   ): { replay: true; result: T } | { replay: false; record(result: T): void };
   /** Adds `value` under `key` to the task's step metadata (arrays append). */
   annotate(key: string, value: unknown): void;
+  /**
+   * Emits a chat-message chunk (an LLM token, or a whole message) to stream mode `messages`, as
+   * `[chunk, metadata]` with the node's metadata added. A no-op when nobody streams messages.
+   */
+  message(chunk: unknown, metadata?: Record<string, unknown>): void;
+  /** Whether stream mode `messages` is being consumed (so producers can skip the work). */
+  readonly streamsMessages: boolean;
 }
 
 /** Pending-write channel of journal entries (stored under `<taskId>~<n>`, one key per entry). */
@@ -100,6 +107,20 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
         const result = await fn();
         slot.record(result);
         return result;
+      },
+      streamsMessages: loop.options.sink.modes.has("messages"),
+      message(chunk: unknown, metadata?: Record<string, unknown>): void {
+        const { sink, nsPath } = loop.options;
+        if (!sink.modes.has("messages")) return;
+        const meta = {
+          langgraph_step: loop.step + 1,
+          langgraph_node: task.name,
+          langgraph_triggers: task.triggers,
+          langgraph_checkpoint_ns: task.ns,
+          thread_id: loop.threadId,
+          ...metadata,
+        };
+        sink.emit(nsPath, "messages", [chunk, meta]);
       },
       annotate(key: string, value: unknown): void {
         const current = state.annotations[key];

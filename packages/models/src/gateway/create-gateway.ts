@@ -158,7 +158,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: CallContext = {},
   ): Promise<LanguageModelV4GenerateResult> {
     const slot = context.runtime?.journal<LanguageModelV4GenerateResult>(`model:${alias}`);
-    if (slot?.replay) return slot.result;
+    if (slot?.replay) {
+      emitMessage(context, slot.result, { conclave_alias: alias, conclave_replayed: true });
+      return slot.result;
+    }
     const admitted = await admitCall(alias, call, context);
     const span = startCallSpan(admitted.alias, false);
     const startedMs = performance.now();
@@ -192,6 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       response: routed.result.response && { ...routed.result.response, body: undefined },
     };
     slot?.record(result);
+    emitMessage(context, result, modelMeta(admitted.alias, routed.deployment));
     return result;
   }
 
@@ -218,12 +222,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const firstTokenMs = performance.now();
     const parts: LanguageModelV4StreamPart[] = [];
+    const messageId = crypto.randomUUID();
+    const meta = modelMeta(admitted.alias, routed.deployment);
     let usage: LanguageModelV4Usage | undefined;
     const metered = routed.stream.pipeThrough(
       new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
         transform(part, controller) {
           if (part.type === "finish") usage = part.usage;
           if (part.type !== "raw") parts.push(part);
+          if (part.type === "text-delta" && context.runtime?.streamsMessages) {
+            context.runtime.message({ type: "ai", content: part.delta, id: messageId }, meta);
+          }
           controller.enqueue(part);
         },
         async flush() {
@@ -266,6 +275,42 @@ export function createGateway(options: GatewayOptions): Gateway {
       return { model: (alias) => new GatewayLanguageModel(alias, { generate, stream }, context) };
     },
   };
+}
+
+/** Metadata attached to `messages` stream chunks, as LangGraph's `ls_*` fields plus Conclave's. */
+function modelMeta(alias: string, deployment: Deployment): Record<string, unknown> {
+  return {
+    ls_provider: deployment.provider,
+    ls_model_name: deployment.modelId,
+    conclave_alias: alias,
+    conclave_deployment: deployment.id,
+    ...(deployment.provider === "sim" ? { simulated: true } : {}),
+  };
+}
+
+/** Streams a generated (non-streamed) reply to `messages` as one whole chunk. */
+function emitMessage(
+  context: CallContext,
+  result: LanguageModelV4GenerateResult,
+  meta: Record<string, unknown>,
+): void {
+  if (!context.runtime?.streamsMessages) return;
+  const text = result.content.flatMap((c) => (c.type === "text" ? [c.text] : [])).join("");
+  const toolCalls = result.content.flatMap((c) =>
+    c.type === "tool-call" ? [{ id: c.toolCallId, name: c.toolName, args: safeJson(c.input) }] : [],
+  );
+  context.runtime.message(
+    { type: "ai", content: text, id: crypto.randomUUID(), tool_calls: toolCalls },
+    meta,
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function replayStream(
