@@ -3,6 +3,15 @@
  * pricing (the bundled LiteLLM table, MIT), routing, metering and budgets live here.
  */
 
+export {
+  type ConclaveConfig,
+  ConfigError,
+  defineConfig,
+  expandTemplates,
+  gatewayFromConfig,
+  loadConfig,
+  type ModelsConfig,
+} from "./config/models-config.ts";
 export { appliesTo, BudgetExceededError } from "./gateway/budget-gate.ts";
 export { createGateway, type Gateway } from "./gateway/create-gateway.ts";
 export { GatewayLanguageModel } from "./gateway/gateway-model.ts";
