@@ -50,7 +50,9 @@ export class ChainSaver implements CheckpointSaver {
   readonly capabilities: SaverCapabilities;
   protected readonly store: RowStore;
   readonly #policy: SnapshotPolicy;
-  readonly #links = new Map<string, ChainLink>();
+  // The newest link of each thread namespace: a put's parent is almost always the previous put.
+  // (An LRU over every link measured 5% of a step: deleting from a Map's front is not free.)
+  readonly #links = new Map<string, { id: string; link: ChainLink }>();
 
   constructor(store: RowStore, capabilities: SaverCapabilities, options: ChainSaverOptions = {}) {
     this.store = store;
@@ -137,25 +139,23 @@ export class ChainSaver implements CheckpointSaver {
         "CHECKPOINT_EXISTS",
       );
     }
-    this.#remember(`${threadId}\u0000${ns}\u0000${row.id}`, row);
+    this.#remember(threadId, ns, row.id, row);
     return configFor(threadId, ns, row.id);
   }
 
   async #link(threadId: string, ns: string, id: string): Promise<ChainLink | undefined> {
-    const key = `${threadId}\u0000${ns}\u0000${id}`;
-    const cached = this.#links.get(key);
-    if (cached !== undefined) return cached;
-    const link = await this.store.getLink(threadId, ns, id);
-    if (link !== undefined) this.#remember(key, link);
-    return link;
+    const cached = this.#links.get(`${threadId}\u0000${ns}`);
+    if (cached !== undefined && cached.id === id) return cached.link;
+    return this.store.getLink(threadId, ns, id);
   }
 
-  #remember(key: string, link: ChainLink): void {
-    if (this.#links.size >= LINK_CACHE_SIZE) {
-      this.#links.delete(this.#links.keys().next().value!);
-    }
+  #remember(threadId: string, ns: string, id: string, link: ChainLink): void {
+    if (this.#links.size >= LINK_CACHE_SIZE) this.#links.clear();
     const { hash, sinceBytes, sinceCount, snapBytes } = link;
-    this.#links.set(key, { hash, sinceBytes, sinceCount, snapBytes });
+    this.#links.set(`${threadId}\u0000${ns}`, {
+      id,
+      link: { hash, sinceBytes, sinceCount, snapBytes },
+    });
   }
 
   /** @inheritdoc */

@@ -5,6 +5,7 @@ import { UnknownNodeError } from "../errors.ts";
 import { createTaskId } from "./ids.ts";
 import type { Interrupt } from "./interrupt.ts";
 import type { GraphSpec, NodeSpec } from "./spec.ts";
+import type { TaskRuntimeState } from "./task-runtime.ts";
 
 /**
  * The pure half of the engine: which tasks a checkpoint triggers, how a superstep's writes fold
@@ -31,8 +32,8 @@ export interface Task {
   error?: unknown;
   /** The writes came from a previous attempt's saved pending writes. */
   restored?: boolean;
-  /** The task's runtime handle while it runs (journal and annotations). */
-  runtime?: { annotations: Record<string, unknown> };
+  /** The task's runtime handle while it runs (journal and annotations), once a node used it. */
+  runtime?: TaskRuntimeState;
 }
 
 /** Where the tasks are prepared: identifies them deterministically. */

@@ -52,28 +52,14 @@ export async function runStep(
   if (restore) restoreWrites(loop, tasks);
   const userSignal = loop.options.config.signal;
   if (userSignal?.aborted) throw new CancelledError();
-  const controller = new AbortController();
-  let cancel: (() => void) | undefined;
-  const cancelled = new Promise<never>((_, reject) => {
-    cancel = () => {
-      controller.abort(userSignal?.reason ?? new CancelledError());
-      reject(new CancelledError());
-    };
-  });
-  userSignal?.addEventListener("abort", cancel!, { once: true });
+  const pending = tasks.filter((t) => !t.restored);
+  const abort = stepAbort(pending.length, userSignal);
   const snapshot = loop.stateView();
-  const state: StepState = {
-    running: tasks.filter((t) => !t.restored).length,
-    unsaved: [],
-    failure: undefined,
-  };
-  try {
-    const pending = tasks.filter((t) => !t.restored);
-    const run = (task: Task) => runTask(loop, task, snapshot, controller, state);
-    await Promise.race([limited(pending, loop.options.config.maxConcurrency, run), cancelled]);
-  } finally {
-    userSignal?.removeEventListener("abort", cancel!);
-  }
+  const state: StepState = { running: pending.length, unsaved: [], failure: undefined };
+  const run = (task: Task) => runTask(loop, task, snapshot, abort, state);
+  const work = limited(pending, loop.options.config.maxConcurrency, run);
+  if (userSignal) await raceUserAbort(work, userSignal, abort);
+  else await work;
   const interrupts = tasks.flatMap((t) => t.interrupts ?? []);
   if (state.failure !== undefined || interrupts.length > 0) {
     for (const task of state.unsaved)
@@ -84,6 +70,48 @@ export async function runStep(
       loop.options.sink.emit(loop.options.nsPath, "updates", { [INTERRUPT]: interrupts });
   }
   return { interrupts };
+}
+
+/** Aborts a step's tasks: on the first failure (siblings) or when the caller cancels. */
+interface StepAbort {
+  readonly signal: AbortSignal;
+  abort(reason: unknown): void;
+}
+
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+// A lone task has no siblings to cancel: it sees the caller's signal (or one that never aborts),
+// which saves an AbortController per step on long sequential runs.
+function stepAbort(taskCount: number, userSignal: AbortSignal | undefined): StepAbort {
+  if (taskCount <= 1) return { signal: userSignal ?? NEVER_ABORTED, abort() {} };
+  const controller = new AbortController();
+  userSignal?.addEventListener(
+    "abort",
+    () => controller.abort(userSignal.reason ?? new CancelledError()),
+    { once: true },
+  );
+  return controller;
+}
+
+/** Rejects as soon as the caller aborts, even if a node ignores its signal. */
+async function raceUserAbort(
+  work: Promise<void>,
+  userSignal: AbortSignal,
+  abort: StepAbort,
+): Promise<void> {
+  let onAbort: (() => void) | undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      abort.abort(userSignal.reason ?? new CancelledError());
+      reject(new CancelledError());
+    };
+  });
+  userSignal.addEventListener("abort", onAbort!, { once: true });
+  try {
+    await Promise.race([work, cancelled]);
+  } finally {
+    userSignal.removeEventListener("abort", onAbort!);
+  }
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time (all at once when no limit is set). */
@@ -98,6 +126,7 @@ async function limited<T>(
       "INVALID_MAX_CONCURRENCY",
     );
   }
+  if (items.length === 1) return fn(items[0]!);
   if (limit === undefined || limit >= items.length) {
     await Promise.all(items.map(fn));
     return;
@@ -120,12 +149,12 @@ async function runTask(
   loop: GraphLoop,
   task: Task,
   snapshot: Record<string, unknown>,
-  controller: AbortController,
+  abort: StepAbort,
   state: StepState,
 ): Promise<void> {
   emitTaskStart(loop, task);
   try {
-    const writes = await execute(loop, task, snapshot, controller.signal);
+    const writes = await execute(loop, task, snapshot, abort.signal);
     state.running -= 1;
     // A sibling that finishes after the step failed is treated as unfinished: it re-runs on resume.
     if (state.failure !== undefined) return;
@@ -145,12 +174,12 @@ async function runTask(
       emitTaskResult(loop, task);
       return;
     }
-    if (state.failure !== undefined && controller.signal.aborted) return;
+    if (state.failure !== undefined && abort.signal.aborted) return;
     state.failure ??= error;
     task.error = error;
     if (!(error instanceof ParentCommand)) task.writes = [[ERROR, describeError(error)]];
     state.unsaved.push(task);
-    controller.abort(error);
+    abort.abort(error);
     emitTaskResult(loop, task);
   }
 }
@@ -184,15 +213,13 @@ async function execute(
 ): Promise<PendingWrite[]> {
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
-  const runtime = createTaskRuntime(loop, task);
-  task.runtime = runtime;
-  const config = nodeConfig(loop, task, pad, signal, runtime.runtime);
+  const config = nodeConfig(loop, task, pad, signal);
   pad.config = config;
   pad.input = task.input;
   const policy = task.node.retryPolicy;
   for (let attempt = 1; ; attempt++) {
     pad.callIndex = 0;
-    runtime.reset();
+    task.runtime?.reset();
     try {
       const result = await runWithScratchpad(pad, () => task.node.run(task.input, config));
       const writes = collectWrites(loop.spec, task, result, snapshot, config);
@@ -246,13 +273,7 @@ export function isResumeMap(value: unknown): value is Record<string, unknown> {
   return keys.length > 0 && keys.every((k) => /^[0-9a-f]{32}$/.test(k));
 }
 
-function nodeConfig(
-  loop: GraphLoop,
-  task: Task,
-  pad: Scratchpad,
-  signal: AbortSignal,
-  runtime: TaskRuntime,
-): NodeConfig {
+function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortSignal): NodeConfig {
   const base = loop.options.config;
   const sink = loop.options.sink;
   const parent: ParentContext = { loop, task, resume: loop.resume, resuming: loop.resumed };
@@ -267,7 +288,11 @@ function nodeConfig(
       [PARENT_KEY]: parent,
     },
     signal,
-    conclave: runtime,
+    // Created on first use: most nodes never journal, annotate or stream messages.
+    get conclave(): TaskRuntime {
+      task.runtime ??= createTaskRuntime(loop, task);
+      return task.runtime.runtime;
+    },
     writer: (chunk: unknown) => {
       if (sink.modes.has("custom")) sink.emit(loop.options.nsPath, "custom", chunk);
       base.writer?.(chunk);
