@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@conclave\/sqlite$/, replacement: src("sqlite") },
       { find: /^@conclave\/postgres$/, replacement: src("postgres") },
       { find: /^@conclave\/models$/, replacement: src("models") },
+      { find: /^@conclave\/agents$/, replacement: src("agents") },
     ],
   },
   test: {
