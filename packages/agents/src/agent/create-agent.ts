@@ -1,4 +1,3 @@
-import type { LanguageModelV4 } from "@ai-sdk/provider";
 import {
   Annotation,
   type CheckpointSaver,
@@ -12,10 +11,10 @@ import {
   StateGraph,
   toMessage,
 } from "@conclave/core";
-import type { Gateway } from "@conclave/models";
 import { generateText, jsonSchema, Output, type ToolSet, tool } from "ai";
 import { aiMessageFrom, toModelMessages } from "../messages/model-messages.ts";
 import { MaxStepsError, ToolErrorLimitError } from "./agent-errors.ts";
+import { type ModelRef, resolveModel } from "./model-ref.ts";
 
 /** A tool an agent can call: the neutral shape every Conclave tool source produces. */
 export interface AgentTool {
@@ -37,7 +36,7 @@ export type ToolRunner = (
 
 export interface CreateAgentOptions {
   /** A model, or a gateway alias (calls are then routed, metered, budgeted and journaled). */
-  model: LanguageModelV4 | { gateway: Gateway; alias: string };
+  model: ModelRef;
   tools?: AgentTool[];
   /** System instructions. */
   prompt?: string;
@@ -80,7 +79,7 @@ export function createAgent(
   const graph = new StateGraph(AgentState)
     .addNode("model", async (state, config) => {
       if (state.steps >= maxSteps) throw new MaxStepsError(name, maxSteps);
-      const model = resolveModel(options.model, config);
+      const model = resolveModel(options.model, config, name);
       const result = await generateText({
         model,
         instructions: options.prompt,
@@ -102,7 +101,7 @@ export function createAgent(
     })
     .addNode("respond", async (state, config) => {
       const result = await generateText({
-        model: resolveModel(options.model, config),
+        model: resolveModel(options.model, config, name),
         instructions: options.prompt,
         messages: toModelMessages(state.messages),
         output: Output.object({ schema: options.responseFormat as never }),
@@ -123,12 +122,6 @@ export function createAgent(
     .addEdge("tools", "model")
     .addEdge("respond", END);
   return graph.compile({ name, checkpointer: options.checkpointer });
-}
-
-function resolveModel(model: CreateAgentOptions["model"], config: NodeConfig): LanguageModelV4 {
-  if ("gateway" in model && "alias" in model)
-    return model.gateway.forNode(config).model(model.alias);
-  return model;
 }
 
 function toolSetOf(tools: AgentTool[]): ToolSet {
