@@ -165,7 +165,9 @@ export async function runAccuracy(calls: number, seed = 20_250_101): Promise<Acc
       period: "none",
       action: "fail",
     });
-    const aliases = Object.fromEntries(TARGETS.map((t) => [t.config.id, { strategy: "ordered" as const }]));
+    const aliases = Object.fromEntries(
+      TARGETS.map((t) => [t.config.id, { strategy: "ordered" as const }]),
+    );
     const gateway = createGateway({ registry, aliases, ledger, budgets });
     const random = seededRandom(seed);
     const rows = new Map<string, AccuracyRow & { buckets: Buckets }>();

@@ -79,9 +79,10 @@ function rateOf(entry: RawEntry, rate: Rate, suffix: string): bigint | undefined
 function tierSuffix(entry: RawEntry, promptTokens: number): string {
   let best = 0;
   for (const key of Object.keys(entry)) {
-    const m = /^(?:input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost|output_cost_per_reasoning_token)_above_(\d+)k_tokens$/.exec(
-      key,
-    );
+    const m =
+      /^(?:input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost|output_cost_per_reasoning_token)_above_(\d+)k_tokens$/.exec(
+        key,
+      );
     const threshold = m ? Number(m[1]) * 1000 : 0;
     if (m && promptTokens > threshold && threshold > best) best = threshold;
   }

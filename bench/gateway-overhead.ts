@@ -211,7 +211,13 @@ export async function measureOverhead(
       registry = createRegistry({
         env: { OPENAI_API_KEY: "bench" },
         deployments: [
-          { id: "mini", alias: "fast", provider: "openai", model: "gpt-4o-mini", baseURL: fixture.baseURL },
+          {
+            id: "mini",
+            alias: "fast",
+            provider: "openai",
+            model: "gpt-4o-mini",
+            baseURL: fixture.baseURL,
+          },
         ],
       });
       direct = createOpenAI({ baseURL: fixture.baseURL, apiKey: "bench" }).chat("gpt-4o-mini");

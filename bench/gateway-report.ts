@@ -144,15 +144,43 @@ export function accuracyRows(accuracy: AccuracyResult): string[][] {
 export function renderText(rows: string[][], left: number): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
   const line = (row: string[]) =>
-    row.map((c, col) => (col < left ? c.padEnd(widths[col]!) : c.padStart(widths[col]!))).join("  ");
-  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+    row
+      .map((c, col) => (col < left ? c.padEnd(widths[col]!) : c.padStart(widths[col]!)))
+      .join("  ");
+  return [
+    line(rows[0]!),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.slice(1).map(line),
+  ].join("\n");
 }
 
 /** Rows as a GitHub markdown table (`left` leading text columns). Pure. */
 export function renderMarkdown(rows: string[][], left: number): string {
   const widths = rows[0]!.map((_, col) => Math.max(3, ...rows.map((r) => (r[col] ?? "").length)));
-  const pad = (c: string, col: number) => (col < left ? c.padEnd(widths[col]!) : c.padStart(widths[col]!));
+  const pad = (c: string, col: number) =>
+    col < left ? c.padEnd(widths[col]!) : c.padStart(widths[col]!);
   const line = (row: string[]) => `| ${row.map(pad).join(" | ")} |`;
-  const align = widths.map((w, col) => (col < left ? `:${"-".repeat(w - 1)}` : `${"-".repeat(w - 1)}:`));
+  const align = widths.map((w, col) =>
+    col < left ? `:${"-".repeat(w - 1)}` : `${"-".repeat(w - 1)}:`,
+  );
   return [line(rows[0]!), `| ${align.join(" | ")} |`, ...rows.slice(1).map(line)].join("\n");
+}
+
+/**
+ * The paired overhead over the first and the last fifth of the rounds (at most 200 each). The
+ * router's circuit breaker and rate windows keep every call of the last 60 s and scan them per
+ * call, so the gateway's own cost grows with its call rate; this line shows by how much. Pure.
+ */
+export function driftLines(backend: Backend, samples: Samples): string[] {
+  return MODES.map((mode) => {
+    const direct = samples[mode].direct;
+    const k = Math.min(200, Math.max(1, Math.floor(direct.length / 5)));
+    const parts = (["gw-bare", "gw-full"] as const).map((v) => {
+      const own = samples[mode][v];
+      const first = pairedMedianDiff(direct.slice(0, k), own.slice(0, k));
+      const last = pairedMedianDiff(direct.slice(-k), own.slice(-k));
+      return `${v} ${ms(first)} -> ${ms(last)}`;
+    });
+    return `Overhead drift, ${backend} ${mode} (paired ms, first ${k} rounds -> last ${k} of ${direct.length}): ${parts.join("; ")}`;
+  });
 }

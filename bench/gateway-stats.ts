@@ -37,8 +37,7 @@ export function seededRandom(seed: number): () => number {
 
 function resampledMedian(samples: readonly number[], random: () => number): number {
   const draw = new Float64Array(samples.length);
-  for (let i = 0; i < draw.length; i++)
-    draw[i] = samples[Math.floor(random() * samples.length)]!;
+  for (let i = 0; i < draw.length; i++) draw[i] = samples[Math.floor(random() * samples.length)]!;
   draw.sort();
   return quantile(Array.from(draw), 0.5);
 }

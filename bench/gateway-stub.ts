@@ -35,7 +35,12 @@ export function stubModel(): LanguageModelV4 {
     modelId: "gpt-4o-mini",
     supportedUrls: {},
     async doGenerate() {
-      return { content: [{ type: "text", text: TEXT }], finishReason: STOP, usage: USAGE, warnings: [] };
+      return {
+        content: [{ type: "text", text: TEXT }],
+        finishReason: STOP,
+        usage: USAGE,
+        warnings: [],
+      };
     },
     async doStream() {
       const queued = parts();
