@@ -79,3 +79,4 @@ export type {
   StreamMode,
 } from "./pregel/types.ts";
 export * from "./serde/index.ts";
+export * from "./store/index.ts";

@@ -9,3 +9,4 @@ export { SqliteLedger } from "./ledger.ts";
 export { migrate, SCHEMA_VERSION } from "./migrate.ts";
 export { SqliteRowStore } from "./sqlite-row-store.ts";
 export { SqliteSaver, type SqliteSaverOptions } from "./sqlite-saver.ts";
+export { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.ts";

@@ -2,6 +2,7 @@
 import initial from "./0001-initial.ts";
 import ledger from "./0002-ledger.ts";
 import budgets from "./0003-budgets.ts";
+import store from "./0004-store.ts";
 
 /** A numbered schema change. */
 export interface Migration {
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "ledger", sql: ledger },
   { version: 3, name: "budgets", sql: budgets },
+  { version: 4, name: "store", sql: store },
 ];
