@@ -37,3 +37,4 @@ export {
   type TriageRoute,
   TriageState,
 } from "./patterns/triage.ts";
+export * from "./tools/index.ts";

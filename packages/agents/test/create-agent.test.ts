@@ -3,6 +3,7 @@ import { createSim, createVirtualClock, type SimReply } from "@conclave/models";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type AgentTool, createAgent } from "../src/agent/create-agent.ts";
+import { tool } from "../src/tools/tool.ts";
 
 function simModel(script: SimReply[]) {
   return createSim({ clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0, script })(
@@ -158,5 +159,51 @@ describe("createAgent: the tool-calling loop", () => {
       "run 1 for Rome",
       "deployed: yes",
     ]);
+  });
+
+  it("asks for approval before a tool() that requires it; rejected calls go back to the model", async () => {
+    const sent: string[] = [];
+    const email = tool({
+      name: "send_email",
+      description: "Send an email to a recipient",
+      schema: z.object({ to: z.string(), body: z.string() }),
+      requiresApproval: true,
+      execute: ({ to }) => {
+        sent.push(to);
+        return `sent to ${to}`;
+      },
+    });
+    const script: SimReply[] = [
+      { toolCalls: [{ toolName: "send_email", input: { to: "ceo@example.com", body: "hi" } }] },
+      { toolCalls: [{ toolName: "send_email", input: { to: "team@example.com", body: "hi" } }] },
+      "done",
+    ];
+    const agent = createAgent({
+      model: simModel(script),
+      tools: [email],
+      checkpointer: new MemorySaver(),
+    });
+    const config = { configurable: { thread_id: "approval" } };
+    const first = await agent.invoke({ messages: [["user", "email people"]] }, config);
+    expect(first.__interrupt__?.[0]?.value).toMatchObject({
+      type: "approval",
+      tool: "send_email",
+      args: { to: "ceo@example.com" },
+    });
+    const second = await agent.invoke(
+      new Command({ resume: { approved: false, reason: "not the CEO", by: "ana" } }),
+      config,
+    );
+    expect(second.__interrupt__?.[0]?.value).toMatchObject({
+      type: "approval",
+      args: { to: "team@example.com" },
+    });
+    const done = await agent.invoke(new Command({ resume: { approved: true, by: "ana" } }), config);
+    expect(sent).toEqual(["team@example.com"]);
+    const toolMessages = done.messages
+      .filter((m) => m.type === "tool")
+      .map((m) => String(m.content));
+    expect(toolMessages[0]).toMatch(/rejected/);
+    expect(toolMessages[1]).toBe("sent to team@example.com");
   });
 });

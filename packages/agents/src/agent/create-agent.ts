@@ -13,6 +13,8 @@ import {
 } from "@conclave/core";
 import { generateText, jsonSchema, Output, type ToolSet, tool } from "ai";
 import { aiMessageFrom, toModelMessages } from "../messages/model-messages.ts";
+import { runTools, toToolMessages } from "../tools/run-tools.ts";
+import type { AnyTool } from "../tools/tool.ts";
 import { MaxStepsError, ToolErrorLimitError } from "./agent-errors.ts";
 import { type ModelRef, resolveModel } from "./model-ref.ts";
 
@@ -37,7 +39,8 @@ export type ToolRunner = (
 export interface CreateAgentOptions {
   /** A model, or a gateway alias (calls are then routed, metered, budgeted and journaled). */
   model: ModelRef;
-  tools?: AgentTool[];
+  /** Tools: `tool()` definitions (with approval, validation, timeouts) or neutral AgentTools (e.g. MCP). */
+  tools?: (AgentTool | AnyTool)[];
   /** System instructions. */
   prompt?: string;
   /** Model turns before the loop ends with MaxStepsError. Default 25. */
@@ -75,7 +78,11 @@ export function createAgent(
   const name = options.name ?? "agent";
   const tools = options.tools ?? [];
   const maxSteps = options.maxSteps ?? 25;
-  const runTools = options.runTools ?? defaultToolRunner(tools, name, options.maxToolErrors ?? 3);
+  const runner =
+    options.runTools ??
+    (tools.length > 0 && tools.every(isDefinedTool)
+      ? approvalRunner(tools as AnyTool[])
+      : defaultToolRunner(tools.map(asAgentTool), name));
   const graph = new StateGraph(AgentState)
     .addNode("model", async (state, config) => {
       if (state.steps >= maxSteps) throw new MaxStepsError(name, maxSteps);
@@ -92,7 +99,7 @@ export function createAgent(
     })
     .addNode("tools", async (state, config) => {
       const last = state.messages.at(-1);
-      const results = await runTools(last?.tool_calls ?? [], config);
+      const results = await runner(last?.tool_calls ?? [], config);
       const failed = results.length > 0 && results.every((m) => m.status === "error");
       const rounds = failed ? state.toolErrorRounds + 1 : 0;
       if (failed && rounds >= (options.maxToolErrors ?? 3))
@@ -124,9 +131,9 @@ export function createAgent(
   return graph.compile({ name, checkpointer: options.checkpointer });
 }
 
-function toolSetOf(tools: AgentTool[]): ToolSet {
+function toolSetOf(tools: (AgentTool | AnyTool)[]): ToolSet {
   const set: ToolSet = {};
-  for (const t of tools) {
+  for (const t of tools.map(asAgentTool)) {
     const schema = isZod(t.inputSchema) ? t.inputSchema : jsonSchema(t.inputSchema as never);
     set[t.name] = tool({ description: t.description, inputSchema: schema as never });
   }
@@ -137,8 +144,35 @@ function isZod(value: unknown): boolean {
   return typeof value === "object" && value !== null && "_zod" in value;
 }
 
+/** Whether `t` came from `tool()` (zod schema, approval policy) rather than a neutral source. */
+function isDefinedTool(t: AgentTool | AnyTool): t is AnyTool {
+  return "jsonSchema" in t && "schema" in t;
+}
+
+function asAgentTool(t: AgentTool | AnyTool): AgentTool {
+  if (!isDefinedTool(t)) return t;
+  return {
+    name: t.name,
+    description: t.description,
+    inputSchema: t.jsonSchema,
+    execute: (args) => t.execute(args as never, { signal: new AbortController().signal }),
+  };
+}
+
+/** Runs calls through `runTools`: validation, approvals (interrupts), timeouts, journaling. */
+function approvalRunner(tools: AnyTool[]): ToolRunner {
+  return async (calls, config) => {
+    const results = await runTools(
+      calls.map((c) => ({ id: c.id, name: c.name, args: c.args })),
+      tools,
+      config,
+    );
+    return toToolMessages(results).map((m) => toMessage({ ...m }));
+  };
+}
+
 /** Runs calls concurrently; a failing tool becomes an error result the model can read. */
-function defaultToolRunner(tools: AgentTool[], agent: string, _maxErrors: number): ToolRunner {
+function defaultToolRunner(tools: AgentTool[], agent: string): ToolRunner {
   const byName = new Map(tools.map((t) => [t.name, t]));
   return async (calls, config) =>
     Promise.all(
