@@ -38,3 +38,32 @@ export {
   TriageState,
 } from "./patterns/triage.ts";
 export * from "./tools/index.ts";
+export { contentText, toAiSdkTools, toModelOutput } from "./tools/mcp/ai-sdk-tools.ts";
+export type { McpServerStatus } from "./tools/mcp/mcp-connection.ts";
+export {
+  McpClosedError,
+  McpRequestError,
+  McpServerError,
+  type McpServerExit,
+  McpTimeoutError,
+  McpToolNameCollisionError,
+} from "./tools/mcp/mcp-errors.ts";
+export type {
+  McpHttpServerConfig,
+  McpReconnectPolicy,
+  McpServerConfig,
+  McpStdioServerConfig,
+  McpToolsOptions,
+} from "./tools/mcp/mcp-options.ts";
+export {
+  MAX_TOOL_NAME_LENGTH,
+  MCP_TOOL_SEPARATOR,
+  mcpToolName,
+} from "./tools/mcp/mcp-tool-name.ts";
+export {
+  type JsonSchemaObject,
+  type McpTool,
+  type McpToolResult,
+  type McpToolSet,
+  mcpTools,
+} from "./tools/mcp/mcp-tools.ts";

@@ -11,7 +11,7 @@ import {
   StateGraph,
   toMessage,
 } from "@conclave/core";
-import { generateText, jsonSchema, Output, type ToolSet, tool } from "ai";
+import { generateText, jsonSchema, Output, streamText, type ToolSet, tool } from "ai";
 import { aiMessageFrom, toModelMessages } from "../messages/model-messages.ts";
 import { runTools, toToolMessages } from "../tools/run-tools.ts";
 import type { AnyTool } from "../tools/tool.ts";
@@ -87,13 +87,18 @@ export function createAgent(
     .addNode("model", async (state, config) => {
       if (state.steps >= maxSteps) throw new MaxStepsError(name, maxSteps);
       const model = resolveModel(options.model, config, name);
-      const result = await generateText({
+      const request = {
         model,
         instructions: options.prompt,
         messages: toModelMessages(state.messages),
         tools: tools.length > 0 ? toolSetOf(tools) : undefined,
         abortSignal: config.signal,
-      });
+      };
+      // Stream when someone is watching stream mode `messages`, so tokens show as they arrive.
+      const content = config.conclave.streamsMessages
+        ? await streamText(request).content
+        : (await generateText(request)).content;
+      const result = { content };
       const message = aiMessageFrom({ content: result.content as never }, crypto.randomUUID());
       return { messages: [{ ...message, name }], steps: 1 };
     })

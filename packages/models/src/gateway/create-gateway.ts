@@ -195,7 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       response: routed.result.response && { ...routed.result.response, body: undefined },
     };
     slot?.record(result);
-    emitMessage(context, result, modelMeta(admitted.alias, routed.deployment));
+    emitMessage(context, result, modelMeta(admitted.alias, routed.deployment, context));
     return result;
   }
 
@@ -223,7 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const firstTokenMs = performance.now();
     const parts: LanguageModelV4StreamPart[] = [];
     const messageId = crypto.randomUUID();
-    const meta = modelMeta(admitted.alias, routed.deployment);
+    const meta = modelMeta(admitted.alias, routed.deployment, context);
     let usage: LanguageModelV4Usage | undefined;
     const metered = routed.stream.pipeThrough(
       new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
@@ -278,8 +278,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 /** Metadata attached to `messages` stream chunks, as LangGraph's `ls_*` fields plus Conclave's. */
-function modelMeta(alias: string, deployment: Deployment): Record<string, unknown> {
+function modelMeta(
+  alias: string,
+  deployment: Deployment,
+  context: CallContext,
+): Record<string, unknown> {
   return {
+    ...(context.agent ? { conclave_agent: context.agent } : {}),
     ls_provider: deployment.provider,
     ls_model_name: deployment.modelId,
     conclave_alias: alias,
