@@ -44,7 +44,7 @@ const fast = { gateway: env.gateway, alias: "fast" };
 const team = createSupervisor({
   agents: {
     researcher: {
-      graph: createAgent({ model: fast, name: "researcher", prompt: "You gather facts." }) as never,
+      graph: createAgent({ model: fast, name: "researcher", prompt: "You gather facts." }),
       description: "finds facts and sources",
     },
     writer: {
@@ -52,7 +52,7 @@ const team = createSupervisor({
         model: { gateway: env.gateway, alias: "smart" },
         name: "writer",
         prompt: "You write clear reports.",
-      }) as never,
+      }),
       description: "drafts the report",
     },
     critic: {
@@ -61,7 +61,7 @@ const team = createSupervisor({
         name: "critic",
         tools: [publish],
         prompt: "You review the report, then publish it.",
-      }) as never,
+      }),
       description: "reviews and publishes the report",
     },
   },
@@ -76,7 +76,7 @@ const config = {
   configurable: { thread_id: threadId },
   streamMode: ["messages", "custom"] as ("messages" | "custom")[],
 };
-let input: unknown = {
+let input: Parameters<typeof team.stream>[0] = {
   messages: [["user", "Research durable agent runtimes and publish a short report"]],
 };
 const rl = autoApprove
@@ -111,9 +111,9 @@ await printCostByAgent(env, threadId);
 await printVerified(env, threadId);
 env.close();
 
-async function streamRun(value: unknown): Promise<void> {
+async function streamRun(value: Parameters<typeof team.stream>[0]): Promise<void> {
   let speaker = "";
-  for await (const [mode, chunk] of (await team.stream(value as never, config)) as AsyncIterable<
+  for await (const [mode, chunk] of (await team.stream(value, config)) as AsyncIterable<
     [string, unknown]
   >) {
     if (mode === "custom") {

@@ -13,14 +13,14 @@ const triage = createTriage({
     rules: (text) => (text.split(/\s+/).length <= 8 ? "fast" : undefined),
     model: { gateway: env.gateway, alias: "fast" },
   },
-  fast: createAgent({ model: { gateway: env.gateway, alias: "fast" }, name: "responder" }) as never,
+  fast: createAgent({ model: { gateway: env.gateway, alias: "fast" }, name: "responder" }),
   deliberate: createCouncil({
     members: [
       { name: "analyst", model: { gateway: env.gateway, alias: "smart" } },
       { name: "skeptic", model: { gateway: env.gateway, alias: "fast" } },
     ],
     phases: 2,
-  }) as never,
+  }),
   checkpointer: env.saver,
 });
 

@@ -11,6 +11,7 @@ import {
 } from "@conclave/core";
 import { z } from "zod";
 import { askForObject, type ModelRef } from "../agent/model-ref.ts";
+import type { GraphNode } from "./graph-node.ts";
 
 /** Ends the supervisor loop: the value a route or the model returns to finish. */
 export const FINISH = "FINISH";
@@ -35,7 +36,7 @@ type SupervisorStateType = typeof SupervisorState.State;
 
 /** A specialist: a graph over `messages` (e.g. from createAgent) and what it is good at. */
 export interface SupervisedAgent {
-  graph: CompiledStateGraph<never, never, string>;
+  graph: GraphNode;
   description: string;
 }
 

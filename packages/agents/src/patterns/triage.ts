@@ -11,6 +11,7 @@ import {
 } from "@conclave/core";
 import { z } from "zod";
 import { askForObject, type ModelRef } from "../agent/model-ref.ts";
+import type { GraphNode } from "./graph-node.ts";
 
 export type TriageRoute = "fast" | "deliberate";
 
@@ -37,9 +38,9 @@ export interface CreateTriageOptions {
     prompt?: string;
   };
   /** The fast path: a graph over `messages` (e.g. createAgent). */
-  fast: CompiledStateGraph<never, never, string>;
+  fast: GraphNode;
   /** The deliberate path: a graph over `messages` (e.g. createCouncil). */
-  deliberate: CompiledStateGraph<never, never, string>;
+  deliberate: GraphNode;
   checkpointer?: CheckpointSaver;
   name?: string;
 }
