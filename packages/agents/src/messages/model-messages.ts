@@ -89,3 +89,10 @@ function parseArgs(input: unknown): Record<string, unknown> {
     return { input };
   }
 }
+
+/** The text of the newest human message (the request a pattern answers). Pure. */
+export function lastHumanText(messages: readonly Message[]): string {
+  const human = [...messages].reverse().find((m) => m.type === "human");
+  const content = human?.content ?? "";
+  return typeof content === "string" ? content : JSON.stringify(content);
+}

@@ -12,6 +12,7 @@ import {
 } from "@conclave/core";
 import { z } from "zod";
 import { askForObject, askForText, type ModelRef } from "../agent/model-ref.ts";
+import { lastHumanText } from "../messages/model-messages.ts";
 import { agreementOf, tally } from "./council-decision.ts";
 
 /** A council member: a model, optionally with a persona (the same model can sit twice). */
@@ -90,7 +91,7 @@ export function createCouncil(
   const method = options.decide ?? "vote";
   const reviewPhase = (options.phases ?? 3) === 3;
   const graph = new StateGraph(CouncilState)
-    .addNode("convene", (state) => ({ question: lastHumanText(state) }))
+    .addNode("convene", (state) => ({ question: lastHumanText(state.messages) }))
     .addNode("answer", (task: CouncilStateType & { member: string }, config: NodeConfig) =>
       answer(members.get(task.member)!, task.question, config),
     )
@@ -150,12 +151,6 @@ function validate(options: CreateCouncilOptions): void {
       `decide: "${options.decide}" needs a chair model; pass { chair }.`,
     );
   }
-}
-
-function lastHumanText(state: CouncilStateType): string {
-  const human = [...state.messages].reverse().find((m) => m.type === "human");
-  const content = human?.content ?? "";
-  return typeof content === "string" ? content : JSON.stringify(content);
 }
 
 async function answer(member: CouncilMember, question: string, config: NodeConfig) {

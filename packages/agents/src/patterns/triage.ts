@@ -11,6 +11,7 @@ import {
 } from "@conclave/core";
 import { z } from "zod";
 import { askForObject, type ModelRef } from "../agent/model-ref.ts";
+import { lastHumanText } from "../messages/model-messages.ts";
 import type { GraphNode } from "./graph-node.ts";
 
 export type TriageRoute = "fast" | "deliberate";
@@ -71,7 +72,7 @@ export function createTriage(
 }
 
 async function classify(options: CreateTriageOptions, state: TriageStateType, config: NodeConfig) {
-  const request = lastHumanText(state);
+  const request = lastHumanText(state.messages);
   const ruled = options.classify.rules?.(request, state);
   let decision: TriageDecision;
   if (ruled !== undefined) {
@@ -94,10 +95,4 @@ async function classify(options: CreateTriageOptions, state: TriageStateType, co
   config.conclave.annotate("triage", decision);
   config.writer({ type: "triage", ...decision });
   return { triage: decision };
-}
-
-function lastHumanText(state: TriageStateType): string {
-  const human = [...state.messages].reverse().find((m) => m.type === "human");
-  const content = human?.content ?? "";
-  return typeof content === "string" ? content : JSON.stringify(content);
 }
