@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@conclave\/postgres$/, replacement: src("postgres") },
       { find: /^@conclave\/models$/, replacement: src("models") },
       { find: /^@conclave\/agents$/, replacement: src("agents") },
+      { find: /^@conclave\/runtime$/, replacement: src("runtime") },
     ],
   },
   test: {

@@ -5,7 +5,7 @@
 
 export { Overwrite } from "./channels/overwrite.ts";
 export * from "./checkpoint/index.ts";
-export { END, INTERRUPT, NULL_TASK_ID, START } from "./constants.ts";
+export { COPY_AS_NODE, END, INPUT_AS_NODE, INTERRUPT, NULL_TASK_ID, START } from "./constants.ts";
 export {
   CancelledError,
   CheckpointFormatError,
@@ -53,6 +53,7 @@ export {
 } from "./graph/state-graph.ts";
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
 export * from "./metering/index.ts";
+export * from "./platform/index.ts";
 export { Command, type CommandParams, isCommand, isSend, Send } from "./pregel/command.ts";
 export {
   GraphInterrupt,

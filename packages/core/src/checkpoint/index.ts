@@ -27,14 +27,15 @@ export {
   sha256,
   type ThreadHead,
 } from "./row.ts";
-export type {
-  Awaitable,
-  EncodedWrite,
-  PruneChanges,
-  ReadRow,
-  RowQuery,
-  RowStore,
-  SaverStats,
+export {
+  type Awaitable,
+  type EncodedWrite,
+  guardRowStore,
+  type PruneChanges,
+  type ReadRow,
+  type RowQuery,
+  type RowStore,
+  type SaverStats,
 } from "./row-store.ts";
 export {
   DEFAULT_SNAPSHOT_POLICY,

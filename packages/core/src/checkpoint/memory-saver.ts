@@ -6,13 +6,14 @@
 import { ChainSaver, type ChainSaverOptions } from "./chain-saver.ts";
 import type { ChainLink, CheckpointRow, NewCheckpointRow, ThreadHead } from "./row.ts";
 import { rowKey } from "./row.ts";
-import type {
-  EncodedWrite,
-  PruneChanges,
-  ReadRow,
-  RowQuery,
-  RowStore,
-  SaverStats,
+import {
+  type EncodedWrite,
+  guardRowStore,
+  type PruneChanges,
+  type ReadRow,
+  type RowQuery,
+  type RowStore,
+  type SaverStats,
 } from "./row-store.ts";
 import type { StoredWrite } from "./tuple.ts";
 
@@ -165,7 +166,22 @@ class MemoryRowStore implements RowStore {
  * const graph = builder.compile({ checkpointer: saver });
  */
 export class MemorySaver extends ChainSaver {
+  readonly #options: ChainSaverOptions;
+
   constructor(options: ChainSaverOptions = {}) {
     super(new MemoryRowStore(), { durable: false, multiProcess: false }, options);
+    this.#options = options;
+  }
+
+  /**
+   * A saver over the same rows whose writes first call `check`, which throws to refuse them.
+   * The store is synchronous, so nothing runs between the check and the write.
+   */
+  guarded(check: () => void): ChainSaver {
+    const guard = <T>(write: () => T): T => {
+      check();
+      return write();
+    };
+    return new ChainSaver(guardRowStore(this.store, guard), this.capabilities, this.#options);
   }
 }

@@ -86,3 +86,25 @@ export interface RowStore {
   ): Awaitable<number>;
   stats(threadId?: string): Awaitable<SaverStats>;
 }
+
+/**
+ * A store whose writes (`insert`, `putWrites`) run inside `guard`, which checks a condition
+ * and then calls the write. For a synchronous store the guard makes check and write atomic;
+ * SQLite passes a guard that opens one IMMEDIATE transaction around both (fencing a run's
+ * checkpoint writes to its current claim).
+ */
+export function guardRowStore(store: RowStore, guard: <T>(write: () => T) => T): RowStore {
+  return {
+    getLink: (threadId, ns, id) => store.getLink(threadId, ns, id),
+    insert: (row) => guard(() => store.insert(row)),
+    latestId: (threadId, ns) => store.latestId(threadId, ns),
+    loadChain: (threadId, ns, id) => store.loadChain(threadId, ns, id),
+    listRows: (query) => store.listRows(query),
+    loadWrites: (threadId, ns, id) => store.loadWrites(threadId, ns, id),
+    putWrites: (threadId, ns, id, writes) => guard(() => store.putWrites(threadId, ns, id, writes)),
+    deleteThread: (threadId) => store.deleteThread(threadId),
+    loadThread: (threadId) => store.loadThread(threadId),
+    prune: (threadId, plan) => store.prune(threadId, plan),
+    stats: (threadId) => store.stats(threadId),
+  };
+}

@@ -77,6 +77,23 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     );
   }
 
+  /**
+   * A copy of this graph that saves through `checkpointer` (and uses `store`, when given). The
+   * platform runs each claimed run through a copy whose saver is fenced to that claim.
+   */
+  withCheckpointer(
+    checkpointer: CheckpointSaver | undefined,
+    store: unknown = this.store,
+  ): CompiledStateGraph<S, U, N> {
+    const options = {
+      checkpointer,
+      interruptBefore: this.interruptBefore as string[] | "*",
+      interruptAfter: this.interruptAfter as string[] | "*",
+      store,
+    };
+    return new CompiledStateGraph<S, U, N>(this.spec, options, this.builder, this.#defaults);
+  }
+
   /** Runs the graph to completion (or to an interrupt) and returns the final state. */
   async invoke(
     input: U | S | Command | null | undefined,

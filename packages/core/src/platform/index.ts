@@ -1,0 +1,6 @@
+export * from "./codec.ts";
+export * from "./errors.ts";
+export * from "./memory-platform-store.ts";
+export * from "./rules.ts";
+export type * from "./store.ts";
+export * from "./types.ts";

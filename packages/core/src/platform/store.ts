@@ -1,0 +1,192 @@
+/**
+ * The platform store: small interfaces over one database, so the queue's atomic steps (enqueue
+ * marks the thread busy, finish frees it) can touch several tables in one transaction. Memory,
+ * SQLite and PostgreSQL implement it and run one contract suite (test/contracts/platform*).
+ */
+import type { CheckpointSaver } from "../checkpoint/types.ts";
+import type {
+  Assistant,
+  AssistantPatch,
+  AssistantQuery,
+  CancelAction,
+  ClaimRequest,
+  Cron,
+  EnqueueResult,
+  Fence,
+  HeartbeatResult,
+  JsonObject,
+  NewAssistant,
+  NewCron,
+  NewRun,
+  QueueStatus,
+  Run,
+  RunOutcome,
+  RunQuery,
+  SweepResult,
+  Thread,
+  ThreadQuery,
+  WakeEvent,
+  Worker,
+  WorkerInfo,
+} from "./types.ts";
+
+export interface AssistantRepo {
+  /** Creates the assistant; with `ifExists: "do_nothing"` returns the existing one instead of failing. */
+  create(assistant: NewAssistant, now: Date, ifExists?: "raise" | "do_nothing"): Promise<Assistant>;
+  get(tenant: string, assistantId: string): Promise<Assistant | undefined>;
+  /** Applies the patch as a new version (the old one stays readable through `versions`). */
+  update(tenant: string, assistantId: string, patch: AssistantPatch, now: Date): Promise<Assistant>;
+  /** Deletes the assistant and its versions; pending runs of it become stranded. */
+  delete(tenant: string, assistantId: string): Promise<boolean>;
+  search(query: AssistantQuery): Promise<Assistant[]>;
+  count(query: AssistantQuery): Promise<number>;
+  /** Every version, newest first. */
+  versions(tenant: string, assistantId: string): Promise<Assistant[]>;
+  /** Makes an earlier version current again (as LangGraph's `setLatest`). */
+  setLatest(tenant: string, assistantId: string, version: number, now: Date): Promise<Assistant>;
+}
+
+export interface ThreadRepo {
+  create(
+    thread: { tenant: string; threadId: string; metadata?: JsonObject },
+    now: Date,
+    ifExists?: "raise" | "do_nothing",
+  ): Promise<Thread>;
+  get(tenant: string, threadId: string): Promise<Thread | undefined>;
+  /** Merges `metadata` into the thread's metadata. */
+  update(tenant: string, threadId: string, metadata: JsonObject, now: Date): Promise<Thread>;
+  /**
+   * Sets the cached values after a state change made outside a run. The status becomes
+   * `interrupted` when interrupts remain, else `idle` (a busy thread stays busy).
+   */
+  setState(
+    tenant: string,
+    threadId: string,
+    state: { values: unknown; interrupts: JsonObject },
+    now: Date,
+  ): Promise<void>;
+  /** Deletes the thread and its ended runs. Fails with THREAD_BUSY while a run is active. */
+  delete(tenant: string, threadId: string): Promise<boolean>;
+  search(query: ThreadQuery): Promise<Thread[]>;
+  count(query: ThreadQuery): Promise<number>;
+}
+
+export interface RunQueue {
+  /**
+   * Atomically: returns the earlier run for a repeated idempotency key; applies the multitask
+   * strategy against the thread's active runs (reject fails with THREAD_BUSY); inserts the run
+   * as pending; marks the thread busy.
+   */
+  enqueue(run: NewRun, now: Date): Promise<EnqueueResult>;
+  get(tenant: string, runId: string): Promise<Run | undefined>;
+  /** Newest first. */
+  list(query: RunQuery): Promise<Run[]>;
+  /**
+   * Claims up to `limit` runnable runs: pending, due, on a thread with no running run, first in
+   * their thread's line, within the concurrency limits; highest priority first, then oldest
+   * `runAt`, then submission order. Each claim bumps the run's generation and attempt. Fails
+   * with WORKER_NOT_REGISTERED for an unknown worker (its runs would have no lease).
+   */
+  claim(request: ClaimRequest): Promise<Run[]>;
+  /** Ends a claimed run and updates its thread. Fails with LEASE_LOST for a stale fence. */
+  finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run>;
+  /**
+   * Gives a claimed run back after a transient failure: pending again at `retryAt`, or dead
+   * (with the error) when it has used `maxAttempts`. Fails with LEASE_LOST for a stale fence.
+   */
+  release(fence: Fence, error: Run["error"], retryAt: Date, now: Date): Promise<Run>;
+  /**
+   * Cancels a run. A pending run ends `cancelled` at once (deleted for rollback); a running one
+   * is flagged, and its worker stops it. Fails with RUN_FINISHED for a run that already ended.
+   */
+  cancel(tenant: string, runId: string, action: CancelAction, now: Date): Promise<Run | undefined>;
+  /** Queues an ended run (error, dead, timeout, cancelled) again, with fresh attempts. */
+  retry(tenant: string, runId: string, now: Date): Promise<Run>;
+  /** Deletes an ended run. Fails with RUN_ACTIVE for a pending or running one. */
+  delete(tenant: string, runId: string): Promise<boolean>;
+  /** Depths and ages; `stranded` counts pending runs whose assistant version is gone. */
+  status(now: Date, tenant?: string): Promise<QueueStatus>;
+}
+
+export interface WorkerRegistry {
+  /** Registers (or re-registers) a worker with a lease of `leaseMs`. */
+  register(info: WorkerInfo, now: Date, leaseMs: number): Promise<Worker>;
+  /**
+   * Renews the worker's lease (the lease of all its runs: heartbeats stay off the run rows).
+   * Of the runs it holds, reports those it lost (requeued, cancelled, claimed by another) and
+   * those whose cancellation was requested.
+   */
+  heartbeat(workerId: string, now: Date, leaseMs: number, held: Fence[]): Promise<HeartbeatResult>;
+  /** Removes a worker that stopped cleanly (after its runs ended or were released). */
+  deregister(workerId: string): Promise<void>;
+  list(now: Date): Promise<Worker[]>;
+  /**
+   * Recovers the runs of workers whose lease expired (or that are not registered): pending
+   * again, or dead with error code WORKER_LOST after `maxAttempts`. Safe to run from every
+   * worker at once. Forgets workers whose lease expired over an hour ago.
+   */
+  sweep(now: Date): Promise<SweepResult>;
+}
+
+export interface CronRepo {
+  create(cron: NewCron, now: Date): Promise<Cron>;
+  get(tenant: string, cronId: string): Promise<Cron | undefined>;
+  search(query: {
+    tenant: string;
+    assistantId?: string;
+    threadId?: string;
+    limit?: number;
+    offset?: number;
+  }): Promise<Cron[]>;
+  update(
+    tenant: string,
+    cronId: string,
+    patch: Partial<
+      Pick<
+        Cron,
+        "schedule" | "timeZone" | "kwargs" | "metadata" | "enabled" | "endTime" | "nextRunAt"
+      >
+    >,
+    now: Date,
+  ): Promise<Cron>;
+  delete(tenant: string, cronId: string): Promise<boolean>;
+  /** Enabled crons due at `now`, oldest due first, across tenants. */
+  due(now: Date, limit: number): Promise<Cron[]>;
+  /**
+   * Moves a cron from the firing at `firedAt` to `nextRunAt`, only if no one else did: returns
+   * false when `nextRunAt` no longer equals `firedAt` (another scheduler fired it).
+   */
+  advance(
+    tenant: string,
+    cronId: string,
+    firedAt: string,
+    nextRunAt: string | null,
+    now: Date,
+  ): Promise<boolean>;
+}
+
+/** One database holding the platform's resources. */
+export interface PlatformStore {
+  readonly assistants: AssistantRepo;
+  readonly threads: ThreadRepo;
+  readonly runs: RunQueue;
+  readonly workers: WorkerRegistry;
+  readonly crons: CronRepo;
+  /**
+   * A checkpoint saver over the same database whose writes are fenced: each is rejected with
+   * LEASE_LOST, atomically with the write, once `fence` is no longer the run's current claim.
+   */
+  fencedSaver(fence: Fence): CheckpointSaver;
+  /** The unfenced saver, for reads and for writes made outside a run (updateState). */
+  readonly saver: CheckpointSaver;
+  /**
+   * Subscribes to wake-ups: `run.pending` when a run becomes claimable (enqueue, release,
+   * retry, sweep), `run.cancel` when a running run is asked to stop, `run.finished` when a run
+   * ends (finish, cancel of a pending run, dead). In-process stores call the listener after each commit; PostgreSQL
+   * delivers them across processes through LISTEN/NOTIFY. Returns the unsubscribe function.
+   */
+  subscribe(listener: (event: WakeEvent) => void): Promise<() => Promise<void>>;
+  /** Whether the database answers (for readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+import { MemoryPlatformStore } from "@conclave/core";
+import { platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
+import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
+
+const make = async () => {
+  const store = new MemoryPlatformStore();
+  return { store, cleanup: () => store.close() };
+};
+
+platformResourcesContract("MemoryPlatformStore", make);
+platformQueueContract("MemoryPlatformStore", make);

@@ -1,0 +1,17 @@
+/**
+ * @conclave/runtime: durable runs and their queue over a platform store (SQLite or
+ * PostgreSQL), workers with leases and fencing, multitask strategies, crons and run streams.
+ */
+export {
+  type AnyCompiledGraph,
+  GraphRegistry,
+  type GraphSource,
+  type RegisteredGraph,
+} from "./graph-registry.ts";
+export { defaultAssistantId, newId, uuid5 } from "./ids.ts";
+export { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
+export { ROLLED_BACK } from "./run-executor.ts";
+export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";
+export type { RuntimeLogger } from "./runtime-context.ts";
+export { mergeConfig, type SubmitRequest } from "./submit.ts";
+export { Worker, type WorkerOptions } from "./worker.ts";

@@ -1,0 +1,199 @@
+/**
+ * Executes one claimed run: the graph runs through a saver fenced to this claim, so a worker
+ * that lost the run cannot write. A run that already wrote checkpoints (its worker crashed, or
+ * it is being retried) resumes from its newest checkpoint with no input: finished steps are
+ * never run again, and the engine restores the pending writes of a half-finished step.
+ */
+import {
+  type CheckpointTuple,
+  COPY_AS_NODE,
+  Command,
+  INTERRUPT,
+  type Interrupt,
+  type JsonObject,
+  LeaseLostError,
+  type PlatformStore,
+  type Run,
+  type RunConfig,
+  type RunOutcome,
+} from "@conclave/core";
+import type { AnyCompiledGraph } from "./graph-registry.ts";
+import type { RunEventBus } from "./run-events.ts";
+
+/** The error code of a run cancelled with action "rollback" (the runtime then deletes it). */
+export const ROLLED_BACK = "ROLLED_BACK";
+
+/** Why a run's signal was aborted. */
+export type StopReason = "cancel:interrupt" | "cancel:rollback" | "lost" | "shutdown" | "timeout";
+
+export interface Execution {
+  run: Run;
+  graph: AnyCompiledGraph;
+  store: PlatformStore;
+  events: RunEventBus;
+  signal: AbortSignal;
+  /** Why `signal` was aborted, read after it fires. */
+  stopReason: () => StopReason | undefined;
+}
+
+/** Raised when the run must be given back to the queue rather than ended (shutdown). */
+export class RunReleased extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`run released: ${reason}`);
+  }
+}
+
+/** Runs the graph and says how the run ended. LeaseLostError and RunReleased propagate. */
+export async function executeRun(execution: Execution): Promise<RunOutcome> {
+  const { run, store } = execution;
+  const fence = { runId: run.runId, generation: run.generation };
+  const graph = execution.graph.withCheckpointer(store.fencedSaver(fence));
+  const latest = await store.saver.getTuple({ configurable: { thread_id: run.threadId } });
+  const resuming = latest?.metadata.run_id === run.runId;
+  const config = runConfig(run, execution.signal, resuming);
+  const input = resuming ? null : inputOf(run);
+  try {
+    const result = await invokeOrStream(graph, input, config, execution);
+    return outcomeOf(result);
+  } catch (error) {
+    return failure(error, execution, latest);
+  }
+}
+
+function inputOf(run: Run): unknown {
+  const { command, input } = run.kwargs;
+  if (command) return new Command(command as ConstructorParameters<typeof Command>[0]);
+  return input ?? null;
+}
+
+function runConfig(run: Run, signal: AbortSignal, resuming: boolean): RunConfig {
+  const kw = run.kwargs;
+  const user = (kw.config ?? {}) as RunConfig & {
+    configurable?: JsonObject;
+    metadata?: JsonObject;
+  };
+  const configurable: JsonObject = { ...(user.configurable ?? {}), thread_id: run.threadId };
+  // A resumed run continues from its own newest checkpoint, not from the fork point again.
+  if (kw.checkpointId && !resuming) configurable.checkpoint_id = kw.checkpointId;
+  else delete configurable.checkpoint_id;
+  return {
+    ...user,
+    configurable,
+    metadata: {
+      ...(user.metadata ?? {}),
+      ...run.metadata,
+      run_id: run.runId,
+      assistant_id: run.assistantId,
+      graph_id: run.graphId,
+    },
+    signal,
+    durability: kw.durability ?? user.durability ?? "async",
+    ...(kw.interruptBefore ? { interruptBefore: kw.interruptBefore } : {}),
+    ...(kw.interruptAfter ? { interruptAfter: kw.interruptAfter } : {}),
+  } as RunConfig;
+}
+
+async function invokeOrStream(
+  graph: AnyCompiledGraph,
+  input: unknown,
+  config: RunConfig,
+  execution: Execution,
+): Promise<Record<string, unknown>> {
+  const { run, events } = execution;
+  const requested = (run.kwargs.streamMode as string[] | undefined) ?? [];
+  if (!events.has(run.runId) && requested.length === 0) return graph.invoke(input, config);
+  const modes = [...new Set(["values", ...requested])].filter((m) => m !== "events");
+  events.publish(run.runId, "metadata", { run_id: run.runId, attempt: run.attempt });
+  const stream = await graph.stream(input, {
+    ...config,
+    streamMode: modes as RunConfig["streamMode"],
+    subgraphs: run.kwargs.streamSubgraphs === true,
+  });
+  let last: Record<string, unknown> = {};
+  for await (const chunk of stream) {
+    const [ns, mode, data] = (
+      run.kwargs.streamSubgraphs ? chunk : [[], ...(chunk as unknown[])]
+    ) as [string[], string, unknown];
+    if (mode === "values") last = data as Record<string, unknown>;
+    const name = ns.length > 0 ? `${mode}|${ns.join("|")}` : mode;
+    if (mode !== "values" || requested.includes("values") || requested.length === 0)
+      events.publish(run.runId, name, jsonSafe(data));
+  }
+  return last;
+}
+
+function outcomeOf(result: Record<string, unknown>): RunOutcome {
+  const { [INTERRUPT]: pending, ...values } = result as Record<string, unknown> & {
+    [INTERRUPT]?: Interrupt[];
+  };
+  if (pending && pending.length > 0) {
+    const interrupts: JsonObject = {};
+    for (const item of pending) interrupts[item.id] = [jsonSafe(item)];
+    return { status: "interrupted", values: jsonSafe(values), interrupts };
+  }
+  return { status: "success", values: jsonSafe(values) };
+}
+
+async function failure(
+  error: unknown,
+  execution: Execution,
+  latest: CheckpointTuple | undefined,
+): Promise<RunOutcome> {
+  if (error instanceof LeaseLostError) throw error;
+  const reason = execution.signal.aborted ? execution.stopReason() : undefined;
+  if (reason === "lost")
+    throw new LeaseLostError({ runId: execution.run.runId, generation: execution.run.generation });
+  if (reason === "shutdown") throw new RunReleased(reason);
+  if (reason === "cancel:interrupt")
+    return {
+      status: "cancelled",
+      error: { code: "CANCELLED", message: "The run was cancelled; its checkpoints were kept." },
+    };
+  if (reason === "cancel:rollback") {
+    await rollBack(execution, latest);
+    return {
+      status: "cancelled",
+      error: { code: ROLLED_BACK, message: "The run was cancelled and its checkpoints undone." },
+    };
+  }
+  if (reason === "timeout")
+    return {
+      status: "timeout",
+      error: { code: "RUN_TIMEOUT", message: "The run exceeded its timeout and was stopped." },
+    };
+  return { status: "error", error: errorOf(error) };
+}
+
+/** Undoes the run's checkpoints: the thread's head becomes a copy of where the run started. */
+async function rollBack(execution: Execution, base: CheckpointTuple | undefined): Promise<void> {
+  const { run, store } = execution;
+  const graph = execution.graph.withCheckpointer(store.saver);
+  if (!base) {
+    await store.saver.deleteThread(run.threadId);
+    return;
+  }
+  await graph.updateState(
+    {
+      configurable: {
+        thread_id: run.threadId,
+        checkpoint_id: base.config.configurable.checkpoint_id,
+      },
+    },
+    undefined,
+    COPY_AS_NODE,
+  );
+}
+
+export function errorOf(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === "string" ? code : error.name, message: error.message };
+  }
+  return { code: "UNKNOWN", message: String(error) };
+}
+
+/** State as plain JSON for the thread cache and the API (class instances become their JSON). */
+export function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v)));
+}

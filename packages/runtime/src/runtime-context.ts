@@ -1,0 +1,30 @@
+/**
+ * What workers, schedulers and the runtime share: the store, the graphs, the event bus, the
+ * clock, the logger, and the hooks that run when a run starts and ends (audit, webhooks,
+ * stream closing, temporary-thread cleanup).
+ */
+import type { Fence, PlatformStore, Run, RunOutcome } from "@conclave/core";
+import type { GraphRegistry } from "./graph-registry.ts";
+import type { RunEventBus } from "./run-events.ts";
+
+/** The pino-compatible subset the runtime logs through. */
+export interface RuntimeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RuntimeContext {
+  store: PlatformStore;
+  registry: GraphRegistry;
+  events: RunEventBus;
+  clock: () => Date;
+  logger: RuntimeLogger;
+  /** Called when a worker has claimed a run, before it executes. */
+  onStarted(run: Run): void;
+  /** Ends a claimed run (fenced) and runs the after-run hooks. */
+  finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void>;
+  /** Called for runs the sweeper declared dead. */
+  onDead(runId: string): void;
+}

@@ -1,0 +1,222 @@
+/**
+ * The runtime: submit runs, watch and control them, and run workers, over one platform store.
+ * Everything durable lives in the store, so any number of runtimes (processes) can share a
+ * PostgreSQL database, and one embedded runtime owns a SQLite file.
+ */
+import {
+  type CancelAction,
+  type Fence,
+  type PlatformStore,
+  type QueueStatus,
+  type Run,
+  type RunOutcome,
+  runNotFound,
+  type WakeEvent,
+} from "@conclave/core";
+import { pino } from "pino";
+import { GraphRegistry, type GraphSource } from "./graph-registry.ts";
+import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
+import { ROLLED_BACK } from "./run-executor.ts";
+import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
+import { newRunOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import { Worker, type WorkerOptions } from "./worker.ts";
+
+export interface RuntimeOptions {
+  store: PlatformStore;
+  graphs?: Record<string, GraphSource>;
+  clock?: () => Date;
+  logger?: RuntimeLogger;
+  events?: RunEventBusOptions;
+  /** Tenant of requests that name none. Default "default". */
+  defaultTenant?: string;
+}
+
+/** Statuses after which a run changes no more (until retried). */
+export const TERMINAL_STATUSES: readonly Run["status"][] = [
+  "success",
+  "error",
+  "timeout",
+  "interrupted",
+  "cancelled",
+  "dead",
+];
+
+const JOIN_RECHECK_MS = 5_000;
+
+export class Runtime {
+  readonly store: PlatformStore;
+  readonly registry = new GraphRegistry();
+  readonly events: RunEventBus;
+  readonly logger: RuntimeLogger;
+  readonly clock: () => Date;
+  readonly defaultTenant: string;
+  readonly #joiners = new Map<string, Set<() => void>>();
+  readonly #workers = new Set<Worker>();
+  readonly #afterRun: ((run: Run) => Promise<void> | void)[] = [];
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  private constructor(options: RuntimeOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? (() => new Date());
+    this.logger = options.logger ?? pino({ level: process.env.CONCLAVE_LOG_LEVEL ?? "warn" });
+    this.events = new RunEventBus(options.events);
+    this.defaultTenant = options.defaultTenant ?? "default";
+  }
+
+  static async create(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(options);
+    for (const [graphId, source] of Object.entries(options.graphs ?? {}))
+      await runtime.registry.register(graphId, source);
+    runtime.#unsubscribe = await runtime.store.subscribe((event) => runtime.#onWake(event));
+    return runtime;
+  }
+
+  /** Queues a run; returns it pending (or the earlier run for a repeated idempotency key). */
+  async submit(request: SubmitRequest): Promise<Run> {
+    const tenant = request.tenant ?? this.defaultTenant;
+    const now = this.clock();
+    const assistant = await resolveAssistant(
+      this.store,
+      this.registry,
+      tenant,
+      request.assistant,
+      now,
+    );
+    const { run } = await this.store.runs.enqueue(newRunOf(request, assistant, tenant), now);
+    return run;
+  }
+
+  async getRun(tenant: string, runId: string): Promise<Run> {
+    const run = await this.store.runs.get(tenant, runId);
+    if (!run) throw runNotFound(tenant, runId);
+    return run;
+  }
+
+  /** Waits until the run ends (or `signal` aborts) and returns it. */
+  async join(tenant: string, runId: string, signal?: AbortSignal): Promise<Run> {
+    for (;;) {
+      const run = await this.getRun(tenant, runId);
+      if (TERMINAL_STATUSES.includes(run.status)) return run;
+      signal?.throwIfAborted();
+      await this.#nextChange(runId, signal);
+    }
+  }
+
+  /** The run's events, replayed after `afterId`, then live until it ends. */
+  async *stream(
+    tenant: string,
+    runId: string,
+    afterId = 0,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RunEvent> {
+    await this.getRun(tenant, runId);
+    yield* this.events.subscribe(runId, afterId, signal);
+  }
+
+  cancel(
+    tenant: string,
+    runId: string,
+    action: CancelAction = "interrupt",
+  ): Promise<Run | undefined> {
+    return this.store.runs.cancel(tenant, runId, action, this.clock());
+  }
+
+  retry(tenant: string, runId: string): Promise<Run> {
+    return this.store.runs.retry(tenant, runId, this.clock());
+  }
+
+  queueStatus(tenant?: string): Promise<QueueStatus> {
+    return this.store.runs.status(this.clock(), tenant);
+  }
+
+  /** Starts a worker in this process. */
+  async startWorker(options: WorkerOptions = {}): Promise<Worker> {
+    const worker = new Worker(this.#context(), options);
+    await worker.start();
+    this.#workers.add(worker);
+    return worker;
+  }
+
+  /** Adds a hook run after every run this process ends (webhooks, audit, metrics). */
+  afterRun(hook: (run: Run) => Promise<void> | void): void {
+    this.#afterRun.push(hook);
+  }
+
+  /** Drains this process's workers, then stops listening. The store stays open. */
+  async close(drainMs?: number): Promise<void> {
+    await Promise.all([...this.#workers].map((w) => w.stop(drainMs)));
+    this.#workers.clear();
+    await this.#unsubscribe?.();
+    this.events.clear();
+  }
+
+  #context(): RuntimeContext {
+    return {
+      store: this.store,
+      registry: this.registry,
+      events: this.events,
+      clock: this.clock,
+      logger: this.logger,
+      onStarted: () => undefined,
+      finish: (fence, run, outcome) => this.#finish(fence, run, outcome),
+      onDead: (runId) => this.events.close(runId),
+    };
+  }
+
+  async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
+    const ended = await this.store.runs.finish(fence, outcome, this.clock());
+    if (outcome.status === "error" || outcome.status === "timeout") {
+      this.events.publish(run.runId, "error", outcome.error ?? null);
+    }
+    this.events.publish(run.runId, "end", { status: ended.status });
+    this.events.close(run.runId);
+    await this.#cleanUp(ended);
+    for (const hook of this.#afterRun) {
+      try {
+        await hook(ended);
+      } catch (error) {
+        this.logger.error({ err: error, runId: run.runId }, "after-run hook failed");
+      }
+    }
+  }
+
+  /** Stateless runs drop their thread; rolled-back runs drop their record. */
+  async #cleanUp(run: Run): Promise<void> {
+    const rolledBack = run.status === "cancelled" && run.error?.code === ROLLED_BACK;
+    if (rolledBack) await this.store.runs.delete(run.tenant, run.runId);
+    if (run.temporary && (await this.#threadIdle(run))) {
+      await this.store.threads.delete(run.tenant, run.threadId);
+      await this.store.saver.deleteThread(run.threadId);
+    }
+  }
+
+  async #threadIdle(run: Run): Promise<boolean> {
+    const thread = await this.store.threads.get(run.tenant, run.threadId);
+    return thread !== undefined && thread.status !== "busy";
+  }
+
+  #onWake(event: WakeEvent): void {
+    if (event.kind !== "run.finished") return;
+    const waiters = this.#joiners.get(event.runId);
+    if (!waiters) return;
+    this.#joiners.delete(event.runId);
+    for (const wake of waiters) wake();
+  }
+
+  #nextChange(runId: string, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#joiners.get(runId) ?? new Set();
+      this.#joiners.set(runId, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        waiters.delete(done);
+        resolve();
+      };
+      // A lost notification (a database reconnect) costs at most this long.
+      const timer = setTimeout(done, JOIN_RECHECK_MS);
+      waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}

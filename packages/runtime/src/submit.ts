@@ -1,0 +1,162 @@
+/**
+ * Turns a run request (the shape users and the HTTP API speak) into a queue entry: resolves
+ * the assistant (an assistant id, a graph id, or a graph's default-assistant id), merges the
+ * assistant's config under the run's, and fills the queue fields.
+ */
+import {
+  type Assistant,
+  assistantNotFound,
+  InvalidArgumentError,
+  type JsonObject,
+  type MultitaskStrategy,
+  type NewRun,
+  type PlatformStore,
+  type RunKwargs,
+} from "@conclave/core";
+import type { GraphRegistry } from "./graph-registry.ts";
+import { defaultAssistantId, newId } from "./ids.ts";
+
+export interface SubmitRequest {
+  /** Tenant the run belongs to. Default "default". */
+  tenant?: string;
+  /** An assistant id, a graph id (its default assistant), or a default-assistant id. */
+  assistant: string;
+  /** The thread to run on; absent for a stateless run on a temporary thread. */
+  thread?: string;
+  input?: unknown;
+  command?: RunKwargs["command"];
+  config?: JsonObject;
+  context?: JsonObject;
+  streamMode?: string[];
+  streamSubgraphs?: boolean;
+  interruptBefore?: string[] | "*";
+  interruptAfter?: string[] | "*";
+  checkpointId?: string;
+  durability?: "sync" | "async" | "exit";
+  priority?: number;
+  idempotencyKey?: string;
+  /** Not before this time (delayed run). */
+  runAt?: Date;
+  webhook?: string;
+  multitaskStrategy?: MultitaskStrategy;
+  metadata?: JsonObject;
+  /** Create the thread when it does not exist (default), or fail. */
+  ifNotExists?: "create" | "reject";
+  maxAttempts?: number;
+  /** Stop the run (status timeout) after this many ms. */
+  timeoutMs?: number;
+  runId?: string;
+}
+
+/** Finds the assistant a request names, creating a graph's default assistant on first use. */
+export async function resolveAssistant(
+  store: PlatformStore,
+  registry: GraphRegistry,
+  tenant: string,
+  name: string,
+  now: Date,
+): Promise<Assistant> {
+  const found = await store.assistants.get(tenant, name);
+  if (found) return found;
+  const graphId = registry.get(name)
+    ? name
+    : registry.ids().find((id) => defaultAssistantId(id) === name);
+  if (graphId === undefined) throw assistantNotFound(tenant, name);
+  return ensureDefaultAssistant(store, tenant, graphId, now);
+}
+
+export function ensureDefaultAssistant(
+  store: PlatformStore,
+  tenant: string,
+  graphId: string,
+  now: Date,
+) {
+  return store.assistants.create(
+    {
+      tenant,
+      assistantId: defaultAssistantId(graphId),
+      graphId,
+      name: graphId,
+      metadata: { created_by: "system" },
+    },
+    now,
+    "do_nothing",
+  );
+}
+
+/** The queue entry for a request against a resolved assistant. */
+export function newRunOf(request: SubmitRequest, assistant: Assistant, tenant: string): NewRun {
+  checkRequest(request);
+  const temporary = request.thread === undefined;
+  return {
+    tenant,
+    runId: request.runId ?? newId(),
+    threadId: request.thread ?? newId(),
+    ifNotExists: temporary ? "create" : (request.ifNotExists ?? "create"),
+    assistantId: assistant.assistantId,
+    graphId: assistant.graphId,
+    assistantVersion: assistant.version,
+    kwargs: kwargsOf(request, assistant),
+    metadata: request.metadata,
+    priority: request.priority,
+    multitaskStrategy: request.multitaskStrategy,
+    idempotencyKey: request.idempotencyKey,
+    webhook: request.webhook,
+    temporary,
+    runAt: request.runAt,
+    maxAttempts: request.maxAttempts,
+  };
+}
+
+function kwargsOf(request: SubmitRequest, assistant: Assistant): RunKwargs {
+  const kwargs: RunKwargs = { config: mergeConfig(assistant.config, request.config ?? {}) };
+  const copy = {
+    input: request.input,
+    command: request.command,
+    context: request.context ?? assistant.context ?? undefined,
+    streamMode: request.streamMode,
+    streamSubgraphs: request.streamSubgraphs,
+    interruptBefore: request.interruptBefore,
+    interruptAfter: request.interruptAfter,
+    checkpointId: request.checkpointId,
+    durability: request.durability,
+    timeoutMs: request.timeoutMs,
+  };
+  for (const [key, value] of Object.entries(copy)) if (value !== undefined) kwargs[key] = value;
+  return kwargs;
+}
+
+/** The assistant's config under the run's: `configurable` and `metadata` merge key by key. */
+export function mergeConfig(base: JsonObject, over: JsonObject): JsonObject {
+  const merged: JsonObject = { ...base, ...over };
+  for (const key of ["configurable", "metadata"]) {
+    const a = base[key] as JsonObject | undefined;
+    const b = over[key] as JsonObject | undefined;
+    if (a || b) merged[key] = { ...(a ?? {}), ...(b ?? {}) };
+  }
+  return merged;
+}
+
+function checkRequest(request: SubmitRequest): void {
+  if (request.input !== undefined && request.command !== undefined) {
+    throw new InvalidArgumentError(
+      "A run takes either input or command, not both; send the resume value as command.resume.",
+      "INVALID_RUN_REQUEST",
+    );
+  }
+  if (
+    request.timeoutMs !== undefined &&
+    !(Number.isSafeInteger(request.timeoutMs) && request.timeoutMs > 0)
+  ) {
+    throw new InvalidArgumentError(
+      `timeoutMs must be a positive integer number of milliseconds; got ${JSON.stringify(request.timeoutMs)}.`,
+      "INVALID_RUN_REQUEST",
+    );
+  }
+  if (request.webhook !== undefined && !/^https?:\/\//.test(request.webhook)) {
+    throw new InvalidArgumentError(
+      `webhook must be an http(s) URL; got ${JSON.stringify(request.webhook)}.`,
+      "INVALID_RUN_REQUEST",
+    );
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * A worker claims runs and executes them. It never polls for work: the store wakes it when a
+ * run becomes claimable (in process on SQLite, LISTEN/NOTIFY on PostgreSQL), and a slow
+ * safety pass catches anything a lost notification missed. One lease per worker is renewed
+ * by heartbeat; the sweeper (every worker runs it) recovers runs of workers that stopped.
+ */
+import { hostname } from "node:os";
+import { type Fence, LeaseLostError, type Run, type RunOutcome } from "@conclave/core";
+import { newId } from "./ids.ts";
+import { errorOf, executeRun, RunReleased, type StopReason } from "./run-executor.ts";
+import type { RuntimeContext } from "./runtime-context.ts";
+
+export interface WorkerOptions {
+  workerId?: string;
+  /** Runs executed at once by this worker. Default 10. */
+  concurrency?: number;
+  /** Most running runs per assistant / tenant across all workers. */
+  maxPerAssistant?: number;
+  maxPerTenant?: number;
+  /** The worker's lease; a worker silent this long is presumed dead. Default 30 s. */
+  leaseMs?: number;
+  /** Heartbeat interval. Default a third of the lease. */
+  heartbeatMs?: number;
+  /** Safety pass and sweep interval. Default 5 s. */
+  safetyMs?: number;
+  /** Only these graphs (default: every graph in the registry). */
+  graphIds?: string[];
+}
+
+interface InFlight {
+  run: Run;
+  controller: AbortController;
+  reason?: StopReason;
+  done: Promise<void>;
+}
+
+export class Worker {
+  readonly workerId: string;
+  readonly #ctx: RuntimeContext;
+  readonly #options: Required<
+    Pick<WorkerOptions, "concurrency" | "leaseMs" | "heartbeatMs" | "safetyMs">
+  > &
+    WorkerOptions;
+  readonly #inFlight = new Map<string, InFlight>();
+  #claiming = false;
+  #again = false;
+  #stopping = false;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(ctx: RuntimeContext, options: WorkerOptions = {}) {
+    this.#ctx = ctx;
+    const leaseMs = options.leaseMs ?? 30_000;
+    this.#options = {
+      ...options,
+      concurrency: options.concurrency ?? 10,
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)),
+      safetyMs: options.safetyMs ?? 5_000,
+    };
+    this.workerId = options.workerId ?? `worker-${newId()}`;
+  }
+
+  get activeRuns(): number {
+    return this.#inFlight.size;
+  }
+
+  async start(): Promise<void> {
+    const { store, registry, clock } = this.#ctx;
+    await store.workers.register(
+      {
+        workerId: this.workerId,
+        graphIds: this.#options.graphIds ?? registry.ids(),
+        concurrency: this.#options.concurrency,
+        hostname: hostname(),
+        pid: process.pid,
+      },
+      clock(),
+      this.#options.leaseMs,
+    );
+    this.#unsubscribe = await store.subscribe((event) => {
+      if (event.kind === "run.pending") this.poke();
+      else if (event.kind === "run.cancel") this.#stop(event.runId, `cancel:${event.action}`);
+    });
+    this.#every(this.#options.heartbeatMs, () => this.#heartbeat());
+    this.#every(this.#options.safetyMs, () => this.#safetyPass());
+    this.poke();
+  }
+
+  /** Asks for a claim pass soon; passes never overlap, and a request during one reruns it. */
+  poke(): void {
+    if (this.#stopping) return;
+    if (this.#claiming) {
+      this.#again = true;
+      return;
+    }
+    this.#claiming = true;
+    queueMicrotask(() => void this.#claimPass());
+  }
+
+  /**
+   * Stops claiming, lets in-flight runs finish for up to `drainMs`, then stops the rest: they
+   * keep their checkpoints and go back to the queue for another worker. Then deregisters.
+   */
+  async stop(drainMs = 30_000): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+    await this.#unsubscribe?.();
+    const drained = Promise.all([...this.#inFlight.values()].map((f) => f.done));
+    const timer = setTimeout(() => {
+      for (const runId of this.#inFlight.keys()) this.#stop(runId, "shutdown");
+    }, drainMs);
+    await drained;
+    clearTimeout(timer);
+    await this.#ctx.store.workers.deregister(this.workerId).catch(() => undefined);
+  }
+
+  async #claimPass(): Promise<void> {
+    try {
+      do {
+        this.#again = false;
+        const free = this.#options.concurrency - this.#inFlight.size;
+        if (free <= 0 || this.#stopping) break;
+        const runs = await this.#ctx.store.runs.claim({
+          workerId: this.workerId,
+          limit: free,
+          now: this.#ctx.clock(),
+          graphIds: this.#options.graphIds ?? this.#ctx.registry.ids(),
+          maxPerAssistant: this.#options.maxPerAssistant,
+          maxPerTenant: this.#options.maxPerTenant,
+        });
+        for (const run of runs) this.#begin(run);
+        if (runs.length === free) this.#again = true;
+      } while (this.#again);
+    } catch (error) {
+      this.#ctx.logger.error(
+        { err: error, workerId: this.workerId },
+        "claim failed; retrying on the next wake-up",
+      );
+    } finally {
+      this.#claiming = false;
+    }
+  }
+
+  #begin(run: Run): void {
+    const controller = new AbortController();
+    const flight: InFlight = { run, controller, done: Promise.resolve() };
+    this.#inFlight.set(run.runId, flight);
+    if (run.cancelAction) this.#stop(run.runId, `cancel:${run.cancelAction}`);
+    const timeoutMs = run.kwargs.timeoutMs as number | undefined;
+    const timer = timeoutMs
+      ? setTimeout(() => this.#stop(run.runId, "timeout"), timeoutMs)
+      : undefined;
+    this.#ctx.onStarted(run);
+    flight.done = this.#execute(flight).finally(() => {
+      clearTimeout(timer);
+      this.#inFlight.delete(run.runId);
+      this.poke();
+    });
+  }
+
+  async #execute(flight: InFlight): Promise<void> {
+    const { run } = flight;
+    const fence: Fence = { runId: run.runId, generation: run.generation };
+    const entry = this.#ctx.registry.get(run.graphId);
+    let outcome: RunOutcome;
+    try {
+      if (!entry)
+        throw new Error(`Graph ${run.graphId} is not registered on worker ${this.workerId}.`);
+      outcome = await executeRun({
+        run,
+        graph: entry.graph,
+        store: this.#ctx.store,
+        events: this.#ctx.events,
+        signal: flight.controller.signal,
+        stopReason: () => flight.reason,
+      });
+    } catch (error) {
+      await this.#abandon(fence, error);
+      return;
+    }
+    await this.#ctx.finish(fence, run, outcome).catch((error) => this.#abandon(fence, error));
+  }
+
+  /** A run this worker cannot end: lost (write nothing), released on shutdown, or a store failure. */
+  async #abandon(fence: Fence, error: unknown): Promise<void> {
+    const { logger, store, clock } = this.#ctx;
+    if (error instanceof LeaseLostError) {
+      logger.warn(
+        { runId: fence.runId, workerId: this.workerId },
+        "lease lost; the run was left to its new owner",
+      );
+      return;
+    }
+    const reason = error instanceof RunReleased ? "released on worker shutdown" : "store failure";
+    logger.warn({ runId: fence.runId, err: error, reason }, "run given back to the queue");
+    const retryAt = new Date(clock().getTime() + (error instanceof RunReleased ? 0 : 1_000));
+    await store.runs
+      .release(
+        fence,
+        { code: "RUN_RELEASED", message: `${reason}: ${errorOf(error).message}` },
+        retryAt,
+        clock(),
+      )
+      .catch((cause) =>
+        logger.error(
+          { err: cause, runId: fence.runId },
+          "release failed; the sweeper will recover the run",
+        ),
+      );
+  }
+
+  #stop(runId: string, reason: StopReason): void {
+    const flight = this.#inFlight.get(runId);
+    if (!flight || flight.reason) return;
+    flight.reason = reason;
+    flight.controller.abort(new Error(`run stopped: ${reason}`));
+  }
+
+  async #heartbeat(): Promise<void> {
+    const held = [...this.#inFlight.values()].map((f) => ({
+      runId: f.run.runId,
+      generation: f.run.generation,
+    }));
+    const { lost, cancel } = await this.#ctx.store.workers.heartbeat(
+      this.workerId,
+      this.#ctx.clock(),
+      this.#options.leaseMs,
+      held,
+    );
+    for (const runId of lost) this.#stop(runId, "lost");
+    for (const { runId, action } of cancel) this.#stop(runId, `cancel:${action}`);
+  }
+
+  async #safetyPass(): Promise<void> {
+    const swept = await this.#ctx.store.workers.sweep(this.#ctx.clock());
+    if (swept.requeued.length + swept.dead.length > 0)
+      this.#ctx.logger.warn(
+        { ...swept, workerId: this.workerId },
+        "recovered runs of lost workers",
+      );
+    for (const runId of swept.dead) this.#ctx.onDead(runId);
+    this.poke();
+  }
+
+  #every(ms: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      task().catch((error) =>
+        this.#ctx.logger.error({ err: error, workerId: this.workerId }, "worker timer task failed"),
+      );
+    }, ms);
+    timer.unref?.();
+    this.#timers.push(timer);
+  }
+}

@@ -1,0 +1,263 @@
+import {
+  Annotation,
+  interrupt,
+  MemoryPlatformStore,
+  type PlatformStore,
+  StateGraph,
+} from "@conclave/core";
+import { defaultAssistantId, Runtime } from "@conclave/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+
+const State = Annotation.Root({
+  log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+});
+
+/** Counts node executions across runs, to prove finished steps never run twice. */
+const calls: Record<string, number> = {};
+const count = (name: string) => {
+  calls[name] = (calls[name] ?? 0) + 1;
+};
+
+function echoGraph() {
+  return new StateGraph(State)
+    .addNode("echo", (s: { log: string[] }) => {
+      count("echo");
+      return { log: [`echo:${s.log.length}`] };
+    })
+    .addEdge("__start__", "echo")
+    .compile();
+}
+
+/** first -> flaky (fails while `failures` > 0) */
+let failures = 0;
+function flakyGraph() {
+  return new StateGraph(State)
+    .addNode("first", () => {
+      count("first");
+      return { log: ["first"] };
+    })
+    .addNode("flaky", () => {
+      count("flaky");
+      if (failures-- > 0) throw new Error("flaky failed");
+      return { log: ["flaky"] };
+    })
+    .addEdge("__start__", "first")
+    .addEdge("first", "flaky")
+    .compile();
+}
+
+function approvalGraph() {
+  return new StateGraph(State)
+    .addNode("ask", () => {
+      const answer = interrupt({ question: "ship it?" }) as string;
+      return { log: [`answer:${answer}`] };
+    })
+    .addEdge("__start__", "ask")
+    .compile();
+}
+
+/** Waits on its AbortSignal (a model stream that only a cancel ends). */
+let slowStarted: () => void = () => undefined;
+function slowGraph() {
+  return new StateGraph(State)
+    .addNode("wait", (_s: unknown, config: { signal?: AbortSignal }) => {
+      slowStarted();
+      return new Promise((_resolve, reject) => {
+        config.signal?.addEventListener("abort", () => reject(config.signal?.reason), {
+          once: true,
+        });
+      });
+    })
+    .addEdge("__start__", "wait")
+    .compile();
+}
+
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close(0);
+  runtime = undefined;
+  for (const key of Object.keys(calls)) delete calls[key];
+});
+
+async function start(store: PlatformStore = new MemoryPlatformStore()) {
+  runtime = await Runtime.create({
+    store,
+    graphs: { echo: echoGraph, flaky: flakyGraph, approval: approvalGraph, slow: slowGraph },
+  });
+  await runtime.startWorker({ concurrency: 4 });
+  return runtime;
+}
+
+describe("Runtime on the memory store", () => {
+  it("runs a submitted run to success and caches the thread's values", async () => {
+    const rt = await start();
+    const run = await rt.submit({ assistant: "echo", thread: "t1", input: { log: ["hi"] } });
+    expect(run).toMatchObject({
+      status: "pending",
+      graphId: "echo",
+      assistantId: defaultAssistantId("echo"),
+    });
+    const done = await rt.join("default", run.runId);
+    expect(done).toMatchObject({ status: "success", attempt: 1 });
+    const thread = await rt.store.threads.get("default", "t1");
+    expect(thread).toMatchObject({ status: "idle", values: { log: ["hi", "echo:1"] } });
+    const second = await rt.submit({ assistant: "echo", thread: "t1", input: { log: ["again"] } });
+    await rt.join("default", second.runId);
+    expect((await rt.store.threads.get("default", "t1"))?.values).toEqual({
+      log: ["hi", "echo:1", "again", "echo:3"],
+    });
+  });
+
+  it("pauses at interrupt() and resumes with a command run", async () => {
+    const rt = await start();
+    const first = await rt.join(
+      "default",
+      (await rt.submit({ assistant: "approval", thread: "t", input: {} })).runId,
+    );
+    expect(first.status).toBe("interrupted");
+    const paused = await rt.store.threads.get("default", "t");
+    expect(paused?.status).toBe("interrupted");
+    expect(Object.values(paused?.interrupts ?? {}).flat()).toEqual([
+      expect.objectContaining({ value: { question: "ship it?" } }),
+    ]);
+    const resumed = await rt.submit({
+      assistant: "approval",
+      thread: "t",
+      command: { resume: "yes" },
+    });
+    expect((await rt.join("default", resumed.runId)).status).toBe("success");
+    expect(await rt.store.threads.get("default", "t")).toMatchObject({
+      status: "idle",
+      values: { log: ["answer:yes"] },
+    });
+  });
+
+  it("retries a failed run from its last checkpoint without re-running finished steps", async () => {
+    const rt = await start();
+    failures = 1;
+    const run = await rt.submit({ assistant: "flaky", thread: "t", input: {} });
+    const failed = await rt.join("default", run.runId);
+    expect(failed).toMatchObject({ status: "error", error: { message: "flaky failed" } });
+    expect(calls).toEqual({ first: 1, flaky: 1 });
+    await rt.retry("default", run.runId);
+    const done = await rt.join("default", run.runId);
+    expect(done.status).toBe("success");
+    expect(calls).toEqual({ first: 1, flaky: 2 });
+    expect((await rt.store.threads.get("default", "t"))?.values).toEqual({
+      log: ["first", "flaky"],
+    });
+  });
+
+  it("cancels a run in the middle of a node through its AbortSignal", async () => {
+    const rt = await start();
+    const started = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    const run = await rt.submit({ assistant: "slow", thread: "t", input: {} });
+    await started;
+    await rt.cancel("default", run.runId, "interrupt");
+    expect(await rt.join("default", run.runId)).toMatchObject({
+      status: "cancelled",
+      error: { code: "CANCELLED" },
+    });
+    expect((await rt.store.threads.get("default", "t"))?.status).toBe("idle");
+  });
+
+  it("stops a run at its timeout", async () => {
+    const rt = await start();
+    const run = await rt.submit({ assistant: "slow", thread: "t", input: {}, timeoutMs: 20 });
+    expect(await rt.join("default", run.runId)).toMatchObject({
+      status: "timeout",
+      error: { code: "RUN_TIMEOUT" },
+    });
+  });
+
+  it("interrupt strategy stops the running run and runs the new one after it", async () => {
+    const rt = await start();
+    const started = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    const slow = await rt.submit({ assistant: "slow", thread: "t", input: { log: ["a"] } });
+    await started;
+    const next = await rt.submit({
+      assistant: "echo",
+      thread: "t",
+      input: { log: ["b"] },
+      multitaskStrategy: "interrupt",
+    });
+    expect((await rt.join("default", slow.runId)).status).toBe("cancelled");
+    expect((await rt.join("default", next.runId)).status).toBe("success");
+    // The interrupted run's input checkpoint was kept.
+    expect((await rt.store.threads.get("default", "t"))?.values).toEqual({
+      log: ["a", "b", "echo:2"],
+    });
+  });
+
+  it("rollback strategy undoes the running run and deletes it", async () => {
+    const rt = await start();
+    await rt.join(
+      "default",
+      (await rt.submit({ assistant: "echo", thread: "t", input: { log: ["kept"] } })).runId,
+    );
+    const started = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    const slow = await rt.submit({ assistant: "slow", thread: "t", input: { log: ["undone"] } });
+    await started;
+    const next = await rt.submit({
+      assistant: "echo",
+      thread: "t",
+      input: { log: ["b"] },
+      multitaskStrategy: "rollback",
+    });
+    expect((await rt.join("default", next.runId)).status).toBe("success");
+    await expect.poll(() => rt.store.runs.get("default", slow.runId)).toBeUndefined();
+    expect((await rt.store.threads.get("default", "t"))?.values).toEqual({
+      log: ["kept", "echo:1", "b", "echo:3"],
+    });
+  });
+
+  it("reject strategy refuses a second run while the thread is busy", async () => {
+    const rt = await start();
+    const started = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    const slow = await rt.submit({ assistant: "slow", thread: "t", input: {} });
+    await started;
+    await expect(
+      rt.submit({ assistant: "echo", thread: "t", input: {}, multitaskStrategy: "reject" }),
+    ).rejects.toMatchObject({ code: "THREAD_BUSY" });
+    await rt.cancel("default", slow.runId);
+  });
+
+  it("streams a run's events and replays them after a reconnect", async () => {
+    const rt = await start();
+    const run = await rt.submit({
+      assistant: "echo",
+      thread: "t",
+      input: { log: ["x"] },
+      streamMode: ["updates"],
+    });
+    const events = [];
+    for await (const event of rt.stream("default", run.runId)) events.push(event);
+    expect(events.map((e) => e.event)).toEqual(["metadata", "updates", "end"]);
+    expect(events[1]?.data).toEqual({ echo: { log: ["echo:1"] } });
+    const replay = [];
+    for await (const event of rt.stream("default", run.runId, 1)) replay.push(event.id);
+    expect(replay).toEqual([2, 3]);
+  });
+
+  it("deletes the temporary thread of a stateless run", async () => {
+    const rt = await start();
+    const run = await rt.submit({ assistant: "echo", input: { log: [] } });
+    expect((await rt.join("default", run.runId)).status).toBe("success");
+    await expect.poll(() => rt.store.threads.get("default", run.threadId)).toBeUndefined();
+  });
+
+  it("explains an unknown assistant", async () => {
+    const rt = await start();
+    await expect(rt.submit({ assistant: "nope", input: {} })).rejects.toMatchObject({
+      code: "ASSISTANT_NOT_FOUND",
+    });
+  });
+});
