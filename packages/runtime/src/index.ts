@@ -2,6 +2,8 @@
  * @conclave/runtime: durable runs and their queue over a platform store (SQLite or
  * PostgreSQL), workers with leases and fencing, multitask strategies, crons and run streams.
  */
+
+export { type CronRequest, CronScheduler, createCron, nextFiring } from "./crons.ts";
 export {
   type AnyCompiledGraph,
   GraphRegistry,
@@ -14,4 +16,14 @@ export { ROLLED_BACK } from "./run-executor.ts";
 export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";
 export type { RuntimeLogger } from "./runtime-context.ts";
 export { mergeConfig, type SubmitRequest } from "./submit.ts";
+export {
+  bodyFor,
+  type DeliveryResult,
+  deliver,
+  formatOf,
+  runPayload,
+  signature,
+  type WebhookFormat,
+  type WebhookOptions,
+} from "./webhooks.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";

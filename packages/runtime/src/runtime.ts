@@ -19,6 +19,7 @@ import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-event
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
 import { newRunOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import { bodyFor, deliver, formatOf, type WebhookOptions } from "./webhooks.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
 export interface RuntimeOptions {
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   events?: RunEventBusOptions;
   /** Tenant of requests that name none. Default "default". */
   defaultTenant?: string;
+  /** Signing key, retries and timeouts of run webhooks. */
+  webhooks?: WebhookOptions;
 }
 
 /** Statuses after which a run changes no more (until retried). */
@@ -52,7 +55,9 @@ export class Runtime {
   readonly defaultTenant: string;
   readonly #joiners = new Map<string, Set<() => void>>();
   readonly #workers = new Set<Worker>();
-  readonly #afterRun: ((run: Run) => Promise<void> | void)[] = [];
+  readonly #afterRun: ((run: Run, outcome: RunOutcome) => Promise<void> | void)[] = [];
+  readonly #deliveries = new Set<Promise<unknown>>();
+  readonly #webhooks: WebhookOptions;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   private constructor(options: RuntimeOptions) {
@@ -61,6 +66,7 @@ export class Runtime {
     this.logger = options.logger ?? pino({ level: process.env.CONCLAVE_LOG_LEVEL ?? "warn" });
     this.events = new RunEventBus(options.events);
     this.defaultTenant = options.defaultTenant ?? "default";
+    this.#webhooks = options.webhooks ?? {};
   }
 
   static async create(options: RuntimeOptions): Promise<Runtime> {
@@ -74,16 +80,17 @@ export class Runtime {
   /** Queues a run; returns it pending (or the earlier run for a repeated idempotency key). */
   async submit(request: SubmitRequest): Promise<Run> {
     const tenant = request.tenant ?? this.defaultTenant;
-    const now = this.clock();
-    const assistant = await resolveAssistant(
-      this.store,
-      this.registry,
-      tenant,
-      request.assistant,
-      now,
+    const assistant = await this.resolveAssistant(tenant, request.assistant);
+    const { run } = await this.store.runs.enqueue(
+      newRunOf(request, assistant, tenant),
+      this.clock(),
     );
-    const { run } = await this.store.runs.enqueue(newRunOf(request, assistant, tenant), now);
     return run;
+  }
+
+  /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */
+  resolveAssistant(tenant: string, name: string) {
+    return resolveAssistant(this.store, this.registry, tenant, name, this.clock());
   }
 
   async getRun(tenant: string, runId: string): Promise<Run> {
@@ -137,8 +144,8 @@ export class Runtime {
     return worker;
   }
 
-  /** Adds a hook run after every run this process ends (webhooks, audit, metrics). */
-  afterRun(hook: (run: Run) => Promise<void> | void): void {
+  /** Adds a hook run after every run this process ends (audit, metrics). */
+  afterRun(hook: (run: Run, outcome: RunOutcome) => Promise<void> | void): void {
     this.#afterRun.push(hook);
   }
 
@@ -146,6 +153,7 @@ export class Runtime {
   async close(drainMs?: number): Promise<void> {
     await Promise.all([...this.#workers].map((w) => w.stop(drainMs)));
     this.#workers.clear();
+    await Promise.all(this.#deliveries);
     await this.#unsubscribe?.();
     this.events.clear();
   }
@@ -171,13 +179,28 @@ export class Runtime {
     this.events.publish(run.runId, "end", { status: ended.status });
     this.events.close(run.runId);
     await this.#cleanUp(ended);
+    if (ended.webhook) this.#sendWebhook(ended, ended.webhook, outcome.values ?? null);
     for (const hook of this.#afterRun) {
       try {
-        await hook(ended);
+        await hook(ended, outcome);
       } catch (error) {
         this.logger.error({ err: error, runId: run.runId }, "after-run hook failed");
       }
     }
+  }
+
+  /** Delivers in the background; close() waits for deliveries in progress. */
+  #sendWebhook(run: Run, url: string, values: unknown): void {
+    const body = bodyFor(formatOf(url), run, values, this.clock());
+    const delivery = deliver(url, body, this.#webhooks).then((result) => {
+      if (!result.delivered)
+        this.logger.warn(
+          { runId: run.runId, url: new URL(url).origin, ...result },
+          "webhook not delivered",
+        );
+    });
+    this.#deliveries.add(delivery);
+    void delivery.finally(() => this.#deliveries.delete(delivery));
   }
 
   /** Stateless runs drop their thread; rolled-back runs drop their record. */
