@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@conclave\/models$/, replacement: src("models") },
       { find: /^@conclave\/agents$/, replacement: src("agents") },
       { find: /^@conclave\/runtime$/, replacement: src("runtime") },
+      { find: /^@conclave\/server$/, replacement: src("server") },
     ],
   },
   test: {

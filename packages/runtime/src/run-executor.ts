@@ -38,8 +38,10 @@ export interface Execution {
 
 /** Raised when the run must be given back to the queue rather than ended (shutdown). */
 export class RunReleased extends Error {
-  constructor(readonly reason: StopReason) {
+  readonly reason: StopReason;
+  constructor(reason: StopReason) {
     super(`run released: ${reason}`);
+    this.reason = reason;
   }
 }
 

@@ -43,7 +43,10 @@ function page<T>(items: T[], query: { limit?: number; offset?: number }): T[] {
 }
 
 export class MemoryAssistants implements AssistantRepo {
-  constructor(private readonly state: MemoryPlatformState) {}
+  private readonly state: MemoryPlatformState;
+  constructor(state: MemoryPlatformState) {
+    this.state = state;
+  }
 
   async create(input: NewAssistant, now: Date, ifExists: "raise" | "do_nothing" = "raise") {
     const record = newAssistantRecord(input, now);
@@ -120,7 +123,10 @@ export class MemoryAssistants implements AssistantRepo {
 }
 
 export class MemoryThreads implements ThreadRepo {
-  constructor(private readonly state: MemoryPlatformState) {}
+  private readonly state: MemoryPlatformState;
+  constructor(state: MemoryPlatformState) {
+    this.state = state;
+  }
 
   async create(
     input: { tenant: string; threadId: string; metadata?: JsonObject },
@@ -220,7 +226,10 @@ export function newThread(
 }
 
 export class MemoryCrons implements CronRepo {
-  constructor(private readonly state: MemoryPlatformState) {}
+  private readonly state: MemoryPlatformState;
+  constructor(state: MemoryPlatformState) {
+    this.state = state;
+  }
 
   async create(input: NewCron, now: Date) {
     const key = keyOf(checkId(input.tenant, "tenant"), checkId(input.cronId, "cronId"));

@@ -56,7 +56,10 @@ export interface QueueContext {
 
 export class MemoryRunQueue implements RunQueue {
   #seq = 0;
-  constructor(private readonly ctx: QueueContext) {}
+  private readonly ctx: QueueContext;
+  constructor(ctx: QueueContext) {
+    this.ctx = ctx;
+  }
 
   async enqueue(input: NewRun, now: Date) {
     const record = newRunRecord(input, now);

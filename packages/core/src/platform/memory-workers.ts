@@ -10,7 +10,10 @@ const copy = <T>(value: T): T => structuredClone(value);
 const FORGET_WORKERS_AFTER_MS = 3_600_000;
 
 export class MemoryWorkerRegistry implements WorkerRegistry {
-  constructor(private readonly ctx: QueueContext) {}
+  private readonly ctx: QueueContext;
+  constructor(ctx: QueueContext) {
+    this.ctx = ctx;
+  }
 
   async register(info: WorkerInfo, now: Date, leaseMs: number) {
     const at = now.toISOString();

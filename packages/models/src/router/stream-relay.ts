@@ -46,8 +46,10 @@ const TOKEN_PARTS = new Set(["text-delta", "reasoning-delta", "tool-input-delta"
 /** Thrown while peeking when the provider stream sent an `error` part before any output. */
 export class EarlyStreamError extends Error {
   /** Creates it from the part's error value, kept as the cause for classification. */
-  constructor(readonly part: unknown) {
+  readonly part: unknown;
+  constructor(part: unknown) {
     super("stream error before the first token");
+    this.part = part;
   }
 }
 

@@ -1,0 +1,105 @@
+/**
+ * Builds the Fastify app: request ids, JSON logs (pino), errors, auth, metrics, health, the
+ * OpenAPI document, and every route module. `listen` is left to the caller (the CLI), so
+ * tests can start the same app on an ephemeral port.
+ */
+import { randomUUID } from "node:crypto";
+import type { KeyStore } from "@conclave/core";
+import type { Runtime } from "@conclave/runtime";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createAuthenticator } from "./auth.ts";
+import { installErrorHandler } from "./errors.ts";
+import { healthRoutes } from "./health.ts";
+import { createMetrics, instrumentHttp, type ServerMetrics } from "./metrics.ts";
+import { DOCS_HTML, openApiDocument } from "./openapi.ts";
+import { defineRoute, type RouteSpec, registerRoutes } from "./route.ts";
+
+export const SERVER_VERSION = "0.1.0";
+
+/** What route modules get: the runtime and server-wide services. */
+export interface ServerContext {
+  runtime: Runtime;
+  keys: KeyStore;
+  metrics: ServerMetrics;
+}
+
+/** A route module: returns the routes it serves. */
+export type RouteModule = (ctx: ServerContext) => RouteSpec<never, never, never>[];
+
+export interface ServerOptions {
+  runtime: Runtime;
+  keys: KeyStore;
+  /** Route modules to serve besides health, metrics and docs. */
+  modules?: RouteModule[];
+  /** An admin key that needs no stored record (CONCLAVE_API_KEY). */
+  bootstrapKey?: string;
+  /** Requests per minute per key, unless the key sets its own. */
+  rateLimitPerMinute?: number;
+  /** Fastify's logger option: pino options, or false. Default JSON logs at "info". */
+  logger?: FastifyServerOptions["logger"];
+  /** Largest accepted request body. Default 10 MiB. */
+  bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: process.env.CONCLAVE_LOG_LEVEL ?? "info",
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
+    },
+    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: "requestId",
+  });
+  app.addHook("onSend", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
+  installErrorHandler(app);
+  const metrics = createMetrics(options.runtime);
+  options.runtime.afterRun((run) => metrics.observeRun(run));
+  instrumentHttp(app, metrics.registry);
+  const ctx: ServerContext = { runtime: options.runtime, keys: options.keys, metrics };
+  const routes = [
+    ...healthRoutes(ctx),
+    ...(options.modules ?? []).flatMap((module) => module(ctx)),
+  ] as RouteSpec[];
+  routes.push(...(docsRoutes(routes) as RouteSpec[]));
+  const authenticate = createAuthenticator({
+    keys: options.keys,
+    bootstrapKey: options.bootstrapKey,
+    defaultTenant: options.runtime.defaultTenant,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+  });
+  registerRoutes(app, routes as RouteSpec<never, never, never>[], authenticate);
+  return app;
+}
+
+function docsRoutes(routes: RouteSpec[]) {
+  let document: Record<string, unknown> | undefined;
+  return [
+    defineRoute({
+      method: "GET",
+      url: "/openapi.json",
+      scope: null,
+      summary: "The OpenAPI 3.1 document",
+      tags: ["meta"],
+      handler: () => {
+        document ??= openApiDocument(routes, SERVER_VERSION);
+        return document;
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/docs",
+      scope: null,
+      summary: "API docs page",
+      tags: ["meta"],
+      handler: ({ reply }) => reply.type("text/html; charset=utf-8").send(DOCS_HTML),
+    }),
+  ];
+}

@@ -1,0 +1,23 @@
+/**
+ * @conclave/server: the HTTP API over a runtime. LangGraph Platform-compatible routes, an
+ * OpenAI-compatible chat endpoint, SSE and WebSocket streams, API keys and tenants, health
+ * checks and Prometheus metrics.
+ */
+export {
+  buildServer,
+  type RouteModule,
+  SERVER_VERSION,
+  type ServerContext,
+  type ServerOptions,
+} from "./app.ts";
+export { type AuthOptions, createAuthenticator, presentedKey } from "./auth.ts";
+export { type ErrorBody, HttpError, isUnavailable, ValidationError } from "./errors.ts";
+export { openApiDocument } from "./openapi.ts";
+export {
+  defineRoute,
+  type Principal,
+  type RouteContext,
+  type RouteSpec,
+  registerRoutes,
+} from "./route.ts";
+export { format as formatSse, lastEventId, type SseEvent, sendSse } from "./sse.ts";
