@@ -4,15 +4,19 @@
  * tests can start the same app on an ephemeral port.
  */
 import { randomUUID } from "node:crypto";
-import type { KeyStore } from "@conclave/core";
+import type { ApiKeyScope, KeyStore } from "@conclave/core";
 import type { Runtime } from "@conclave/runtime";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { createAuthenticator } from "./auth.ts";
 import { installErrorHandler } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { createMetrics, instrumentHttp, type ServerMetrics } from "./metrics.ts";
 import { DOCS_HTML, openApiDocument } from "./openapi.ts";
-import { defineRoute, type RouteSpec, registerRoutes } from "./route.ts";
+import { defineRoute, type Principal, type RouteSpec, registerRoutes } from "./route.ts";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -26,11 +30,23 @@ export interface ServerContext {
 /** A route module: returns the routes it serves. */
 export type RouteModule = (ctx: ServerContext) => RouteSpec<never, never, never>[];
 
+/**
+ * Something that needs the raw Fastify app (a WebSocket endpoint): called after the zod routes
+ * are registered, with the authenticator the routes use.
+ */
+export type ServerExtension = (
+  app: FastifyInstance,
+  ctx: ServerContext & {
+    authenticate: (req: FastifyRequest, scope: ApiKeyScope) => Promise<Principal>;
+  },
+) => Promise<void> | void;
+
 export interface ServerOptions {
   runtime: Runtime;
   keys: KeyStore;
   /** Route modules to serve besides health, metrics and docs. */
   modules?: RouteModule[];
+  extensions?: ServerExtension[];
   /** An admin key that needs no stored record (CONCLAVE_API_KEY). */
   bootstrapKey?: string;
   /** Requests per minute per key, unless the key sets its own. */
@@ -76,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     rateLimitPerMinute: options.rateLimitPerMinute,
   });
   registerRoutes(app, routes as RouteSpec<never, never, never>[], authenticate);
+  for (const extend of options.extensions ?? []) await extend(app, { ...ctx, authenticate });
   return app;
 }
 

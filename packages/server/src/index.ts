@@ -8,6 +8,7 @@ export {
   type RouteModule,
   SERVER_VERSION,
   type ServerContext,
+  type ServerExtension,
   type ServerOptions,
 } from "./app.ts";
 export { type AuthOptions, createAuthenticator, presentedKey } from "./auth.ts";

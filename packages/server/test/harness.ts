@@ -11,7 +11,7 @@ import {
   type PlatformStore,
 } from "@conclave/core";
 import { type GraphSource, Runtime } from "@conclave/runtime";
-import { buildServer, type RouteModule } from "@conclave/server";
+import { buildServer, type RouteModule, type ServerExtension } from "@conclave/server";
 import type { FastifyInstance } from "fastify";
 
 export interface TestServer {
@@ -27,6 +27,7 @@ export interface TestServer {
 export async function startTestServer(options: {
   graphs: Record<string, GraphSource>;
   modules?: RouteModule[];
+  extensions?: ServerExtension[];
   store?: PlatformStore;
   worker?: boolean;
 }): Promise<TestServer> {
@@ -36,7 +37,13 @@ export async function startTestServer(options: {
   });
   if (options.worker !== false) await runtime.startWorker({ concurrency: 8 });
   const keys = new MemoryKeyStore();
-  const app = await buildServer({ runtime, keys, modules: options.modules, logger: false });
+  const app = await buildServer({
+    runtime,
+    keys,
+    modules: options.modules,
+    extensions: options.extensions,
+    logger: false,
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const { port } = app.server.address() as AddressInfo;
   let n = 0;
