@@ -3,6 +3,7 @@
  * safe serialization and the in-memory saver.
  */
 
+export * from "./audit/index.ts";
 export { Overwrite } from "./channels/overwrite.ts";
 export * from "./checkpoint/index.ts";
 export { COPY_AS_NODE, END, INPUT_AS_NODE, INTERRUPT, NULL_TASK_ID, START } from "./constants.ts";

@@ -3,6 +3,7 @@
  * PostgreSQL), workers with leases and fencing, multitask strategies, crons and run streams.
  */
 
+export { type AuditDurability, type AuditOptions, AuditSink } from "./audit-sink.ts";
 export { type CronRequest, CronScheduler, createCron, nextFiring } from "./crons.ts";
 export {
   type AnyCompiledGraph,

@@ -14,6 +14,7 @@ import {
   type WakeEvent,
 } from "@conclave/core";
 import { pino } from "pino";
+import { type AuditOptions, AuditSink } from "./audit-sink.ts";
 import { GraphRegistry, type GraphSource } from "./graph-registry.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   defaultTenant?: string;
   /** Signing key, retries and timeouts of run webhooks. */
   webhooks?: WebhookOptions;
+  /** Where and how the audit trail is written; no trail without it. */
+  audit?: AuditOptions;
 }
 
 /** Statuses after which a run changes no more (until retried). */
@@ -53,6 +56,7 @@ export class Runtime {
   readonly logger: RuntimeLogger;
   readonly clock: () => Date;
   readonly defaultTenant: string;
+  readonly audit: AuditSink | undefined;
   readonly #joiners = new Map<string, Set<() => void>>();
   readonly #workers = new Set<Worker>();
   readonly #afterRun: ((run: Run, outcome: RunOutcome) => Promise<void> | void)[] = [];
@@ -67,6 +71,7 @@ export class Runtime {
     this.events = new RunEventBus(options.events);
     this.defaultTenant = options.defaultTenant ?? "default";
     this.#webhooks = options.webhooks ?? {};
+    this.audit = options.audit ? new AuditSink(options.audit, this.logger) : undefined;
   }
 
   static async create(options: RuntimeOptions): Promise<Runtime> {
@@ -81,10 +86,18 @@ export class Runtime {
   async submit(request: SubmitRequest): Promise<Run> {
     const tenant = request.tenant ?? this.defaultTenant;
     const assistant = await this.resolveAssistant(tenant, request.assistant);
-    const { run } = await this.store.runs.enqueue(
+    const { run, created } = await this.store.runs.enqueue(
       newRunOf(request, assistant, tenant),
       this.clock(),
     );
+    if (created && this.audit) {
+      const input = this.audit.contentOf(request.command ?? request.input);
+      await this.#audit(run, "run.created", request.actor, {
+        assistantId: run.assistantId,
+        graphId: run.graphId,
+        ...(input === undefined ? {} : { input }),
+      });
+    }
     return run;
   }
 
@@ -120,16 +133,36 @@ export class Runtime {
     yield* this.events.subscribe(runId, afterId, signal);
   }
 
-  cancel(
+  async cancel(
     tenant: string,
     runId: string,
     action: CancelAction = "interrupt",
+    actor?: string,
   ): Promise<Run | undefined> {
-    return this.store.runs.cancel(tenant, runId, action, this.clock());
+    const run = await this.store.runs.cancel(tenant, runId, action, this.clock());
+    await this.#audit({ tenant, runId, threadId: run?.threadId }, "run.cancel_requested", actor, {
+      action,
+    });
+    return run;
   }
 
-  retry(tenant: string, runId: string): Promise<Run> {
-    return this.store.runs.retry(tenant, runId, this.clock());
+  async retry(tenant: string, runId: string, actor?: string): Promise<Run> {
+    const run = await this.store.runs.retry(tenant, runId, this.clock());
+    await this.#audit(run, "run.retried", actor, {});
+    return run;
+  }
+
+  /** Records one audit event about a run (a no-op without an audit log). */
+  async #audit(
+    run: { tenant: string; runId: string; threadId?: string },
+    kind: string,
+    actor: string | undefined,
+    data: Record<string, unknown>,
+    holdForRun = false,
+  ): Promise<void> {
+    const { tenant, runId, threadId } = run;
+    const event = { tenant, kind, actor: actor ?? "system", runId, threadId, data };
+    await this.audit?.record([event], holdForRun);
   }
 
   queueStatus(tenant?: string): Promise<QueueStatus> {
@@ -154,6 +187,7 @@ export class Runtime {
     await Promise.all([...this.#workers].map((w) => w.stop(drainMs)));
     this.#workers.clear();
     await Promise.all(this.#deliveries);
+    await this.audit?.flush();
     await this.#unsubscribe?.();
     this.events.clear();
   }
@@ -165,7 +199,14 @@ export class Runtime {
       events: this.events,
       clock: this.clock,
       logger: this.logger,
-      onStarted: () => undefined,
+      onStarted: (run) =>
+        void this.#audit(
+          run,
+          "run.started",
+          `worker:${run.workerId}`,
+          { attempt: run.attempt },
+          true,
+        ),
       finish: (fence, run, outcome) => this.#finish(fence, run, outcome),
       onDead: (runId) => this.events.close(runId),
     };
@@ -173,6 +214,17 @@ export class Runtime {
 
   async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
     const ended = await this.store.runs.finish(fence, outcome, this.clock());
+    const kind = ended.status === "interrupted" ? "run.interrupted" : "run.finished";
+    await this.audit?.endRun(run.runId, [
+      {
+        tenant: run.tenant,
+        kind,
+        actor: `worker:${run.workerId}`,
+        runId: run.runId,
+        threadId: run.threadId,
+        data: { status: ended.status, ...(ended.error ? { error: ended.error } : {}) },
+      },
+    ]);
     if (outcome.status === "error" || outcome.status === "timeout") {
       this.events.publish(run.runId, "error", outcome.error ?? null);
     }

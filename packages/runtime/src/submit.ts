@@ -46,6 +46,8 @@ export interface SubmitRequest {
   /** Stop the run (status timeout) after this many ms. */
   timeoutMs?: number;
   runId?: string;
+  /** Who submits, for the audit trail ("key:<id>", "user:<name>"). Default "system". */
+  actor?: string;
 }
 
 /** Finds the assistant a request names, creating a graph's default assistant on first use. */

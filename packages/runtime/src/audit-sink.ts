@@ -1,0 +1,130 @@
+/**
+ * How the runtime writes the audit trail. `sync` appends before the action it records returns
+ * (nothing is ever missing from the trail, at a round trip per event); `async` (the default)
+ * groups events from one tick into one append, so a crash can lose the last few milliseconds;
+ * `exit` holds a run's lifecycle events and appends them once, when the run ends. A failed
+ * append is logged and retried with the next batch, never allowed to fail the run.
+ */
+import {
+  type AuditContentMode,
+  type AuditLog,
+  auditContent,
+  type NewAuditEvent,
+} from "@conclave/core";
+import type { RuntimeLogger } from "./runtime-context.ts";
+
+export type AuditDurability = "sync" | "async" | "exit";
+
+export interface AuditOptions {
+  log: AuditLog;
+  /** What of prompts and inputs is kept: nothing, a digest, or the (redacted) content. Default "digest". */
+  content?: AuditContentMode;
+  durability?: AuditDurability;
+}
+
+const MAX_BATCH = 1_000;
+const MAX_BUFFERED = 100_000;
+const RETRY_MS = 1_000;
+
+export class AuditSink {
+  readonly durability: AuditDurability;
+  readonly content: AuditContentMode;
+  readonly #log: AuditLog;
+  readonly #logger: RuntimeLogger;
+  #buffer: NewAuditEvent[] = [];
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  /** Lifecycle events of runs in flight, under `exit` durability. */
+  readonly #held = new Map<string, NewAuditEvent[]>();
+
+  constructor(options: AuditOptions, logger: RuntimeLogger) {
+    this.#log = options.log;
+    this.content = options.content ?? "digest";
+    this.durability = options.durability ?? "async";
+    this.#logger = logger;
+  }
+
+  /** The content mode applied to a payload (absent, digest or redacted content). */
+  contentOf(value: unknown): unknown {
+    return auditContent(this.content, value);
+  }
+
+  /**
+   * Records events now (`sync`) or soon (`async`). Under `exit`, events with `holdForRun` wait
+   * for their run's `endRun` in this process (the worker's lifecycle events); others go soon.
+   */
+  async record(events: NewAuditEvent[], holdForRun = false): Promise<void> {
+    const stamped = events.map((event) => ({ ...event, ts: event.ts ?? new Date() }));
+    if (this.durability === "sync") {
+      await this.#log.append(stamped);
+      return;
+    }
+    if (this.durability === "exit" && holdForRun) {
+      for (const event of stamped) {
+        const key = event.runId ?? "";
+        this.#held.set(key, [...(this.#held.get(key) ?? []), event]);
+      }
+      return;
+    }
+    this.#enqueue(stamped);
+  }
+
+  /** Under `exit`, releases a finished run's held events (with its final ones) in one append. */
+  async endRun(runId: string, events: NewAuditEvent[]): Promise<void> {
+    if (this.durability !== "exit") return this.record(events);
+    const held = this.#held.get(runId) ?? [];
+    this.#held.delete(runId);
+    this.#enqueue([...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))]);
+  }
+
+  /** Waits until everything recorded so far is appended; throws if the log refuses it. */
+  async flush(): Promise<void> {
+    if (this.#flushing) await this.#flushing;
+    if (this.#buffer.length === 0) return;
+    await this.#drain();
+    if (this.#buffer.length > 0)
+      throw new Error(
+        `${this.#buffer.length} audit events could not be appended; see the error log.`,
+      );
+  }
+
+  #enqueue(events: NewAuditEvent[]): void {
+    this.#buffer.push(...events);
+    if (this.#buffer.length === 0) return;
+    if (this.#buffer.length > MAX_BUFFERED) {
+      const dropped = this.#buffer.splice(0, this.#buffer.length - MAX_BUFFERED);
+      this.#logger.error(
+        { dropped: dropped.length },
+        "audit buffer overflowed; the oldest events were dropped",
+      );
+    }
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (!this.#flushing) void this.#drain();
+    });
+  }
+
+  #drain(): Promise<void> {
+    this.#flushing = (async () => {
+      while (this.#buffer.length > 0) {
+        const batch = this.#buffer.splice(0, MAX_BATCH);
+        try {
+          await this.#log.append(batch);
+        } catch (error) {
+          this.#buffer.unshift(...batch);
+          this.#logger.error(
+            { err: error, events: batch.length },
+            "audit append failed; retrying in 1 s",
+          );
+          setTimeout(() => this.#enqueue([]), RETRY_MS).unref?.();
+          break;
+        }
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+}

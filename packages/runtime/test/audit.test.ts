@@ -1,0 +1,62 @@
+import { Annotation, MemoryAuditLog, MemoryPlatformStore, StateGraph } from "@conclave/core";
+import { type AuditDurability, Runtime } from "@conclave/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+
+const graph = () =>
+  new StateGraph(Annotation.Root({ q: Annotation<string>(), api_key: Annotation<string>() }))
+    .addNode("answer", () => ({ q: "done" }))
+    .addEdge("__start__", "answer")
+    .compile();
+
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close(0);
+  runtime = undefined;
+});
+
+async function auditedRun(durability: AuditDurability, content: "off" | "digest" | "full") {
+  const log = new MemoryAuditLog();
+  runtime = await Runtime.create({
+    store: new MemoryPlatformStore(),
+    graphs: { qa: graph },
+    audit: { log, durability, content },
+  });
+  await runtime.startWorker();
+  const run = await runtime.submit({
+    assistant: "qa",
+    thread: "t",
+    input: { q: "hello", api_key: "sk-live-abcdefghijklmnopqrstuvwxyz" },
+    actor: "key:k1",
+  });
+  await runtime.join("default", run.runId);
+  await runtime.close(0);
+  return { log, run };
+}
+
+describe("audit trail of runs", () => {
+  for (const durability of ["sync", "async", "exit"] as const) {
+    it(`records a run's lifecycle in a verifiable chain (${durability})`, async () => {
+      const { log, run } = await auditedRun(durability, "digest");
+      const events = await log.list({ tenant: "default" });
+      expect(events.map((e) => e.kind)).toEqual(["run.created", "run.started", "run.finished"]);
+      expect(events.every((e) => e.runId === run.runId && e.threadId === "t")).toBe(true);
+      expect(events[0]).toMatchObject({
+        actor: "key:k1",
+        data: { input: { sha256: expect.any(String) } },
+      });
+      expect(events[1]?.actor).toMatch(/^worker:/);
+      expect(events[2]?.data).toEqual({ status: "success" });
+      expect((await log.verify("default")).ok).toBe(true);
+    });
+  }
+
+  it("redacts secrets from full content and keeps none with off", async () => {
+    const full = await auditedRun("sync", "full");
+    const [created] = await full.log.list({ tenant: "default" });
+    expect(created?.data.input).toEqual({ q: "hello", api_key: "[REDACTED]" });
+    expect(JSON.stringify(await full.log.list({ tenant: "default" }))).not.toContain("sk-live");
+    const off = await auditedRun("sync", "off");
+    const [bare] = await off.log.list({ tenant: "default" });
+    expect(bare?.data).toEqual({ assistantId: expect.any(String), graphId: "qa" });
+  });
+});
