@@ -1,9 +1,16 @@
 /** @conclave/postgres: the PostgreSQL checkpoint saver. */
 
+export { PostgresAuditLog, type PostgresAuditLogOptions } from "./audit-log.ts";
 export { PostgresBudgetStore, type PostgresMeteringOptions } from "./budget-store.ts";
+export { PostgresKeyStore } from "./key-store.ts";
 export { PostgresLedger } from "./ledger.ts";
 export { migrate, quoteSchema, SCHEMA_VERSION } from "./migrate.ts";
-export { PostgresRowStore } from "./postgres-row-store.ts";
+export {
+  PostgresPlatformStore,
+  type PostgresPlatformStoreOptions,
+  wakeChannel,
+} from "./platform/platform-store.ts";
+export { PostgresRowStore, type WriteGuard } from "./postgres-row-store.ts";
 export { PostgresSaver, type PostgresSaverOptions } from "./postgres-saver.ts";
 export { PostgresStore, type PostgresStoreOptions, type VectorBackend } from "./postgres-store.ts";
 export { MIGRATIONS, type Migration } from "./sql/migrations/index.ts";

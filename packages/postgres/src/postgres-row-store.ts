@@ -21,19 +21,37 @@ import { type Statements, statements } from "./sql/statements.ts";
 
 const LIST_PAGE_SIZE = 128;
 
+/**
+ * Makes the writes conditional, checked in the write's own statement (so atomically with it,
+ * in one round trip): `sql` holds variants of the `insert` and `putWrites` statements that take
+ * `values` after their own parameters and return a boolean `held` column. A write whose `held`
+ * is false stored nothing, and throws `refused()`. The platform store's fenced saver uses it to
+ * check that a run is still its claim's.
+ */
+export interface WriteGuard {
+  sql: Pick<Statements, "insert" | "putWrites">;
+  values: unknown[];
+  refused: () => Error;
+}
+
 /** A {@link RowStore} over a pg pool, in one schema. */
 export class PostgresRowStore implements RowStore {
   readonly #pool: pg.Pool;
   readonly #sql: Statements;
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
+  readonly #guard: WriteGuard | undefined;
 
-  /** @param ready - Resolves once migrations ran; awaited before every operation. */
-  constructor(pool: pg.Pool, quotedSchema: string, ready: () => Promise<void>) {
+  /**
+   * @param ready - Resolves once migrations ran; awaited before every operation.
+   * @param guard - When given, `insert` and `putWrites` run its variants (see {@link WriteGuard}).
+   */
+  constructor(pool: pg.Pool, quotedSchema: string, ready: () => Promise<void>, guard?: WriteGuard) {
     this.#pool = pool;
-    this.#sql = statements(quotedSchema);
-    this.#prefix = `conclave:${quotedSchema}:`;
+    this.#sql = { ...statements(quotedSchema), ...guard?.sql };
+    this.#prefix = `conclave:${quotedSchema}:${guard === undefined ? "" : "guarded:"}`;
     this.#ready = ready;
+    this.#guard = guard;
   }
 
   async #query<R extends pg.QueryResultRow>(
@@ -54,8 +72,17 @@ export class PostgresRowStore implements RowStore {
     return (await this.#query<ChainLink & pg.QueryResultRow>("link", [threadId, ns, id]))[0];
   }
 
+  /** Runs a write statement, with the guard's parameters and check when there is one. */
+  async #write<R extends pg.QueryResultRow>(name: "insert" | "putWrites", values: unknown[]) {
+    const guard = this.#guard;
+    if (guard === undefined) return this.#query<R>(name, values);
+    const rows = await this.#query<R & { held: boolean }>(name, [...values, ...guard.values]);
+    if (rows[0]?.held !== true) throw guard.refused();
+    return rows;
+  }
+
   async insert(row: NewCheckpointRow): Promise<{ existingHash?: string }> {
-    const [result] = await this.#query<{ existing: string | null }>("insert", [
+    const [result] = await this.#write<{ existing: string | null }>("insert", [
       row.threadId,
       row.ns,
       row.id,
@@ -103,7 +130,7 @@ export class PostgresRowStore implements RowStore {
   }
 
   async putWrites(threadId: string, ns: string, id: string, writes: EncodedWrite[]) {
-    await this.#query("putWrites", [
+    await this.#write("putWrites", [
       threadId,
       ns,
       id,

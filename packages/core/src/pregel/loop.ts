@@ -120,8 +120,21 @@ export class GraphLoop {
     }
   }
 
-  /** Runs the graph from `input` (or resumes it) until it finishes or pauses. */
+  /**
+   * Runs the graph from `input` (or resumes it) until it finishes or pauses. Whatever ends the
+   * run (a failure, a cancel), the checkpoints already queued are written before it returns:
+   * they record steps that did finish, and a write left pending would fail later, unobserved.
+   */
   async run(input: unknown): Promise<LoopResult> {
+    try {
+      return await this.#steps(input);
+    } catch (error) {
+      await this.flush().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #steps(input: unknown): Promise<LoopResult> {
     await this.load();
     await this.acceptInput(input);
     const limit = this.options.config.recursionLimit ?? 25;

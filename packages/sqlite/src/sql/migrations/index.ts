@@ -3,6 +3,9 @@ import initial from "./0001-initial.ts";
 import ledger from "./0002-ledger.ts";
 import budgets from "./0003-budgets.ts";
 import store from "./0004-store.ts";
+import platform from "./0005-platform.ts";
+import audit from "./0006-audit.ts";
+import keys from "./0007-keys.ts";
 
 /** A numbered schema change. */
 export interface Migration {
@@ -17,4 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "ledger", sql: ledger },
   { version: 3, name: "budgets", sql: budgets },
   { version: 4, name: "store", sql: store },
+  { version: 5, name: "platform", sql: platform },
+  { version: 6, name: "audit", sql: audit },
+  { version: 7, name: "keys", sql: keys },
 ];

@@ -1,0 +1,144 @@
+/**
+ * Enqueue in PostgreSQL. The common case (the "enqueue" strategy, which never displaces a run,
+ * and no idempotency key) is one statement. Otherwise it is one transaction that
+ * 1. returns the earlier run for a repeated idempotency key;
+ * 2. creates or locks the thread row (the lock every change of the thread's runs takes first);
+ * 3. reads the thread's active runs under that lock and applies core's multitask strategy;
+ * 4. in one statement, displaces runs, inserts the new run, marks the thread busy and sends
+ *    the wake-ups (delivered at commit).
+ *
+ * Two concurrent enqueues with one idempotency key collide on its unique index; the loser runs
+ * again and returns the winner's run.
+ */
+import {
+  applyStrategy,
+  type CancelAction,
+  ConflictError,
+  type EnqueueResult,
+  type NewRun,
+  newRunRecord,
+  type Run,
+  type RunRow,
+  runFromRow,
+  runToRow,
+  threadBusy,
+  threadNotFound,
+  type WakeEvent,
+} from "@conclave/core";
+import type pg from "pg";
+import { RUN_FIELDS, valuesOf } from "../sql/platform-columns.ts";
+import { isPgError, PG_ERROR, type PlatformDb } from "./platform-db.ts";
+
+const IDEMPOTENCY_INDEX = "conclave_runs_idempotency";
+const RUN_KEY = "conclave_runs_pkey";
+
+function runExists(runId: string, cause: unknown): ConflictError {
+  return new ConflictError(
+    "RUN_EXISTS",
+    `Run ${JSON.stringify(runId)} already exists; run ids are unique across tenants. Submit ` +
+      "with a new run id, or with an idempotencyKey to make resubmission safe.",
+    { cause },
+  );
+}
+
+/** Enqueues `input` at `now`; see the module comment for the steps. */
+export async function enqueue(db: PlatformDb, input: NewRun, now: Date): Promise<EnqueueResult> {
+  const record = newRunRecord(input, now);
+  const direct = record.multitaskStrategy === "enqueue" && record.idempotencyKey === null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (direct) return await enqueueDirect(db, input, record);
+      return await db.transaction((client) => enqueueIn(db, client, input, record));
+    } catch (error) {
+      if (isPgError(error, PG_ERROR.uniqueViolation, IDEMPOTENCY_INDEX) && attempt === 1) continue;
+      if (isPgError(error, PG_ERROR.uniqueViolation, RUN_KEY)) throw runExists(record.runId, error);
+      throw error;
+    }
+  }
+}
+
+/** The one-statement enqueue (see `enqueueDirect` in the queue statements). */
+async function enqueueDirect(db: PlatformDb, input: NewRun, record: Run): Promise<EnqueueResult> {
+  const row = runToRow(record);
+  const [result] = await db.rows<{ inserted: number }>("enqueueDirect", [
+    ...valuesOf(row, RUN_FIELDS),
+    input.ifNotExists === "create",
+    JSON.stringify(input.threadMetadata ?? {}),
+  ]);
+  if (result?.inserted !== 1) throw threadNotFound(record.tenant, record.threadId);
+  return { run: runFromRow(row), created: true, displaced: [] };
+}
+
+async function enqueueIn(
+  db: PlatformDb,
+  client: pg.PoolClient,
+  input: NewRun,
+  record: Run,
+): Promise<EnqueueResult> {
+  const { tenant, threadId } = record;
+  if (record.idempotencyKey !== null) {
+    const [earlier] = await db.rows<RunRow>("runByKey", [tenant, record.idempotencyKey], client);
+    if (earlier !== undefined) return { run: runFromRow(earlier), created: false, displaced: [] };
+  }
+  if (!(await lockThread(db, client, input, record))) throw threadNotFound(tenant, threadId);
+  const active = (await db.rows<RunRow>("enqueueActive", [tenant, threadId], client)).map(
+    runFromRow,
+  );
+  const decision = applyStrategy(record.multitaskStrategy, active);
+  if ("reject" in decision) throw threadBusy(threadId, decision.reject.runId);
+  const row = runToRow(record);
+  await db.query(
+    "enqueueInsert",
+    [...valuesOf(row, RUN_FIELDS), ...displacement(decision.cancel, record)],
+    client,
+  );
+  return {
+    run: runFromRow(row),
+    created: true,
+    displaced: decision.cancel.map((c) => c.run),
+  };
+}
+
+/** Creates the thread (when asked to) or locks it; false when it does not exist. */
+async function lockThread(
+  db: PlatformDb,
+  client: pg.PoolClient,
+  input: NewRun,
+  record: Run,
+): Promise<boolean> {
+  if (input.ifNotExists === "create") {
+    const metadata = JSON.stringify(input.threadMetadata ?? {});
+    const created = Date.parse(record.createdAt);
+    await db.query("enqueueThread", [record.tenant, record.threadId, metadata, created], client);
+    return true;
+  }
+  const { rowCount } = await db.query("threadLock", [record.tenant, record.threadId], client);
+  return rowCount === 1;
+}
+
+/**
+ * The parameters $26...$31 of `enqueueInsert`: pending runs to cancel or delete (rollback),
+ * running runs to flag, the time, and the wake-ups in order (displaced runs, then the new one).
+ */
+function displacement(cancel: { run: Run; action: CancelAction }[], record: Run): unknown[] {
+  const cancelled: string[] = [];
+  const deleted: string[] = [];
+  const flagged: string[] = [];
+  const actions: CancelAction[] = [];
+  const events: WakeEvent[] = [];
+  for (const { run, action } of cancel) {
+    const { tenant, runId } = run;
+    if (run.status === "running") {
+      flagged.push(runId);
+      actions.push(action);
+      events.push({ kind: "run.cancel", tenant, runId, action });
+      continue;
+    }
+    (action === "rollback" ? deleted : cancelled).push(runId);
+    events.push({ kind: "run.finished", tenant, runId, status: "cancelled" });
+  }
+  const { tenant, runId, graphId } = record;
+  events.push({ kind: "run.pending", tenant, runId, graphId });
+  const now = Date.parse(record.createdAt);
+  return [cancelled, deleted, flagged, actions, now, events.map((e) => JSON.stringify(e))];
+}

@@ -1,0 +1,114 @@
+/**
+ * The connection side of the PostgreSQL platform store, shared by its repositories: the pool,
+ * migrations awaited before the first statement, named (prepared) statements, and
+ * transactions on one client. A transaction PostgreSQL picks as a deadlock victim is retried;
+ * the lock order of the queue's statements (thread, then run) should make that never happen.
+ */
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { type QueueStatements, queueStatements } from "../sql/platform-queue-statements.ts";
+import { type PlatformStatements, platformStatements } from "../sql/platform-statements.ts";
+
+/** Driver error codes (SQLSTATE) the store reacts to. */
+export const PG_ERROR = {
+  uniqueViolation: "23505",
+  deadlockDetected: "40P01",
+} as const;
+
+const MAX_ATTEMPTS = 5;
+
+/** Every platform statement, by name. */
+export type PlatformSql = PlatformStatements & QueueStatements;
+
+/** Whether `error` is a PostgreSQL error with SQLSTATE `code` (and, if given, on `constraint`). */
+export function isPgError(error: unknown, code: string, constraint?: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === code && (constraint === undefined || e.constraint === constraint);
+}
+
+/** The statements, pool and readiness of one platform store; used by its repositories. */
+export class PlatformDb {
+  readonly pool: pg.Pool;
+  /** The unquoted schema name. */
+  readonly schema: string;
+  readonly sql: PlatformSql;
+  readonly #prefix: string;
+  readonly #ready: () => Promise<void>;
+
+  /**
+   * @param quoted - The quoted schema; `channel` the wake-up channel its statements notify.
+   * @param ready - Resolves once migrations ran; awaited before every pool statement.
+   */
+  constructor(
+    pool: pg.Pool,
+    schema: string,
+    quoted: string,
+    channel: string,
+    ready: () => Promise<void>,
+  ) {
+    this.pool = pool;
+    this.schema = schema;
+    this.sql = { ...platformStatements(quoted), ...queueStatements(quoted, channel) };
+    // Statement names are per connection and cut at 63 bytes by the server: keep them short
+    // and distinct per schema, since a pool may serve several stores.
+    this.#prefix = `cpl${createHash("sha256").update(schema).digest("hex").slice(0, 8)}_`;
+    this.#ready = ready;
+  }
+
+  /**
+   * Runs statement `name` on `client`, or on the pool as its own transaction (retrying a
+   * deadlock victim, which PostgreSQL rolled back whole).
+   */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    name: keyof PlatformSql,
+    values: unknown[],
+    client?: pg.PoolClient,
+  ): Promise<pg.QueryResult<R>> {
+    const config = { name: this.#prefix + name, text: this.sql[name], values };
+    if (client !== undefined) return client.query<R>(config);
+    await this.#ready();
+    return retried(() => this.pool.query<R>(config));
+  }
+
+  /** The rows of statement `name` (see {@link query}). */
+  async rows<R extends pg.QueryResultRow>(
+    name: keyof PlatformSql,
+    values: unknown[],
+    client?: pg.PoolClient,
+  ): Promise<R[]> {
+    return (await this.query<R>(name, values, client)).rows;
+  }
+
+  /** Runs `work` in one transaction on one client; a deadlock victim is run again. */
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.#ready();
+    return retried(async () => {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        // A failed ROLLBACK means the connection is gone (server restart): discard it.
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+}
+
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isPgError(error, PG_ERROR.deadlockDetected) || n >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The run queue in PostgreSQL. A run moves pending -> running (claim) -> an end state (finish,
+ * release at max attempts, sweep), or back to pending (release, sweep, retry); a cancel ends a
+ * pending run at once and flags a running one for its worker.
+ *
+ * Claims, finishes and releases are one statement each (one round trip). A claim bumps the
+ * run's generation; finish and release match it, so a worker whose claim was superseded gets
+ * LEASE_LOST and changes nothing.
+ *
+ * Concurrency caps (`maxPerAssistant`, `maxPerTenant`) count running runs, which is only sound
+ * if no other capped claim commits between the count and the claim. Options were per-assistant
+ * and per-tenant advisory locks (which keys a claim needs is only known once it has scanned
+ * the queue, so it would lock twice), or one transaction-scoped advisory lock per schema for
+ * capped claims. We take the latter: a claim is one short statement, so capped claimers queue
+ * for well under a millisecond each; uncapped claims never take the lock.
+ */
+import {
+  type CancelAction,
+  type ClaimRequest,
+  type EnqueueResult,
+  type Fence,
+  InvalidArgumentError,
+  LeaseLostError,
+  type NewRun,
+  pageOf,
+  type QueueStatus,
+  RETRYABLE_STATUSES,
+  type Run,
+  type RunError,
+  type RunOutcome,
+  type RunQuery,
+  type RunQueue,
+  type RunRow,
+  runActive,
+  runFinished,
+  runFromRow,
+  runNotFound,
+  runNotRetryable,
+  threadStatusAfter,
+} from "@conclave/core";
+import type pg from "pg";
+import { enqueue } from "./enqueue.ts";
+import type { PlatformDb } from "./platform-db.ts";
+import { type StatusRow, tallyStatus } from "./queue-status.ts";
+
+/** First key of the capped-claim advisory lock; the second is hashtext(schema). "cncq". */
+const CLAIM_LOCK_CLASS = 0x636e6371;
+/** With caps, how many candidates a claim locks per run it may start (caps drop some). */
+const CAPPED_WINDOW = 4;
+const OUTCOMES: readonly RunOutcome["status"][] = [
+  "success",
+  "error",
+  "timeout",
+  "interrupted",
+  "cancelled",
+];
+
+function workerNotRegistered(workerId: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `Worker ${JSON.stringify(workerId)} is not registered; call workers.register() before claiming.`,
+    "WORKER_NOT_REGISTERED",
+  );
+}
+
+function checkChoice<T extends string>(value: T, allowed: readonly T[], what: string): void {
+  if (!allowed.includes(value)) {
+    throw new InvalidArgumentError(
+      `${what} must be one of ${allowed.join(", ")}; got ${JSON.stringify(value)}.`,
+    );
+  }
+}
+
+const json = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+
+/** The {@link RunQueue} of {@link PostgresPlatformStore}. */
+export class PostgresRunQueue implements RunQueue {
+  readonly #db: PlatformDb;
+
+  constructor(db: PlatformDb) {
+    this.#db = db;
+  }
+
+  async enqueue(run: NewRun, now: Date): Promise<EnqueueResult> {
+    return enqueue(this.#db, run, now);
+  }
+
+  async get(tenant: string, runId: string): Promise<Run | undefined> {
+    const [row] = await this.#db.rows<RunRow>("runGet", [tenant, runId]);
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
+  async list(query: RunQuery): Promise<Run[]> {
+    const { limit, offset } = pageOf(query);
+    const statuses = query.status === undefined ? null : [query.status].flat();
+    const rows = await this.#db.rows<RunRow>("runList", [
+      query.tenant,
+      query.threadId ?? null,
+      query.assistantId ?? null,
+      statuses,
+      limit,
+      offset,
+    ]);
+    return rows.map(runFromRow);
+  }
+
+  /** One statement; capped claims first take the schema's claim lock (see the module comment). */
+  async claim(request: ClaimRequest): Promise<Run[]> {
+    const { workerId } = request;
+    const limit = Math.max(0, Math.floor(request.limit));
+    if (!Number.isSafeInteger(limit))
+      throw new InvalidArgumentError(`claim limit must be an integer; got ${request.limit}.`);
+    const capped = request.maxPerAssistant !== undefined || request.maxPerTenant !== undefined;
+    const values = [workerId, request.now.getTime(), request.graphIds ?? null];
+    const rows = capped
+      ? await this.#db.transaction(async (client) => {
+          await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
+          const caps = [request.maxPerAssistant ?? null, request.maxPerTenant ?? null];
+          const all = [...values, limit * CAPPED_WINDOW, ...caps, limit];
+          return this.#db.rows<RunRow>("claimCapped", all, client);
+        })
+      : await this.#db.rows<RunRow>("claim", [...values, limit]);
+    if (rows.length === 0 && (await this.#db.query("workerExists", [workerId])).rowCount === 0)
+      throw workerNotRegistered(workerId);
+    return rows.map(runFromRow);
+  }
+
+  async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
+    checkChoice(outcome.status, OUTCOMES, "outcome.status");
+    const [row] = await this.#db.rows<RunRow>("finish", [
+      fence.runId,
+      fence.generation,
+      outcome.status,
+      json(outcome.error),
+      now.getTime(),
+      threadStatusAfter(outcome.status, false),
+      threadStatusAfter(outcome.status, true),
+      outcome.values !== undefined,
+      outcome.values === undefined ? null : JSON.stringify(outcome.values),
+      JSON.stringify(outcome.interrupts ?? {}),
+    ]);
+    if (row === undefined) throw new LeaseLostError(fence);
+    return runFromRow(row);
+  }
+
+  async release(fence: Fence, error: RunError | null, retryAt: Date, now: Date): Promise<Run> {
+    const [row] = await this.#db.rows<RunRow>("release", [
+      fence.runId,
+      fence.generation,
+      json(error),
+      retryAt.getTime(),
+      now.getTime(),
+      threadStatusAfter("dead", false),
+      threadStatusAfter("dead", true),
+    ]);
+    if (row === undefined) throw new LeaseLostError(fence);
+    return runFromRow(row);
+  }
+
+  /** One transaction: locks the run's thread, reads the run, then cancels or flags it. */
+  async cancel(
+    tenant: string,
+    runId: string,
+    action: CancelAction,
+    now: Date,
+  ): Promise<Run | undefined> {
+    checkChoice(action, ["interrupt", "rollback"], "action");
+    return this.#db.transaction(async (client) => {
+      const row = await this.#lockedRun(client, tenant, runId);
+      if (row.status === "running") {
+        const [flagged] = await this.#db.rows<RunRow>(
+          "cancelRunning",
+          [tenant, runId, action, now.getTime()],
+          client,
+        );
+        return runFromRow(flagged!);
+      }
+      if (row.status !== "pending") throw runFinished(runId, row.status);
+      return this.#cancelPending(client, tenant, runId, action, now);
+    });
+  }
+
+  /**
+   * Locks the run's thread, then reads the run under that lock. A run enqueued after the lock
+   * statement's snapshot locked nothing but may be read: then it locks again, and finds it.
+   */
+  async #lockedRun(client: pg.PoolClient, tenant: string, runId: string): Promise<RunRow> {
+    for (;;) {
+      const { rowCount } = await this.#db.query("runLockThread", [tenant, runId], client);
+      const [row] = await this.#db.rows<RunRow>("runGet", [tenant, runId], client);
+      if (row === undefined) throw runNotFound(tenant, runId);
+      if (rowCount === 1) return row;
+    }
+  }
+
+  async #cancelPending(
+    client: pg.PoolClient,
+    tenant: string,
+    runId: string,
+    action: CancelAction,
+    now: Date,
+  ): Promise<Run | undefined> {
+    const [row] = await this.#db.rows<RunRow>(
+      action === "rollback" ? "deletePending" : "cancelPending",
+      [
+        tenant,
+        runId,
+        now.getTime(),
+        threadStatusAfter("cancelled", false),
+        threadStatusAfter("cancelled", true),
+      ],
+      client,
+    );
+    return action === "rollback" || row === undefined ? undefined : runFromRow(row);
+  }
+
+  async retry(tenant: string, runId: string, now: Date): Promise<Run> {
+    const [row] = await this.#db.rows<RunRow>("retry", [
+      tenant,
+      runId,
+      now.getTime(),
+      RETRYABLE_STATUSES,
+    ]);
+    if (row !== undefined) return runFromRow(row);
+    const run = await this.get(tenant, runId);
+    if (run === undefined) throw runNotFound(tenant, runId);
+    throw runNotRetryable(runId, run.status);
+  }
+
+  async delete(tenant: string, runId: string): Promise<boolean> {
+    const { rowCount } = await this.#db.query("runDelete", [tenant, runId]);
+    if (rowCount === 1) return true;
+    const run = await this.get(tenant, runId);
+    if (run !== undefined && (run.status === "pending" || run.status === "running"))
+      throw runActive(runId, run.status);
+    return false;
+  }
+
+  async status(now: Date, tenant?: string): Promise<QueueStatus> {
+    const rows = await this.#db.rows<StatusRow>("queueStatus", [now.getTime(), tenant ?? null]);
+    return tallyStatus(rows, now);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The statements that end a running run or put it back in the queue: finish, release and the
+ * sweeper. Each is one statement that locks the run's thread before the run (see
+ * `platform-queue-statements.ts`), checks the claim's generation, and sends its wake-up.
+ */
+import { events, type QueueParts } from "./platform-queue-parts.ts";
+
+/** The end statements, from the schema's {@link QueueParts}. */
+export function endStatements(p: QueueParts) {
+  return {
+    /**
+     * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
+     * $8 whether $9 holds new thread values, $10 interrupts.
+     */
+    finish: `WITH ${p.target("run_id = $1")}, run AS (
+        UPDATE ${p.runs} r SET status = $3, error = $4, cancel_action = NULL, ended_at = $5,
+          updated_at = $5
+        WHERE r.run_id = $1 AND r.generation = $2 AND r.status = 'running'
+          AND EXISTS (SELECT 1 FROM target)
+        RETURNING r.*
+      ), thread AS (
+        UPDATE ${p.threads} t SET active_runs = t.active_runs - 1,
+          status = CASE WHEN t.active_runs > 1 THEN $7 ELSE $6 END,
+          "values" = CASE WHEN $8::boolean THEN $9 ELSE t."values" END, interrupts = $10,
+          running_run_id = NULL, updated_at = $5
+        FROM run WHERE t.tenant = run.tenant AND t.thread_id = run.thread_id RETURNING 1
+      ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run)
+      ${p.result}`,
+    /** $1 run, $2 generation, $3 error, $4 retry at, $5 now, $6/$7 thread status if last/else. */
+    release: `WITH ${p.target("run_id = $1")}, run AS (
+        UPDATE ${p.runs} r SET
+          status = CASE WHEN r.attempt >= r.max_attempts THEN 'dead' ELSE 'pending' END,
+          error = $3, worker_id = NULL,
+          run_at = CASE WHEN r.attempt >= r.max_attempts THEN r.run_at ELSE $4 END,
+          ended_at = CASE WHEN r.attempt >= r.max_attempts THEN $5 ELSE r.ended_at END,
+          updated_at = $5
+        WHERE r.run_id = $1 AND r.generation = $2 AND r.status = 'running'
+          AND EXISTS (SELECT 1 FROM target)
+        RETURNING r.*
+      ), ${p.settle("run.status = 'dead'", "$5", "$6", "$7")},
+      wake AS (SELECT ${p.notify(events.requeuedOrDead("run"))} FROM run)
+      ${p.result}`,
+    sweep: sweepStatement(p),
+  };
+}
+
+/**
+ * Requeues (or kills, at max attempts) the running runs of workers whose lease ended, and
+ * forgets long-gone workers. Thread rows another transaction holds are skipped (another
+ * sweeper has them, or the next sweep will); the run row is waited for, since a stale worker's
+ * fenced write share-locks it for a moment with every checkpoint, and a busy writer must not
+ * hide its run from the sweeper. $1 now, $2 error message format (%s: the worker id), $3/$4
+ * thread status if last/else, $5 forget workers whose lease ended before.
+ */
+function sweepStatement(p: QueueParts): string {
+  const lapsed = `NOT EXISTS (SELECT 1 FROM ${p.s}.conclave_workers w
+    WHERE w.worker_id = r.worker_id AND w.lease_expires_at > $1)`;
+  return `WITH lost_threads AS MATERIALIZED (
+      SELECT t.tenant, t.thread_id FROM ${p.runs} r
+      JOIN ${p.threads} t ON t.tenant = r.tenant AND t.thread_id = r.thread_id
+      WHERE r.status = 'running' AND ${lapsed}
+      FOR UPDATE OF t SKIP LOCKED
+    ), lost AS MATERIALIZED (
+      SELECT r.run_id FROM ${p.runs} r
+      JOIN lost_threads t ON t.tenant = r.tenant AND t.thread_id = r.thread_id
+      WHERE r.status = 'running' AND ${lapsed}
+      FOR UPDATE OF r
+    ), run AS (
+      UPDATE ${p.runs} r SET
+        status = CASE WHEN r.attempt >= r.max_attempts THEN 'dead' ELSE 'pending' END,
+        error = json_build_object('code', 'WORKER_LOST', 'message', format($2, r.worker_id))::text,
+        worker_id = NULL,
+        run_at = CASE WHEN r.attempt >= r.max_attempts THEN r.run_at ELSE $1 END,
+        ended_at = CASE WHEN r.attempt >= r.max_attempts THEN $1 ELSE r.ended_at END,
+        updated_at = $1
+      FROM lost WHERE r.run_id = lost.run_id RETURNING r.*
+    ), ${p.settle("run.status = 'dead'", "$1", "$3", "$4")},
+    wake AS (SELECT ${p.notify(events.requeuedOrDead("run"))} FROM run),
+    forgotten AS (DELETE FROM ${p.s}.conclave_workers WHERE lease_expires_at < $5)
+    SELECT run.run_id AS "runId", run.status FROM run,
+      (SELECT count(*) FROM thread) AS th, (SELECT count(*) FROM wake) AS w
+    ORDER BY run.seq`;
+}
