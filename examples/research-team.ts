@@ -6,12 +6,10 @@
  * cost per agent and verifies the thread's hash chain. Runs offline on the sim provider unless
  * OPENAI_API_KEY or ANTHROPIC_API_KEY is set.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { createAgent, createSupervisor, tool } from "@conclave/agents";
 import { Command, type Interrupt } from "@conclave/core";
 import { formatUsd, usdToPico } from "@conclave/models";
-import { z } from "zod";
+import { buildResearchTeam } from "./graphs/research-team.ts";
 import { banner, printCostByAgent, printVerified, setup } from "./lib/setup.ts";
 
 const autoApprove = process.argv.includes("--yes") || !process.stdin.isTTY;
@@ -27,50 +25,7 @@ await env.budgets.setBudget({
   alertThresholds: [0.01, 0.5],
 });
 
-const publish = tool({
-  name: "publish_report",
-  description: "Publish the final report to the team's reports folder",
-  schema: z.object({ title: z.string(), body: z.string() }),
-  requiresApproval: true,
-  execute: ({ title, body }) => {
-    mkdirSync(".conclave/reports", { recursive: true });
-    const path = `.conclave/reports/${threadId.replaceAll(":", "-")}.md`;
-    writeFileSync(path, `# ${title}\n\n${body}\n`);
-    return `published to ${path}`;
-  },
-});
-
-const fast = { gateway: env.gateway, alias: "fast" };
-const team = createSupervisor({
-  agents: {
-    researcher: {
-      graph: createAgent({ model: fast, name: "researcher", prompt: "You gather facts." }),
-      description: "finds facts and sources",
-    },
-    writer: {
-      graph: createAgent({
-        model: { gateway: env.gateway, alias: "smart" },
-        name: "writer",
-        prompt: "You write clear reports.",
-      }),
-      description: "drafts the report",
-    },
-    critic: {
-      graph: createAgent({
-        model: fast,
-        name: "critic",
-        tools: [publish],
-        prompt: "You review the report, then publish it.",
-      }),
-      description: "reviews and publishes the report",
-    },
-  },
-  // Rules fix the pipeline order; after it, the model decides whether the work is done.
-  route: (state) => ["researcher", "writer", "critic"][state.handoffs.length],
-  model: fast,
-  prompt: "You lead a research team. Finish when the report is published.",
-  checkpointer: env.saver,
-});
+const team = buildResearchTeam(env.gateway, { checkpointer: env.saver });
 
 const config = {
   configurable: { thread_id: threadId },

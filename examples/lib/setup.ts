@@ -4,15 +4,9 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import {
-  createGateway,
-  createRegistry,
-  type DeploymentConfig,
-  formatUsd,
-  type Gateway,
-  type GatewayEvent,
-} from "@conclave/models";
+import { formatUsd, type Gateway, type GatewayEvent } from "@conclave/models";
 import { SqliteBudgetStore, SqliteLedger, SqliteSaver } from "@conclave/sqlite";
+import { exampleGateway } from "./gateway.ts";
 
 export interface ExampleEnv {
   saver: SqliteSaver;
@@ -24,40 +18,6 @@ export interface ExampleEnv {
   close(): void;
 }
 
-function deployments(env: NodeJS.ProcessEnv): { list: DeploymentConfig[]; simulated: boolean } {
-  if (env.OPENAI_API_KEY) {
-    return {
-      simulated: false,
-      list: [
-        { id: "gpt-4o-mini", alias: "fast", provider: "openai", model: "gpt-4o-mini" },
-        { id: "gpt-4o", alias: "smart", provider: "openai", model: "gpt-4o" },
-      ],
-    };
-  }
-  if (env.ANTHROPIC_API_KEY) {
-    return {
-      simulated: false,
-      list: [
-        { id: "haiku", alias: "fast", provider: "anthropic", model: "claude-3-5-haiku-latest" },
-        { id: "sonnet", alias: "smart", provider: "anthropic", model: "claude-sonnet-4-5" },
-      ],
-    };
-  }
-  return {
-    simulated: true,
-    list: [
-      { id: "sim-fast", alias: "fast", provider: "sim", model: "sim-fast" },
-      {
-        id: "sim-smart",
-        alias: "smart",
-        provider: "sim",
-        model: "sim-smart",
-        price: { input_cost_per_token: 0.000003, output_cost_per_token: 0.000015 },
-      },
-    ],
-  };
-}
-
 /** Opens the example database and builds the gateway. */
 export function setup(): ExampleEnv {
   const file = process.env.CONCLAVE_DATABASE_URL ?? ".conclave/conclave.db";
@@ -65,18 +25,11 @@ export function setup(): ExampleEnv {
   const saver = SqliteSaver.fromConnString(file);
   const ledger = new SqliteLedger(saver.db);
   const budgets = new SqliteBudgetStore(saver.db);
-  const { list, simulated } = deployments(process.env);
-  const registry = createRegistry({
-    deployments: list,
-    sim: { seed: 11, timeToFirstTokenMs: 30, perTokenMs: 4 },
-  });
   const events: GatewayEvent[] = [];
-  const gateway = createGateway({
-    registry,
-    aliases: { fast: { strategy: "cost" }, smart: { strategy: "ordered", downgradeTo: "fast" } },
+  const { gateway, simulated } = exampleGateway({
     ledger,
     budgets,
-    onEvent: (event) => events.push(event),
+    onEvent: (e) => events.push(e),
   });
   return { saver, ledger, budgets, gateway, simulated, events, close: () => saver.close() };
 }

@@ -432,7 +432,7 @@ export function platformQueueContract(name: string, make: MakePlatform): void {
       withStore(make, async (store) => {
         for (let i = 0; i < 3; i++)
           await store.runs.enqueue(newRun(`r${i}`, { threadId: "t" }), at(i));
-        await store.runs.enqueue(newRun("x", { tenant: "globex", threadId: "t" }), at(9));
+        await store.runs.enqueue(newRun("x", { tenant: "globex", threadId: "t-globex" }), at(9));
         const listed = await store.runs.list({ tenant: "acme", threadId: "t" });
         expect(listed.map((r) => r.runId)).toEqual(["r2", "r1", "r0"]);
         await claimOne(store, at(10));

@@ -161,6 +161,31 @@ export function platformResourcesContract(name: string, make: MakePlatform): voi
         expect(await store.threads.count({ tenant: "acme", metadata: { b: 2 } })).toBe(1);
       }));
 
+    it("keeps thread ids unique across tenants (checkpoints are keyed by id)", () =>
+      withStore(make, async (store) => {
+        await store.threads.create({ tenant: "acme", threadId: "shared" }, T0);
+        await expect(
+          store.threads.create({ tenant: "globex", threadId: "shared" }, T0, "do_nothing"),
+        ).rejects.toMatchObject({ code: "THREAD_EXISTS" });
+        const run = {
+          tenant: "globex",
+          runId: "r-globex",
+          threadId: "shared",
+          ifNotExists: "create" as const,
+          assistantId: "a1",
+          graphId: "agent",
+          assistantVersion: 1,
+          kwargs: {},
+        };
+        await expect(store.runs.enqueue(run, T0)).rejects.toMatchObject({ code: "THREAD_EXISTS" });
+        expect(await store.runs.get("globex", "r-globex")).toBeUndefined();
+        expect(await store.threads.get("globex", "shared")).toBeUndefined();
+        expect((await store.threads.get("acme", "shared"))?.status).toBe("idle");
+        // Once its owner deletes it, the id is free again.
+        await store.threads.delete("acme", "shared");
+        await store.threads.create({ tenant: "globex", threadId: "shared" }, T0);
+      }));
+
     it("refuses duplicates, isolates tenants and deletes", () =>
       withStore(make, async (store) => {
         await store.threads.create({ tenant: "acme", threadId: "t1" }, T0);

@@ -23,8 +23,14 @@ export interface CronRequest {
   config?: JsonObject;
   metadata?: JsonObject;
   webhook?: string;
+  /** Static per-run context each firing's run gets. */
+  context?: JsonObject;
+  interruptBefore?: string[] | "*";
+  interruptAfter?: string[] | "*";
   /** No firings after this time. */
   endTime?: Date;
+  /** A disabled cron is kept but never fires. Default true. */
+  enabled?: boolean;
   cronId?: string;
 }
 
@@ -65,7 +71,13 @@ export async function createCron(runtime: Runtime, request: CronRequest): Promis
   }
   const assistant = await runtime.resolveAssistant(tenant, request.assistant);
   const kwargs: JsonObject = { input: request.input ?? null, config: request.config ?? {} };
-  if (request.webhook) kwargs.webhook = request.webhook;
+  const extra = {
+    webhook: request.webhook,
+    context: request.context,
+    interruptBefore: request.interruptBefore,
+    interruptAfter: request.interruptAfter,
+  };
+  for (const [key, value] of Object.entries(extra)) if (value) kwargs[key] = value;
   return runtime.store.crons.create(
     {
       tenant,
@@ -78,6 +90,7 @@ export async function createCron(runtime: Runtime, request: CronRequest): Promis
       metadata: request.metadata ?? {},
       nextRunAt: first.toISOString(),
       endTime: request.endTime?.toISOString() ?? null,
+      enabled: request.enabled,
     },
     now,
   );
@@ -129,11 +142,11 @@ export class CronScheduler {
       now,
     );
     if (!won) return undefined;
-    const { input, config, webhook } = cron.kwargs as {
-      input?: unknown;
-      config?: JsonObject;
-      webhook?: string;
-    };
+    const { input, config, webhook, context, interruptBefore, interruptAfter } =
+      cron.kwargs as Pick<
+        SubmitRequest,
+        "input" | "config" | "webhook" | "context" | "interruptBefore" | "interruptAfter"
+      >;
     const request: SubmitRequest = {
       tenant: cron.tenant,
       assistant: cron.assistantId,
@@ -141,6 +154,9 @@ export class CronScheduler {
       input,
       config,
       webhook,
+      context,
+      interruptBefore,
+      interruptAfter,
       multitaskStrategy: "enqueue",
       idempotencyKey: `cron:${cron.cronId}:${cron.nextRunAt}`,
       metadata: { ...cron.metadata, cron_id: cron.cronId, scheduled_for: cron.nextRunAt },

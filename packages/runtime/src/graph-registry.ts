@@ -9,11 +9,18 @@ import { CompiledStateGraph, InvalidArgumentError, StateGraph } from "@conclave/
 // biome-ignore lint/suspicious/noExplicitAny: graphs of any state type share one registry.
 export type AnyCompiledGraph = CompiledStateGraph<any, any, string>;
 
+/**
+ * What a graph factory is called with: services of the platform it runs on (the usage ledger
+ * and budget store, so model calls are metered in the same database), as the host provides.
+ */
+export type GraphFactoryContext = Record<string, unknown>;
+
+type Buildable = AnyCompiledGraph | { compile(options?: object): AnyCompiledGraph };
+
 export type GraphSource =
-  | AnyCompiledGraph
-  | { compile(options?: object): AnyCompiledGraph }
-  | (() => AnyCompiledGraph | { compile(options?: object): AnyCompiledGraph })
-  | (() => Promise<AnyCompiledGraph | { compile(options?: object): AnyCompiledGraph }>);
+  | Buildable
+  | ((context: GraphFactoryContext) => Buildable)
+  | ((context: GraphFactoryContext) => Promise<Buildable>);
 
 export interface RegisteredGraph {
   graphId: string;
@@ -25,6 +32,11 @@ const GRAPH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class GraphRegistry {
   readonly #graphs = new Map<string, RegisteredGraph>();
+  readonly #context: GraphFactoryContext;
+
+  constructor(context: GraphFactoryContext = {}) {
+    this.#context = context;
+  }
 
   /** Registers (or replaces, for hot reload) a graph under `graphId`. */
   async register(
@@ -38,7 +50,7 @@ export class GraphRegistry {
         "INVALID_GRAPH_ID",
       );
     }
-    const graph = await compiledOf(graphId, source);
+    const graph = await compiledOf(graphId, source, this.#context);
     const entry: RegisteredGraph = { graphId, graph, description };
     this.#graphs.set(graphId, entry);
     return entry;
@@ -67,10 +79,14 @@ export class GraphRegistry {
   }
 }
 
-async function compiledOf(graphId: string, source: GraphSource): Promise<AnyCompiledGraph> {
+async function compiledOf(
+  graphId: string,
+  source: GraphSource,
+  context: GraphFactoryContext,
+): Promise<AnyCompiledGraph> {
   let value: unknown = source;
   if (typeof value === "function" && !(value instanceof CompiledStateGraph))
-    value = await (value as () => unknown)();
+    value = await (value as (context: GraphFactoryContext) => unknown)(context);
   if (value instanceof CompiledStateGraph) return value as AnyCompiledGraph;
   if (value instanceof StateGraph || hasCompile(value))
     return (value as { compile(): AnyCompiledGraph }).compile();

@@ -6,12 +6,29 @@
 export { type AuditDurability, type AuditOptions, AuditSink } from "./audit-sink.ts";
 export { type CronRequest, CronScheduler, createCron, nextFiring } from "./crons.ts";
 export {
+  applyEnv,
+  type GraphSpec,
+  importGraph,
+  parseGraphSpec,
+  readLangGraphJson,
+  registerGraphs,
+} from "./graph-discovery.ts";
+export {
   type AnyCompiledGraph,
+  type GraphFactoryContext,
   GraphRegistry,
   type GraphSource,
   type RegisteredGraph,
 } from "./graph-registry.ts";
 export { defaultAssistantId, newId, uuid5 } from "./ids.ts";
+export {
+  DEFAULT_DATABASE_URL,
+  isPostgresUrl,
+  maskUrl,
+  type OpenPlatformOptions,
+  openPlatform,
+  type Platform,
+} from "./open-platform.ts";
 export { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 export { ROLLED_BACK } from "./run-executor.ts";
 export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";

@@ -55,6 +55,14 @@ export class RunEventBus {
     this.#wake(channel);
   }
 
+  /**
+   * The events kept for a run, without waiting: what a reader that joins now would replay.
+   * Undefined when this process holds no channel for the run (it ran elsewhere, or expired).
+   */
+  snapshot(runId: string): RunEvent[] | undefined {
+    return this.#channels.get(runId)?.events.slice();
+  }
+
   /** Ends the run's stream; readers drain what is buffered, then stop. */
   close(runId: string): void {
     const channel = this.#channels.get(runId);

@@ -16,6 +16,7 @@ import {
   type Run,
   type RunConfig,
   type RunOutcome,
+  type StreamMode,
 } from "@conclave/core";
 import type { AnyCompiledGraph } from "./graph-registry.ts";
 import type { RunEventBus } from "./run-events.ts";
@@ -104,11 +105,12 @@ async function invokeOrStream(
   const { run, events } = execution;
   const requested = (run.kwargs.streamMode as string[] | undefined) ?? [];
   if (!events.has(run.runId) && requested.length === 0) return graph.invoke(input, config);
-  const modes = [...new Set(["values", ...requested])].filter((m) => m !== "events");
+  // LangGraph Platform's legacy `messages` mode also reports whole messages, read from `values`.
+  const publishValues = ["values", "messages"].some((m) => requested.includes(m));
   events.publish(run.runId, "metadata", { run_id: run.runId, attempt: run.attempt });
   const stream = await graph.stream(input, {
     ...config,
-    streamMode: modes as RunConfig["streamMode"],
+    streamMode: engineModes(requested),
     subgraphs: run.kwargs.streamSubgraphs === true,
   });
   let last: Record<string, unknown> = {};
@@ -116,12 +118,42 @@ async function invokeOrStream(
     const [ns, mode, data] = (
       run.kwargs.streamSubgraphs ? chunk : [[], ...(chunk as unknown[])]
     ) as [string[], string, unknown];
-    if (mode === "values") last = data as Record<string, unknown>;
+    if (mode === "values" && ns.length === 0) last = lastValues(last, data);
     const name = ns.length > 0 ? `${mode}|${ns.join("|")}` : mode;
-    if (mode !== "values" || requested.includes("values") || requested.length === 0)
+    if (mode !== "values" || publishValues || requested.length === 0)
       events.publish(run.runId, name, jsonSafe(data));
   }
   return last;
+}
+
+const ENGINE_MODES: readonly StreamMode[] = [
+  "values",
+  "updates",
+  "custom",
+  "tasks",
+  "checkpoints",
+  "debug",
+  "messages",
+];
+
+/**
+ * The engine modes behind a run's requested modes (LangGraph Platform names). `values` is always
+ * streamed: the run's result is its last chunk. `messages-tuple` is the engine's `messages`;
+ * modes the engine lacks (`events`, `tools`) are dropped, so asking for them yields nothing.
+ */
+function engineModes(requested: readonly string[]): StreamMode[] {
+  const modes = new Set<StreamMode>(["values"]);
+  for (const name of requested) {
+    const mode = (name === "messages-tuple" ? "messages" : name) as StreamMode;
+    if (ENGINE_MODES.includes(mode)) modes.add(mode);
+  }
+  return [...modes];
+}
+
+// An interrupted run's last chunk is `{ __interrupt__ }` alone; the state is the chunk before it.
+function lastValues(previous: Record<string, unknown>, data: unknown): Record<string, unknown> {
+  const chunk = data as Record<string, unknown>;
+  return INTERRUPT in chunk ? { ...previous, ...chunk } : chunk;
 }
 
 function outcomeOf(result: Record<string, unknown>): RunOutcome {

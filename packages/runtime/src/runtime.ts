@@ -15,7 +15,7 @@ import {
 } from "@conclave/core";
 import { pino } from "pino";
 import { type AuditOptions, AuditSink } from "./audit-sink.ts";
-import { GraphRegistry, type GraphSource } from "./graph-registry.ts";
+import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
@@ -33,6 +33,10 @@ export interface RuntimeOptions {
   defaultTenant?: string;
   /** Signing key, retries and timeouts of run webhooks. */
   webhooks?: WebhookOptions;
+  /** How long the thread of a stateless run is kept after it ends. Default 60 s. */
+  temporaryThreadTtlMs?: number;
+  /** Handed to graph factories (e.g. the ledger and budgets their model calls use). */
+  graphContext?: GraphFactoryContext;
   /** Where and how the audit trail is written; no trail without it. */
   audit?: AuditOptions;
 }
@@ -51,7 +55,7 @@ const JOIN_RECHECK_MS = 5_000;
 
 export class Runtime {
   readonly store: PlatformStore;
-  readonly registry = new GraphRegistry();
+  readonly registry: GraphRegistry;
   readonly events: RunEventBus;
   readonly logger: RuntimeLogger;
   readonly clock: () => Date;
@@ -62,6 +66,7 @@ export class Runtime {
   readonly #afterRun: ((run: Run, outcome: RunOutcome) => Promise<void> | void)[] = [];
   readonly #deliveries = new Set<Promise<unknown>>();
   readonly #webhooks: WebhookOptions;
+  readonly #temporaryTtlMs: number;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   private constructor(options: RuntimeOptions) {
@@ -71,6 +76,8 @@ export class Runtime {
     this.events = new RunEventBus(options.events);
     this.defaultTenant = options.defaultTenant ?? "default";
     this.#webhooks = options.webhooks ?? {};
+    this.#temporaryTtlMs = options.temporaryThreadTtlMs ?? 60_000;
+    this.registry = new GraphRegistry(options.graphContext);
     this.audit = options.audit ? new AuditSink(options.audit, this.logger) : undefined;
   }
 
@@ -86,10 +93,13 @@ export class Runtime {
   async submit(request: SubmitRequest): Promise<Run> {
     const tenant = request.tenant ?? this.defaultTenant;
     const assistant = await this.resolveAssistant(tenant, request.assistant);
-    const { run, created } = await this.store.runs.enqueue(
+    const { run, created, displaced } = await this.store.runs.enqueue(
       newRunOf(request, assistant, tenant),
       this.clock(),
     );
+    // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
+    for (const before of displaced)
+      if (before.status === "pending") this.#endUnstarted(before.runId);
     if (created && this.audit) {
       const input = this.audit.contentOf(request.command ?? request.input);
       await this.#audit(run, "run.created", request.actor, {
@@ -140,6 +150,8 @@ export class Runtime {
     actor?: string,
   ): Promise<Run | undefined> {
     const run = await this.store.runs.cancel(tenant, runId, action, this.clock());
+    // A pending run ends here (undefined once rolled back); no worker will end its stream.
+    if (run === undefined || run.status === "cancelled") this.#endUnstarted(runId);
     await this.#audit({ tenant, runId, threadId: run?.threadId }, "run.cancel_requested", actor, {
       action,
     });
@@ -241,6 +253,12 @@ export class Runtime {
     }
   }
 
+  /** Ends the stream of a run cancelled before it started, so its readers stop waiting. */
+  #endUnstarted(runId: string): void {
+    this.events.publish(runId, "end", { status: "cancelled" });
+    this.events.close(runId);
+  }
+
   /** Delivers in the background; close() waits for deliveries in progress. */
   #sendWebhook(run: Run, url: string, values: unknown): void {
     const body = bodyFor(formatOf(url), run, values, this.clock());
@@ -259,10 +277,21 @@ export class Runtime {
   async #cleanUp(run: Run): Promise<void> {
     const rolledBack = run.status === "cancelled" && run.error?.code === ROLLED_BACK;
     if (rolledBack) await this.store.runs.delete(run.tenant, run.runId);
-    if (run.temporary && (await this.#threadIdle(run))) {
-      await this.store.threads.delete(run.tenant, run.threadId);
-      await this.store.saver.deleteThread(run.threadId);
-    }
+    if (!run.temporary) return;
+    // The thread outlives its run briefly, so a client waiting on the run can still read the
+    // final state; a crash in between leaves an idle thread behind, nothing worse.
+    const timer = setTimeout(() => {
+      this.#dropThread(run).catch((error) =>
+        this.logger.warn({ err: error, threadId: run.threadId }, "temporary thread not deleted"),
+      );
+    }, this.#temporaryTtlMs);
+    timer.unref?.();
+  }
+
+  async #dropThread(run: Run): Promise<void> {
+    if (!(await this.#threadIdle(run))) return;
+    await this.store.threads.delete(run.tenant, run.threadId);
+    await this.store.saver.deleteThread(run.threadId);
   }
 
   async #threadIdle(run: Run): Promise<boolean> {

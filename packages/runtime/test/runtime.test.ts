@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   Annotation,
   interrupt,
@@ -6,7 +9,8 @@ import {
   StateGraph,
 } from "@conclave/core";
 import { defaultAssistantId, Runtime } from "@conclave/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { SqlitePlatformStore } from "@conclave/sqlite";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const State = Annotation.Root({
   log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
@@ -75,20 +79,37 @@ function slowGraph() {
 let runtime: Runtime | undefined;
 afterEach(async () => {
   await runtime?.close(0);
+  await runtime?.store.close();
   runtime = undefined;
   for (const key of Object.keys(calls)) delete calls[key];
 });
 
-async function start(store: PlatformStore = new MemoryPlatformStore()) {
+const tmp = mkdtempSync(join(tmpdir(), "conclave-runtime-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let files = 0;
+
+/** Each suite runs on every embedded store: in memory, and a fresh SQLite file. */
+const STORES: [string, () => PlatformStore][] = [
+  ["the memory store", () => new MemoryPlatformStore()],
+  ["SQLite", () => SqlitePlatformStore.fromConnString(join(tmp, `rt-${files++}.db`))],
+];
+let makeStore: () => PlatformStore = STORES[0]![1];
+
+async function start(store: PlatformStore = makeStore()) {
   runtime = await Runtime.create({
     store,
     graphs: { echo: echoGraph, flaky: flakyGraph, approval: approvalGraph, slow: slowGraph },
+    temporaryThreadTtlMs: 50,
   });
   await runtime.startWorker({ concurrency: 4 });
   return runtime;
 }
 
-describe("Runtime on the memory store", () => {
+describe.each(STORES)("Runtime on %s", (_name, make) => {
+  beforeEach(() => {
+    makeStore = make;
+  });
+
   it("runs a submitted run to success and caches the thread's values", async () => {
     const rt = await start();
     const run = await rt.submit({ assistant: "echo", thread: "t1", input: { log: ["hi"] } });
@@ -251,7 +272,14 @@ describe("Runtime on the memory store", () => {
     const rt = await start();
     const run = await rt.submit({ assistant: "echo", input: { log: [] } });
     expect((await rt.join("default", run.runId)).status).toBe("success");
+    // Readable right after the run, for clients waiting on it; then dropped.
+    expect((await rt.store.threads.get("default", run.threadId))?.values).toEqual({
+      log: ["echo:0"],
+    });
     await expect.poll(() => rt.store.threads.get("default", run.threadId)).toBeUndefined();
+    expect(
+      await rt.store.saver.getTuple({ configurable: { thread_id: run.threadId } }),
+    ).toBeUndefined();
   });
 
   it("explains an unknown assistant", async () => {

@@ -17,6 +17,7 @@ import { healthRoutes } from "./health.ts";
 import { createMetrics, instrumentHttp, type ServerMetrics } from "./metrics.ts";
 import { DOCS_HTML, openApiDocument } from "./openapi.ts";
 import { defineRoute, type Principal, type RouteSpec, registerRoutes } from "./route.ts";
+import { endStreams } from "./sse.ts";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -59,23 +60,44 @@ export interface ServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A URL with secret-looking query values (api_key=, token=...) masked, for logs. */
+export function safeUrl(url: string): string {
+  return url.replace(/([?&](?:api[_-]?key|key|token|access_token)=)[^&]*/gi, "$1[REDACTED]");
+}
+
+// Keys travel in headers (never logged) or, for browser WebSockets, in the query string,
+// which the request log would show: the serializer masks it.
+function loggerOptions(given: ServerOptions["logger"]): FastifyServerOptions["logger"] {
+  if (given === false) return false;
+  const base = typeof given === "object" && given !== null ? given : {};
+  return {
+    level: process.env.CONCLAVE_LOG_LEVEL ?? "info",
+    ...base,
+    serializers: {
+      req: (req: { method: string; url: string; id?: string }) => ({
+        method: req.method,
+        url: safeUrl(req.url),
+        requestId: req.id,
+      }),
+      ...((base as { serializers?: object }).serializers ?? {}),
+    },
+  };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: process.env.CONCLAVE_LOG_LEVEL ?? "info",
-      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
-    },
+    logger: loggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: "requestId",
   });
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
   installErrorHandler(app);
+  app.addHook("preClose", async () => endStreams(app));
   const metrics = createMetrics(options.runtime);
   options.runtime.afterRun((run) => metrics.observeRun(run));
   instrumentHttp(app, metrics.registry);

@@ -3,6 +3,8 @@
  * OpenAI-compatible chat endpoint, SSE and WebSocket streams, API keys and tenants, health
  * checks and Prometheus metrics.
  */
+
+export { API_EXTENSIONS, API_MODULES } from "./api.ts";
 export {
   buildServer,
   type RouteModule,
@@ -10,9 +12,12 @@ export {
   type ServerContext,
   type ServerExtension,
   type ServerOptions,
+  safeUrl,
 } from "./app.ts";
 export { type AuthOptions, createAuthenticator, presentedKey } from "./auth.ts";
 export { type ErrorBody, HttpError, isUnavailable, ValidationError } from "./errors.ts";
+export { cronScheduler, langGraphApi } from "./langgraph/index.ts";
+export { openAiApi, openAiErrors, THREAD_HEADER } from "./openai/index.ts";
 export { openApiDocument } from "./openapi.ts";
 export {
   defineRoute,
@@ -22,3 +27,4 @@ export {
   registerRoutes,
 } from "./route.ts";
 export { format as formatSse, lastEventId, type SseEvent, sendSse } from "./sse.ts";
+export { webSocketApi } from "./ws/index.ts";

@@ -13,6 +13,23 @@ export interface SseEvent {
 
 const HEARTBEAT_MS = 15_000;
 
+// Open streams per app, so closing the app ends them instead of waiting on them forever.
+const streams = new WeakMap<object, Set<AbortController>>();
+
+function openStreams(req: FastifyRequest): Set<AbortController> {
+  let open = streams.get(req.server);
+  if (!open) {
+    open = new Set();
+    streams.set(req.server, open);
+  }
+  return open;
+}
+
+/** Ends every open stream of `app` (its clients reconnect elsewhere with Last-Event-ID). */
+export function endStreams(app: object): void {
+  for (const controller of streams.get(app) ?? []) controller.abort();
+}
+
 /** The id after which a reconnecting client resumes (0 when it sent none). */
 export function lastEventId(req: FastifyRequest): number {
   const header = req.headers["last-event-id"];
@@ -30,6 +47,8 @@ export async function sendSse(
   const controller = new AbortController();
   const close = () => controller.abort();
   req.raw.on("close", close);
+  const open = openStreams(req);
+  open.add(controller);
   reply.hijack();
   reply.raw.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -53,6 +72,7 @@ export async function sendSse(
   } finally {
     clearInterval(heartbeat);
     req.raw.off("close", close);
+    open.delete(controller);
     reply.raw.end();
   }
 }

@@ -1,4 +1,5 @@
 import { Annotation, StateGraph } from "@conclave/core";
+import { safeUrl } from "@conclave/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./harness.ts";
 
@@ -41,6 +42,12 @@ describe("server basics", () => {
       code: "ROUTE_NOT_FOUND",
       detail: expect.stringContaining("/openapi.json"),
     });
+  });
+
+  it("masks keys in logged URLs", () => {
+    expect(safeUrl("/ws?api_key=cnk_secret&x=1")).toBe("/ws?api_key=[REDACTED]&x=1");
+    expect(safeUrl("/a?token=abc")).toBe("/a?token=[REDACTED]");
+    expect(safeUrl("/threads?limit=5")).toBe("/threads?limit=5");
   });
 
   it("exposes Prometheus metrics with queue depth", async () => {

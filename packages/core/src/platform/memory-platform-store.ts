@@ -28,6 +28,7 @@ export class MemoryPlatformStore implements PlatformStore {
   readonly #state: MemoryPlatformState = {
     assistants: new Map(),
     threads: new Map(),
+    threadOwners: new Map(),
     runs: new Map(),
     crons: new Map(),
   };

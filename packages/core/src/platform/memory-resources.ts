@@ -29,6 +29,8 @@ export interface MemoryPlatformState {
   /** Versions of each assistant (key tenant\0id), and which one is current. */
   assistants: Map<string, { versions: Assistant[]; current: number }>;
   threads: Map<string, Thread>;
+  /** Which tenant holds each thread id: ids are unique across tenants, as checkpoints are keyed by id. */
+  threadOwners: Map<string, string>;
   /** Runs by run id, in submission order (Map keeps insertion order). */
   runs: Map<string, Run & { seq: number }>;
   crons: Map<string, Cron>;
@@ -140,7 +142,7 @@ export class MemoryThreads implements ThreadRepo {
       throw alreadyExists("Thread", input.threadId);
     }
     const thread = newThread(input, now);
-    this.state.threads.set(key, thread);
+    addThread(this.state, thread);
     return copy(thread);
   }
 
@@ -179,6 +181,7 @@ export class MemoryThreads implements ThreadRepo {
     const active = runs.find((r) => r.status === "pending" || r.status === "running");
     if (active) throw threadBusy(threadId, active.runId);
     for (const run of runs) this.state.runs.delete(run.runId);
+    this.state.threadOwners.delete(threadId);
     return this.state.threads.delete(key);
   }
 
@@ -206,6 +209,15 @@ export class MemoryThreads implements ThreadRepo {
       )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
+}
+
+/** Stores a new thread; refuses an id another tenant holds. */
+export function addThread(state: MemoryPlatformState, thread: Thread): void {
+  const owner = state.threadOwners.get(thread.threadId);
+  if (owner !== undefined && owner !== thread.tenant)
+    throw alreadyExists("Thread", thread.threadId);
+  state.threadOwners.set(thread.threadId, thread.tenant);
+  state.threads.set(keyOf(thread.tenant, thread.threadId), thread);
 }
 
 export function newThread(

@@ -13,7 +13,7 @@ import {
   threadBusy,
   threadNotFound,
 } from "./errors.ts";
-import { keyOf, type MemoryPlatformState, newThread } from "./memory-resources.ts";
+import { addThread, keyOf, type MemoryPlatformState, newThread } from "./memory-resources.ts";
 import {
   applyStrategy,
   newRunRecord,
@@ -82,7 +82,7 @@ export class MemoryRunQueue implements RunQueue {
         { tenant: record.tenant, threadId: record.threadId, metadata: input.threadMetadata },
         now,
       );
-      state.threads.set(threadKey, thread);
+      addThread(state, thread);
     }
     const displaced = decision.cancel.map(({ run, action }) => {
       const before = strip(run);

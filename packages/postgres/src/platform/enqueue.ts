@@ -11,6 +11,7 @@
  * again and returns the winner's run.
  */
 import {
+  alreadyExists,
   applyStrategy,
   type CancelAction,
   ConflictError,
@@ -31,6 +32,8 @@ import { isPgError, PG_ERROR, type PlatformDb } from "./platform-db.ts";
 
 const IDEMPOTENCY_INDEX = "conclave_runs_idempotency";
 const RUN_KEY = "conclave_runs_pkey";
+/** Thread ids are unique across tenants (migration 8). */
+export const THREAD_ID_INDEX = "conclave_threads_id_unique";
 
 function runExists(runId: string, cause: unknown): ConflictError {
   return new ConflictError(
@@ -52,6 +55,8 @@ export async function enqueue(db: PlatformDb, input: NewRun, now: Date): Promise
     } catch (error) {
       if (isPgError(error, PG_ERROR.uniqueViolation, IDEMPOTENCY_INDEX) && attempt === 1) continue;
       if (isPgError(error, PG_ERROR.uniqueViolation, RUN_KEY)) throw runExists(record.runId, error);
+      if (isPgError(error, PG_ERROR.uniqueViolation, THREAD_ID_INDEX))
+        throw alreadyExists("Thread", record.threadId);
       throw error;
     }
   }

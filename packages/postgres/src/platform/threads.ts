@@ -16,7 +16,8 @@ import {
   threadNotFound,
 } from "@conclave/core";
 import { THREAD_FIELDS, valuesOf } from "../sql/platform-columns.ts";
-import type { PlatformDb } from "./platform-db.ts";
+import { THREAD_ID_INDEX } from "./enqueue.ts";
+import { isPgError, PG_ERROR, type PlatformDb } from "./platform-db.ts";
 
 /** A new, idle thread row. */
 function newThreadRow(
@@ -58,7 +59,15 @@ export class PostgresThreads implements ThreadRepo {
     ifExists: "raise" | "do_nothing" = "raise",
   ): Promise<Thread> {
     const row = newThreadRow(thread, now);
-    const [created] = await this.#db.rows<ThreadRow>("threadInsert", valuesOf(row, THREAD_FIELDS));
+    let created: ThreadRow | undefined;
+    try {
+      [created] = await this.#db.rows<ThreadRow>("threadInsert", valuesOf(row, THREAD_FIELDS));
+    } catch (error) {
+      // The tenant's own duplicate is skipped by ON CONFLICT; this is another tenant's id.
+      if (isPgError(error, PG_ERROR.uniqueViolation, THREAD_ID_INDEX))
+        throw alreadyExists("Thread", row.threadId);
+      throw error;
+    }
     if (created !== undefined) return threadFromRow(created);
     const existing =
       ifExists === "do_nothing" ? await this.get(row.tenant, row.threadId) : undefined;

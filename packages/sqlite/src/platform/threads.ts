@@ -128,7 +128,14 @@ export function insertThread(
   now: Date,
 ): void {
   const params = { tenant, threadId, metadata: JSON.stringify(metadata ?? {}), now: now.getTime() };
-  db.stmt(THREAD_SQL.insert).run(params);
+  try {
+    db.stmt(THREAD_SQL.insert).run(params);
+  } catch (error) {
+    // Callers check their own tenant first, so a clash is another tenant's thread.
+    if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE")
+      throw alreadyExists("Thread", threadId);
+    throw error;
+  }
 }
 
 function filterOf(query: ThreadQuery): Where {

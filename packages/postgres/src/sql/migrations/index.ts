@@ -6,6 +6,7 @@ import store from "./0004-store.ts";
 import platform from "./0005-platform.ts";
 import audit from "./0006-audit.ts";
 import keys from "./0007-keys.ts";
+import threadIds from "./0008-thread-ids.ts";
 
 /** A numbered schema change; `:schema` in `sql` stands for the quoted schema name. */
 export interface Migration {
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "platform", sql: platform },
   { version: 6, name: "audit", sql: audit },
   { version: 7, name: "keys", sql: keys },
+  { version: 8, name: "thread-ids", sql: threadIds },
 ];
