@@ -168,8 +168,8 @@ export function renderMarkdown(rows: string[][], left: number): string {
 
 /**
  * The paired overhead over the first and the last fifth of the rounds (at most 200 each). The
- * router's circuit breaker and rate windows keep every call of the last 60 s and scan them per
- * call, so the gateway's own cost grows with its call rate; this line shows by how much. Pure.
+ * router's circuit breaker and rate windows cover the last 60 s of calls; a cost that grew with
+ * the calls in that window would show here as a rise from the first to the last rounds. Pure.
  */
 export function driftLines(backend: Backend, samples: Samples): string[] {
   return MODES.map((mode) => {

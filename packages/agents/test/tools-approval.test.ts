@@ -73,6 +73,7 @@ describe("runTools: approval through interrupt()", () => {
       toolCallId: "c1",
       args: { path: "a.txt" },
       reason: 'Tool "delete_file" requires approval.',
+      mode: "auto",
     });
     expect(ran).toEqual([]);
     const done = await graph.invoke(
@@ -93,6 +94,7 @@ describe("runTools: approval through interrupt()", () => {
         argsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         approved: true,
         by: "ana",
+        mode: "auto",
         at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
     ]);

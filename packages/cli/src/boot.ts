@@ -48,6 +48,7 @@ export async function boot(
     store: platform.store,
     logger,
     audit: { log: platform.audit, ...settings.config.audit },
+    settings: platform.settings,
     graphContext: { ledger: platform.ledger, budgets: platform.budgets },
   });
   const graphs = graphSpecsOf(settings);

@@ -3,10 +3,19 @@
  * and reads the global `-o text|json|jsonl` flag.
  */
 
+import { approvalsCommand } from "./commands/approvals.ts";
+import { auditCommand } from "./commands/audit.ts";
+import { backupCommand, restoreCommand } from "./commands/backup.ts";
+import { budgetsCommand } from "./commands/budgets.ts";
+import { costCommand } from "./commands/cost.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { modelsCommand } from "./commands/models.ts";
+import { queueCommand } from "./commands/queue.ts";
 import { runCommand } from "./commands/run.ts";
+import { runsCommand } from "./commands/runs.ts";
 import { devCommand, serveCommand } from "./commands/serve.ts";
+import { threadsCommand } from "./commands/threads.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { type CliIo, type Command, EXIT, type OutputFormat, report, UsageError } from "./kit.ts";
 
@@ -15,8 +24,18 @@ export const COMMANDS: Command[] = [
   serveCommand,
   workerCommand,
   runCommand,
+  runsCommand,
+  queueCommand,
+  approvalsCommand,
+  threadsCommand,
+  auditCommand,
+  costCommand,
+  budgetsCommand,
+  modelsCommand,
   keysCommand,
   migrateCommand,
+  backupCommand,
+  restoreCommand,
 ];
 
 export function usage(): string {

@@ -7,6 +7,7 @@
  *   2 usage error · 3 not found · 4 database or server unavailable · 130 interrupted (Ctrl-C)
  */
 import { InvalidArgumentError, NotFoundError } from "@conclave/core";
+import { formatUsd } from "@conclave/models";
 
 export const EXIT = {
   ok: 0,
@@ -28,10 +29,33 @@ export interface CliIo {
   cwd: string;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM); tests resolve it themselves. */
   stopped: Promise<string>;
+  /**
+   * Redraws one status line on stderr in place ("" clears it), for the progress of long
+   * operations. Set only when stderr is a terminal; without it commands stay silent.
+   */
+  progress?: (text: string) => void;
 }
 
 /** A mistake in how the command was called: printed with a pointer to --help, exit 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** The command whose --help to point at ("budgets set"); default the top-level command. */
+  helpFor: string | undefined;
+}
+
+/** The user asked to stop (Ctrl-C, SIGTERM) before the command finished: exit 130. */
+export class InterruptedError extends Error {}
+
+/**
+ * A signal aborted (with an InterruptedError) when the user asks to stop, for long operations
+ * that can stop cleanly part-way (backup, export).
+ */
+export function stopSignal(io: CliIo): AbortSignal {
+  const controller = new AbortController();
+  void io.stopped.then((signal) =>
+    controller.abort(new InterruptedError(`${signal}: stopped before finishing`)),
+  );
+  return controller.signal;
+}
 
 export interface CommandContext {
   io: CliIo;
@@ -85,11 +109,12 @@ export function table(headers: string[], rows: (string | number | null | undefin
 export function report(error: unknown, ctx: { io: CliIo }, command: string): number {
   if (error instanceof UsageError) {
     ctx.io.err(`conclave ${command}: ${error.message}`);
-    ctx.io.err(`Run \`conclave ${command} --help\` for usage.`);
+    ctx.io.err(`Run \`conclave ${error.helpFor ?? command} --help\` for usage.`);
     return EXIT.usage;
   }
   const message = (error as Error)?.message ?? String(error);
   ctx.io.err(`conclave ${command}: ${message}`);
+  if (error instanceof InterruptedError) return EXIT.interrupted;
   if (error instanceof NotFoundError) return EXIT.notFound;
   const code = (error as { code?: unknown })?.code;
   if (
@@ -99,6 +124,42 @@ export function report(error: unknown, ctx: { io: CliIo }, command: string): num
     return EXIT.unavailable;
   if (error instanceof InvalidArgumentError) return EXIT.usage;
   return EXIT.failed;
+}
+
+/**
+ * Pico-USD as dollars for tables: exact to the micro-dollar, trailing zeros trimmed down to
+ * cents ("$25.00", "$0.50", "$0.000933"). Pure.
+ */
+export function usd(pico: bigint): string {
+  return `$${formatUsd(pico, 6).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
+}
+
+/** A progress line: `update` redraws at most every 100 ms; `done` clears it. */
+export interface Progress {
+  update(text: string): void;
+  done(): void;
+}
+
+/**
+ * The progress line of a long operation on `io` (a no-op when stderr is not a terminal).
+ * @example
+ * const progress = progressLine(ctx.io);
+ * progress.update(`exported ${n} events`);
+ * progress.done();
+ */
+export function progressLine(io: CliIo, intervalMs = 100): Progress {
+  const draw = io.progress;
+  if (!draw) return { update() {}, done() {} };
+  let last = 0;
+  return {
+    update(text) {
+      const now = Date.now();
+      if (now - last < intervalMs) return;
+      last = now;
+      draw(text);
+    },
+    done: () => draw(""),
+  };
 }
 
 /** Parses a JSON argument, saying which flag held bad JSON. */

@@ -122,6 +122,7 @@ export type {
   RouterStats,
   RoutingDecision,
   RoutingStrategy,
+  StreamTap,
 } from "./router/router-types.ts";
 export {
   createSim,

@@ -13,4 +13,5 @@ export {
 export { PostgresRowStore, type WriteGuard } from "./postgres-row-store.ts";
 export { PostgresSaver, type PostgresSaverOptions } from "./postgres-saver.ts";
 export { PostgresStore, type PostgresStoreOptions, type VectorBackend } from "./postgres-store.ts";
+export { PostgresSettingsStore } from "./settings-store.ts";
 export { MIGRATIONS, type Migration } from "./sql/migrations/index.ts";

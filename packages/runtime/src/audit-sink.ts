@@ -29,6 +29,8 @@ const RETRY_MS = 1_000;
 export class AuditSink {
   readonly durability: AuditDurability;
   readonly content: AuditContentMode;
+  /** The log itself, for reads (listing, verify, export). */
+  readonly log: AuditLog;
   readonly #log: AuditLog;
   readonly #logger: RuntimeLogger;
   #buffer: NewAuditEvent[] = [];
@@ -39,6 +41,7 @@ export class AuditSink {
 
   constructor(options: AuditOptions, logger: RuntimeLogger) {
     this.#log = options.log;
+    this.log = options.log;
     this.content = options.content ?? "digest";
     this.durability = options.durability ?? "async";
     this.#logger = logger;
@@ -67,6 +70,13 @@ export class AuditSink {
       return;
     }
     this.#enqueue(stamped);
+  }
+
+  /** `record` for callers that cannot wait: a failure is logged, never thrown or left unhandled. */
+  recordInBackground(events: NewAuditEvent[], holdForRun = false): void {
+    this.record(events, holdForRun).catch((error: unknown) =>
+      this.#logger.error({ err: error, events: events.length }, "audit append failed; events lost"),
+    );
   }
 
   /** Under `exit`, releases a finished run's held events (with its final ones) in one append. */

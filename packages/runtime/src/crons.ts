@@ -3,7 +3,8 @@
  * with cron-parser. Each firing becomes a run whose idempotency key names the cron and the
  * firing time, and the store's compare-and-set `advance` lets exactly one scheduler fire it,
  * however many processes run one. A scheduler that was down fires a missed cron once on
- * return, then continues from the current time (no burst of catch-up runs).
+ * return, then continues from the current time (no burst of catch-up runs). The scheduler also
+ * applies the default action to approvals past their timeout.
  */
 import { type Cron, InvalidArgumentError, type JsonObject, type Run } from "@conclave/core";
 import { CronExpressionParser } from "cron-parser";
@@ -169,6 +170,8 @@ export class CronScheduler {
     this.#ticking = true;
     try {
       await this.tick();
+      // Approvals past their timeout take their default action on the same beat.
+      await this.#runtime.approvals.expireAll();
     } catch (error) {
       this.#runtime.logger.error({ err: error }, "cron tick failed; retrying on the next tick");
     } finally {

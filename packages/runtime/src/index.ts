@@ -3,8 +3,16 @@
  * PostgreSQL), workers with leases and fencing, multitask strategies, crons and run streams.
  */
 
+export {
+  type ApprovalAction,
+  ApprovalInbox,
+  type ApprovalVerdict,
+  type PendingApproval,
+  resumeValue,
+} from "./approvals.ts";
 export { type AuditDurability, type AuditOptions, AuditSink } from "./audit-sink.ts";
 export { type CronRequest, CronScheduler, createCron, nextFiring } from "./crons.ts";
+export { auditEventsOf, ModePolicy } from "./governance.ts";
 export {
   applyEnv,
   type GraphSpec,
@@ -34,6 +42,7 @@ export { ROLLED_BACK } from "./run-executor.ts";
 export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";
 export type { RuntimeLogger } from "./runtime-context.ts";
 export { mergeConfig, type SubmitRequest } from "./submit.ts";
+export { isUnavailable } from "./unavailable.ts";
 export {
   bodyFor,
   type DeliveryResult,

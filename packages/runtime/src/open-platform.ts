@@ -5,7 +5,14 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { AuditLog, BudgetStore, KeyStore, Ledger, PlatformStore } from "@conclave/core";
+import type {
+  AuditLog,
+  BudgetStore,
+  KeyStore,
+  Ledger,
+  PlatformStore,
+  SettingsStore,
+} from "@conclave/core";
 import { InvalidArgumentError } from "@conclave/core";
 import {
   PostgresAuditLog,
@@ -13,6 +20,7 @@ import {
   PostgresKeyStore,
   PostgresLedger,
   PostgresPlatformStore,
+  PostgresSettingsStore,
 } from "@conclave/postgres";
 import {
   SqliteAuditLog,
@@ -20,6 +28,7 @@ import {
   SqliteKeyStore,
   SqliteLedger,
   SqlitePlatformStore,
+  SqliteSettingsStore,
 } from "@conclave/sqlite";
 
 export const DEFAULT_DATABASE_URL = ".conclave/conclave.db";
@@ -30,6 +39,7 @@ export interface Platform {
   displayUrl: string;
   store: PlatformStore;
   keys: KeyStore;
+  settings: SettingsStore;
   audit: AuditLog;
   ledger: Ledger;
   budgets: BudgetStore;
@@ -75,6 +85,7 @@ function openSqlite(path: string): Platform {
     displayUrl: file,
     store,
     keys: new SqliteKeyStore(db),
+    settings: new SqliteSettingsStore(db),
     audit: new SqliteAuditLog(db),
     ledger: new SqliteLedger(db),
     budgets: new SqliteBudgetStore(db),
@@ -89,11 +100,13 @@ async function openPostgres(url: string, options: OpenPlatformOptions): Promise<
   const { pool } = store;
   const keys = new PostgresKeyStore(pool, { schema });
   await keys.setup();
+  const settings = new PostgresSettingsStore(pool, { schema });
   return {
     kind: "postgres",
     displayUrl: maskUrl(url),
     store,
     keys,
+    settings,
     audit: new PostgresAuditLog(pool, { schema }),
     ledger: new PostgresLedger(pool, { schema }),
     budgets: new PostgresBudgetStore(pool, { schema }),

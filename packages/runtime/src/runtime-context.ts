@@ -6,6 +6,7 @@
 import type { Fence, PlatformStore, Run, RunOutcome } from "@conclave/core";
 import type { GraphRegistry } from "./graph-registry.ts";
 import type { RunEventBus } from "./run-events.ts";
+import type { Execution } from "./run-executor.ts";
 
 /** The pino-compatible subset the runtime logs through. */
 export interface RuntimeLogger {
@@ -21,6 +22,8 @@ export interface RuntimeContext {
   events: RunEventBus;
   clock: () => Date;
   logger: RuntimeLogger;
+  /** The governance mode and audit hook a claimed run executes with. */
+  executionOptions(run: Run): Promise<Pick<Execution, "mode" | "onAnnotations">>;
   /** Called when a worker has claimed a run, before it executes. */
   onStarted(run: Run): void;
   /** Ends a claimed run (fenced) and runs the after-run hooks. */

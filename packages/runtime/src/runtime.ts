@@ -6,15 +6,19 @@
 import {
   type CancelAction,
   type Fence,
+  type OperationalMode,
   type PlatformStore,
   type QueueStatus,
   type Run,
   type RunOutcome,
   runNotFound,
+  type SettingsStore,
   type WakeEvent,
 } from "@conclave/core";
 import { pino } from "pino";
+import { ApprovalInbox } from "./approvals.ts";
 import { type AuditOptions, AuditSink } from "./audit-sink.ts";
+import { auditAnnotations, ModePolicy } from "./governance.ts";
 import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
@@ -37,6 +41,8 @@ export interface RuntimeOptions {
   temporaryThreadTtlMs?: number;
   /** Handed to graph factories (e.g. the ledger and budgets their model calls use). */
   graphContext?: GraphFactoryContext;
+  /** Per-tenant settings: operational modes and approval timeouts. Every run is `auto` without it. */
+  settings?: SettingsStore;
   /** Where and how the audit trail is written; no trail without it. */
   audit?: AuditOptions;
 }
@@ -61,6 +67,8 @@ export class Runtime {
   readonly clock: () => Date;
   readonly defaultTenant: string;
   readonly audit: AuditSink | undefined;
+  readonly modes: ModePolicy;
+  readonly approvals: ApprovalInbox;
   readonly #joiners = new Map<string, Set<() => void>>();
   readonly #workers = new Set<Worker>();
   readonly #afterRun: ((run: Run, outcome: RunOutcome) => Promise<void> | void)[] = [];
@@ -79,6 +87,8 @@ export class Runtime {
     this.#temporaryTtlMs = options.temporaryThreadTtlMs ?? 60_000;
     this.registry = new GraphRegistry(options.graphContext);
     this.audit = options.audit ? new AuditSink(options.audit, this.logger) : undefined;
+    this.modes = new ModePolicy(options.settings);
+    this.approvals = new ApprovalInbox(this, options.settings);
   }
 
   static async create(options: RuntimeOptions): Promise<Runtime> {
@@ -189,6 +199,27 @@ export class Runtime {
     return worker;
   }
 
+  /**
+   * Sets the operational mode of a tenant, or of one of its assistants (`null` removes an
+   * assistant's override). Audited as an admin action.
+   */
+  async setMode(
+    tenant: string,
+    mode: OperationalMode | null,
+    options: { assistantId?: string; actor?: string } = {},
+  ): Promise<void> {
+    const previous = await this.modes.setMode(tenant, mode, options.assistantId);
+    const setting = options.assistantId ? `mode:assistant:${options.assistantId}` : "mode";
+    await this.audit?.record([
+      {
+        tenant,
+        kind: "admin.mode.changed",
+        actor: options.actor ?? "system",
+        data: { setting, from: previous, to: mode },
+      },
+    ]);
+  }
+
   /** Adds a hook run after every run this process ends (audit, metrics). */
   afterRun(hook: (run: Run, outcome: RunOutcome) => Promise<void> | void): void {
     this.#afterRun.push(hook);
@@ -211,6 +242,12 @@ export class Runtime {
       events: this.events,
       clock: this.clock,
       logger: this.logger,
+      executionOptions: async (run) => ({
+        mode: await this.modes.modeFor(run.tenant, run.assistantId),
+        onAnnotations: this.audit ? auditAnnotations(run, this.audit) : undefined,
+      }),
+      // Nobody awaits this: under `sync` audit durability a failed append (the database went
+      // away just after the claim) is logged, not left to crash the process as unhandled.
       onStarted: (run) =>
         void this.#audit(
           run,
@@ -218,6 +255,8 @@ export class Runtime {
           `worker:${run.workerId}`,
           { attempt: run.attempt },
           true,
+        ).catch((error) =>
+          this.logger.error({ err: error, runId: run.runId }, "audit of run.started failed"),
         ),
       finish: (fence, run, outcome) => this.#finish(fence, run, outcome),
       onDead: (runId) => this.events.close(runId),

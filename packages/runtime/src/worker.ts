@@ -5,10 +5,17 @@
  * by heartbeat; the sweeper (every worker runs it) recovers runs of workers that stopped.
  */
 import { hostname } from "node:os";
-import { type Fence, LeaseLostError, type Run, type RunOutcome } from "@conclave/core";
+import {
+  type Fence,
+  LeaseLostError,
+  type Run,
+  type RunError,
+  type RunOutcome,
+} from "@conclave/core";
 import { newId } from "./ids.ts";
 import { errorOf, executeRun, RunReleased, type StopReason } from "./run-executor.ts";
 import type { RuntimeContext } from "./runtime-context.ts";
+import { withRunSpan } from "./tracing.ts";
 
 export interface WorkerOptions {
   workerId?: string;
@@ -42,7 +49,14 @@ export class Worker {
   > &
     WorkerOptions;
   readonly #inFlight = new Map<string, InFlight>();
+  /**
+   * Runs this worker gave up but could not put back (the database was down). Its lease is
+   * still renewed, so no sweeper would recover them: the safety pass retries each release.
+   */
+  readonly #unreleased = new Map<string, { fence: Fence; error: RunError; delayMs: number }>();
   #claiming = false;
+  /** The claim pass scheduled or running (stop waits for it, so none touches a closed store). */
+  #pass: Promise<void> = Promise.resolve();
   #again = false;
   #stopping = false;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -95,7 +109,15 @@ export class Worker {
       return;
     }
     this.#claiming = true;
-    queueMicrotask(() => void this.#claimPass());
+    // Decision: an idle worker claims at once (enqueue-to-start latency). A busy one claims
+    // after the current turn of the event loop, so the runs that finish in that turn free
+    // their slots first and one claim transaction fills them all: before, a saturated worker
+    // claimed one run per transaction (queue bench, bench/queue.ts).
+    this.#pass = new Promise<void>((resolve) => {
+      const pass = () => void this.#claimPass().finally(resolve);
+      if (this.#inFlight.size === 0) queueMicrotask(pass);
+      else setImmediate(pass);
+    });
   }
 
   /**
@@ -107,12 +129,15 @@ export class Worker {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     await this.#unsubscribe?.();
+    // A claim in flight may still start runs: they must be among those drained below.
+    await this.#pass;
     const drained = Promise.all([...this.#inFlight.values()].map((f) => f.done));
     const timer = setTimeout(() => {
       for (const runId of this.#inFlight.keys()) this.#stop(runId, "shutdown");
     }, drainMs);
     await drained;
     clearTimeout(timer);
+    await this.#releaseAll();
     await this.#ctx.store.workers.deregister(this.workerId).catch(() => undefined);
   }
 
@@ -168,14 +193,18 @@ export class Worker {
     try {
       if (!entry)
         throw new Error(`Graph ${run.graphId} is not registered on worker ${this.workerId}.`);
-      outcome = await executeRun({
-        run,
-        graph: entry.graph,
-        store: this.#ctx.store,
-        events: this.#ctx.events,
-        signal: flight.controller.signal,
-        stopReason: () => flight.reason,
-      });
+      const governed = await this.#ctx.executionOptions(run);
+      outcome = await withRunSpan(run, () =>
+        executeRun({
+          ...governed,
+          run,
+          graph: entry.graph,
+          store: this.#ctx.store,
+          events: this.#ctx.events,
+          signal: flight.controller.signal,
+          stopReason: () => flight.reason,
+        }),
+      );
     } catch (error) {
       await this.#abandon(fence, error);
       return;
@@ -185,7 +214,7 @@ export class Worker {
 
   /** A run this worker cannot end: lost (write nothing), released on shutdown, or a store failure. */
   async #abandon(fence: Fence, error: unknown): Promise<void> {
-    const { logger, store, clock } = this.#ctx;
+    const { logger } = this.#ctx;
     if (error instanceof LeaseLostError) {
       logger.warn(
         { runId: fence.runId, workerId: this.workerId },
@@ -195,20 +224,33 @@ export class Worker {
     }
     const reason = error instanceof RunReleased ? "released on worker shutdown" : "store failure";
     logger.warn({ runId: fence.runId, err: error, reason }, "run given back to the queue");
-    const retryAt = new Date(clock().getTime() + (error instanceof RunReleased ? 0 : 1_000));
-    await store.runs
-      .release(
-        fence,
-        { code: "RUN_RELEASED", message: `${reason}: ${errorOf(error).message}` },
-        retryAt,
-        clock(),
-      )
-      .catch((cause) =>
-        logger.error(
-          { err: cause, runId: fence.runId },
-          "release failed; the sweeper will recover the run",
-        ),
-      );
+    this.#unreleased.set(fence.runId, {
+      fence,
+      error: { code: "RUN_RELEASED", message: `${reason}: ${errorOf(error).message}` },
+      delayMs: error instanceof RunReleased ? 0 : 1_000,
+    });
+    await this.#release(fence.runId);
+  }
+
+  /** Puts an abandoned run back in the queue; on failure it stays listed for the next try. */
+  async #release(runId: string): Promise<void> {
+    const { logger, store, clock } = this.#ctx;
+    const entry = this.#unreleased.get(runId);
+    if (!entry) return;
+    try {
+      const retryAt = new Date(clock().getTime() + entry.delayMs);
+      await store.runs.release(entry.fence, entry.error, retryAt, clock());
+      this.#unreleased.delete(runId);
+    } catch (error) {
+      // LEASE_LOST: the run is no longer this claim's (its finish committed after all, or it
+      // was swept), so there is nothing left to give back.
+      if (error instanceof LeaseLostError) this.#unreleased.delete(runId);
+      else logger.error({ err: error, runId }, "release failed; retrying on the safety pass");
+    }
+  }
+
+  #releaseAll(): Promise<unknown> {
+    return Promise.all([...this.#unreleased.keys()].map((runId) => this.#release(runId)));
   }
 
   #stop(runId: string, reason: StopReason): void {
@@ -234,6 +276,7 @@ export class Worker {
   }
 
   async #safetyPass(): Promise<void> {
+    await this.#releaseAll();
     const swept = await this.#ctx.store.workers.sweep(this.#ctx.clock());
     if (swept.requeued.length + swept.dead.length > 0)
       this.#ctx.logger.warn(

@@ -4,7 +4,7 @@
  * tests can start the same app on an ephemeral port.
  */
 import { randomUUID } from "node:crypto";
-import type { ApiKeyScope, KeyStore } from "@conclave/core";
+import type { ApiKeyScope, BudgetStore, KeyStore, Ledger } from "@conclave/core";
 import type { Runtime } from "@conclave/runtime";
 import Fastify, {
   type FastifyInstance,
@@ -12,12 +12,14 @@ import Fastify, {
   type FastifyServerOptions,
 } from "fastify";
 import { createAuthenticator } from "./auth.ts";
-import { installErrorHandler } from "./errors.ts";
+import { frameworkError, installErrorHandler, MAX_PARAM_LENGTH } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
+import { installJsonParser } from "./json-body.ts";
 import { createMetrics, instrumentHttp, type ServerMetrics } from "./metrics.ts";
 import { DOCS_HTML, openApiDocument } from "./openapi.ts";
 import { defineRoute, type Principal, type RouteSpec, registerRoutes } from "./route.ts";
 import { endStreams } from "./sse.ts";
+import { installTracing } from "./tracing.ts";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -26,6 +28,13 @@ export interface ServerContext {
   runtime: Runtime;
   keys: KeyStore;
   metrics: ServerMetrics;
+  /** Optional services behind the admin routes (budgets, cost); those routes answer 501 without them. */
+  services: ServerServices;
+}
+
+export interface ServerServices {
+  budgets?: BudgetStore;
+  ledger?: Ledger;
 }
 
 /** A route module: returns the routes it serves. */
@@ -45,6 +54,8 @@ export type ServerExtension = (
 export interface ServerOptions {
   runtime: Runtime;
   keys: KeyStore;
+  /** Budgets and the usage ledger, for the /budgets and /cost routes. */
+  services?: ServerServices;
   /** Route modules to serve besides health, metrics and docs. */
   modules?: RouteModule[];
   extensions?: ServerExtension[];
@@ -88,6 +99,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: loggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    // Fastify's default (100) is below the 256 characters ids may have, and its refusal would
+    // pre-empt the route's own validation, which names the parameter.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -97,11 +112,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header("x-request-id", req.id);
   });
   installErrorHandler(app);
+  installJsonParser(app);
+  installTracing(app);
   app.addHook("preClose", async () => endStreams(app));
   const metrics = createMetrics(options.runtime);
   options.runtime.afterRun((run) => metrics.observeRun(run));
   instrumentHttp(app, metrics.registry);
-  const ctx: ServerContext = { runtime: options.runtime, keys: options.keys, metrics };
+  const ctx: ServerContext = {
+    runtime: options.runtime,
+    keys: options.keys,
+    metrics,
+    services: options.services ?? {},
+  };
   const routes = [
     ...healthRoutes(ctx),
     ...(options.modules ?? []).flatMap((module) => module(ctx)),

@@ -5,8 +5,20 @@
  * client should retry), never a crash; anything unexpected is a 500 that logs the error and
  * shows only the request id.
  */
-import { ConclaveError, ConflictError, InvalidArgumentError, NotFoundError } from "@conclave/core";
-import type { FastifyError, FastifyInstance } from "fastify";
+import {
+  ConclaveError,
+  ConflictError,
+  InvalidArgumentError,
+  InvalidBudgetError,
+  InvalidTimeZoneError,
+  NotFoundError,
+} from "@conclave/core";
+import { isUnavailable } from "@conclave/runtime";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isOpenAiPath, openAiError } from "./openai/errors.ts";
+
+/** Whether an error means the database is unreachable or overloaded right now (a 503). */
+export { isUnavailable };
 
 export interface ErrorBody {
   detail: string;
@@ -37,38 +49,14 @@ export class HttpError extends ConclaveError {
   }
 }
 
-const DB_DOWN_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "57P01",
-  "57P02",
-  "57P03",
-  "08000",
-  "08001",
-  "08003",
-  "08006",
-  "53300",
-  "SQLITE_BUSY",
-]);
-
-/** Whether an error means the database is unreachable or overloaded right now. */
-export function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string" && DB_DOWN_CODES.has(code)) return true;
-  const message = (error as Error | undefined)?.message ?? "";
-  return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting|shutting) up/i.test(
-    message,
-  );
-}
-
 function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
   if (error instanceof ValidationError) return 422;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof InvalidArgumentError) return 422;
+  // A budget or time zone the caller defined (PUT /budgets, GET /cost?tz=) that core refused.
+  if (error instanceof InvalidBudgetError || error instanceof InvalidTimeZoneError) return 422;
   if (error instanceof ConclaveError && error.code.endsWith("_NOT_FOUND")) return 404;
   const fastify = error as FastifyError;
   if (typeof fastify.statusCode === "number" && fastify.statusCode < 500) return fastify.statusCode;
@@ -97,6 +85,36 @@ export function installErrorHandler(app: FastifyInstance): void {
       code: "ROUTE_NOT_FOUND",
     } satisfies ErrorBody),
   );
+}
+
+/** The longest path parameter the router reads; longer ones get a 414 from `frameworkError`. */
+export const MAX_PARAM_LENGTH = 1024;
+
+/**
+ * Fastify answers a few URL problems before any route or error handler runs (an over-long
+ * path parameter, bad percent-encoding), in its own `{ error, message, statusCode }` shape;
+ * this is its `frameworkErrors` option, so those answers use ours and say what to fix.
+ */
+export function frameworkError(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split("?")[0] ?? "";
+  let body: ErrorBody = { detail: error.message, code: error.code };
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    const longest = path.split("/").reduce((a, b) => (b.length > a.length ? b : a), "");
+    body = {
+      detail: `Path segment ${JSON.stringify(`${longest.slice(0, 80)}…`)} is ${longest.length} characters long; path parameters are read up to ${MAX_PARAM_LENGTH} (ids up to 256).`,
+      code: "PATH_PARAM_TOO_LONG",
+    };
+  } else if (error.code === "FST_ERR_BAD_URL") {
+    body = {
+      detail: `The path ${JSON.stringify(path.slice(0, 200))} has invalid percent-encoding; encode each path parameter with encodeURIComponent.`,
+      code: "BAD_URL",
+    };
+  }
+  const status = error.statusCode ?? 400;
+  // No hook runs for these replies, so /v1 gets OpenAI's shape here rather than from openAiErrors.
+  if (isOpenAiPath(req.url))
+    return reply.code(status).send(openAiError(status, body.detail, body.code));
+  return reply.code(status).send(body);
 }
 
 function codeOf(error: unknown, status: number): string {

@@ -12,10 +12,12 @@ export {
   type ServerContext,
   type ServerExtension,
   type ServerOptions,
+  type ServerServices,
   safeUrl,
 } from "./app.ts";
 export { type AuthOptions, createAuthenticator, presentedKey } from "./auth.ts";
 export { type ErrorBody, HttpError, isUnavailable, ValidationError } from "./errors.ts";
+export { governanceApi } from "./governance/index.ts";
 export { cronScheduler, langGraphApi } from "./langgraph/index.ts";
 export { openAiApi, openAiErrors, THREAD_HEADER } from "./openai/index.ts";
 export { openApiDocument } from "./openapi.ts";
@@ -27,4 +29,5 @@ export {
   registerRoutes,
 } from "./route.ts";
 export { format as formatSse, lastEventId, type SseEvent, sendSse } from "./sse.ts";
+export { installTracing, traceContextOf } from "./tracing.ts";
 export { webSocketApi } from "./ws/index.ts";

@@ -50,14 +50,22 @@ export async function sendSse(
   const open = openStreams(req);
   open.add(controller);
   reply.hijack();
-  reply.raw.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-    "x-request-id": String(req.id),
-    ...headers,
-  });
+  try {
+    reply.raw.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      "x-request-id": String(req.id),
+      ...headers,
+    });
+  } catch (error) {
+    // The reply is hijacked, so no error handler will answer: end the connection, not hang it.
+    open.delete(controller);
+    req.raw.off("close", close);
+    reply.raw.destroy();
+    throw error;
+  }
   const heartbeat = setInterval(() => reply.raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
   try {
     for await (const event of events(controller.signal)) {

@@ -10,8 +10,13 @@ import {
   newApiKey,
   type PlatformStore,
 } from "@conclave/core";
-import { type GraphSource, Runtime } from "@conclave/runtime";
-import { buildServer, type RouteModule, type ServerExtension } from "@conclave/server";
+import { type GraphSource, Runtime, type RuntimeOptions } from "@conclave/runtime";
+import {
+  buildServer,
+  type RouteModule,
+  type ServerExtension,
+  type ServerServices,
+} from "@conclave/server";
 import type { FastifyInstance } from "fastify";
 
 export interface TestServer {
@@ -30,8 +35,12 @@ export async function startTestServer(options: {
   extensions?: ServerExtension[];
   store?: PlatformStore;
   worker?: boolean;
+  /** More runtime options (settings, audit...). */
+  runtime?: Partial<RuntimeOptions>;
+  services?: ServerServices;
 }): Promise<TestServer> {
   const runtime = await Runtime.create({
+    ...options.runtime,
     store: options.store ?? new MemoryPlatformStore(),
     graphs: options.graphs,
   });
@@ -42,6 +51,7 @@ export async function startTestServer(options: {
     keys,
     modules: options.modules,
     extensions: options.extensions,
+    services: options.services,
     logger: false,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });

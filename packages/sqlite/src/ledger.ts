@@ -15,14 +15,20 @@ import {
   type LedgerQuery,
   type LedgerRow,
   ledgerRowFrom,
+  type SettleResult,
+  type SettleTarget,
   sortRows,
   type UsageRecord,
   type UsageRow,
   usageFromRow,
   usageToRow,
 } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
-import { openMeteringDatabase, type SqliteMeteringOptions } from "./budget-store.ts";
+import type { Database, Statement, Transaction } from "better-sqlite3";
+import {
+  openMeteringDatabase,
+  SqliteBudgetStore,
+  type SqliteMeteringOptions,
+} from "./budget-store.ts";
 import { migrate } from "./migrate.ts";
 import {
   aggregateSql,
@@ -47,6 +53,11 @@ export class SqliteLedger implements Ledger {
   readonly #owned: boolean;
   readonly #statements = new Map<string, Statement>();
   #migrated = false;
+  #settleAndInsert:
+    | Transaction<
+        (store: SqliteBudgetStore, id: string, costPico: bigint, row: InsertParams) => SettleResult
+      >
+    | undefined;
 
   /** Opens (or creates) a file, in WAL mode. The ledger owns and closes it. */
   static fromConnString(path: string, options: SqliteMeteringOptions = {}): SqliteLedger {
@@ -75,8 +86,34 @@ export class SqliteLedger implements Ledger {
 
   /** Stores a record; a second record with the same id is ignored (the first wins). */
   async record(record: UsageRecord): Promise<void> {
-    const row = usageToRow(record, checkUsageRecord(record));
-    this.#stmt(LEDGER_SQL.insert).run({ ...row, costPico: BigInt(row.costPico) });
+    this.#stmt(LEDGER_SQL.insert).run(insertParams(record));
+  }
+
+  /**
+   * Settles the reservation and stores the record in one `BEGIN IMMEDIATE` transaction when
+   * `settle.budgets` is a {@link SqliteBudgetStore} on this ledger's connection; otherwise
+   * returns `undefined` having written nothing (see `Ledger.recordSettled`).
+   *
+   * Decision: the gateway wrote each call with two commits (settle, then the record). With
+   * `synchronous=FULL` each commit is a WAL fsync; one transaction halves the commits, and a
+   * crash can no longer leave a settled budget without its ledger row.
+   */
+  async recordSettled(
+    record: UsageRecord,
+    settle: SettleTarget,
+  ): Promise<SettleResult | undefined> {
+    const { budgets, reservationId } = settle;
+    if (!(budgets instanceof SqliteBudgetStore) || budgets.db !== this.db) return undefined;
+    const params = insertParams(record);
+    const insert = this.#stmt(LEDGER_SQL.insert);
+    this.#settleAndInsert ??= this.db.transaction(
+      (store: SqliteBudgetStore, id: string, costPico: bigint, row: InsertParams) => {
+        const settled = store.settleWithin(id, costPico);
+        insert.run(row);
+        return settled;
+      },
+    );
+    return this.#settleAndInsert.immediate(budgets, reservationId, record.costPico, params);
   }
 
   /** Sums calls, tokens and cost per group, ordered by the group key. */
@@ -124,6 +161,14 @@ export class SqliteLedger implements Ledger {
   close(): void {
     if (this.#owned && this.db.open) this.db.close();
   }
+}
+
+type InsertParams = Omit<UsageRow, "costPico"> & { costPico: bigint };
+
+/** The insert statement's parameters; validates the record first. */
+function insertParams(record: UsageRecord): InsertParams {
+  const row = usageToRow(record, checkUsageRecord(record));
+  return { ...row, costPico: BigInt(row.costPico) };
 }
 
 function filterOf(filter: CheckedFilter): { shape: FilterShape; params: Params } {

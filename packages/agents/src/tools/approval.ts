@@ -4,6 +4,7 @@
  * including a malformed value, rejects, so a confused client can never run a gated tool.
  */
 import { createHash } from "node:crypto";
+import type { OperationalMode } from "@conclave/core";
 import { preview } from "./errors.ts";
 
 /** The interrupt value for one call awaiting approval. */
@@ -14,8 +15,10 @@ export interface ApprovalRequest {
   toolCallId: string;
   /** The arguments as the model proposed them (already validated against the schema). */
   args: unknown;
-  /** Why approval is needed (from the tool's policy). */
+  /** Why approval is needed (the tool's policy, or the run's manual mode). */
   reason: string;
+  /** The run's operational mode when approval was asked for. */
+  mode?: OperationalMode;
 }
 
 /** The interrupt value in `"batch"` mode: every pending call of the node at once. */
@@ -52,6 +55,8 @@ export interface ApprovalRecord {
   editedArgs?: unknown;
   reason?: string;
   by?: string;
+  /** The run's operational mode when the decision was asked for. */
+  mode?: OperationalMode;
   /** ISO-8601 time the decision was first seen (journaled, so stable across re-runs). */
   at: string;
 }
@@ -98,6 +103,7 @@ export function recordDecision(
     at: new Date().toISOString(),
   };
   if (decision.by) record.by = decision.by;
+  if (request.mode) record.mode = request.mode;
   if (decision.approved && decision.args !== undefined) record.editedArgs = decision.args;
   if (!decision.approved && decision.reason) record.reason = decision.reason;
   return record;

@@ -60,6 +60,17 @@ export class ToolNotFoundError extends ConclaveError {
   }
 }
 
+/** A side-effecting tool was called while the run is in `read-only` mode. */
+export class ToolRefusedError extends ConclaveError {
+  constructor(name: string) {
+    super(
+      "TOOL_READ_ONLY",
+      `Tool "${name}" has side effects and this assistant runs in read-only mode, so it was not ` +
+        "run. Answer without it, or ask an administrator to switch the mode to auto or manual.",
+    );
+  }
+}
+
 /** A tool definition is invalid (bad name, non-object schema, bad limits). */
 export class ToolDefinitionError extends ConclaveError {
   constructor(message: string) {

@@ -44,6 +44,7 @@ type Limits = { maxOutputChars?: number; timeoutMs?: number };
 function readFileTool(jail: Jail, maxBytes: number, limits: Limits): AnyTool {
   return tool({
     name: "read_file",
+    sideEffects: false,
     description: "Reads a UTF-8 text file under the workspace root.",
     schema: z.object({ path: z.string().describe("Path relative to the workspace root") }),
     ...limits,
@@ -73,6 +74,7 @@ function readFileTool(jail: Jail, maxBytes: number, limits: Limits): AnyTool {
 function listDirTool(jail: Jail, limits: Limits): AnyTool {
   return tool({
     name: "list_dir",
+    sideEffects: false,
     description: "Lists a directory under the workspace root (name and kind of each entry).",
     schema: z.object({ path: z.string().default(".").describe("Directory relative to the root") }),
     ...limits,

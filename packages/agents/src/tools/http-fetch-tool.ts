@@ -73,6 +73,8 @@ export function httpFetchTool(options: HttpFetchOptions = {}): Tool<typeof Args,
   const maxRedirects = options.maxRedirects ?? 5;
   return tool({
     name: "http_fetch",
+    // GET and HEAD only.
+    sideEffects: false,
     description: "Fetches a public http(s) URL with GET or HEAD and returns status and text body.",
     schema: Args,
     timeoutMs: options.timeoutMs ?? 15_000,

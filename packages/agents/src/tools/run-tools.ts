@@ -17,8 +17,9 @@
  * (a) `"sequential"`; (b) is `approvalMode: "batch"`. In both, no gated call runs until every
  * pending call of the node is decided, and ungated calls run together with the approved ones.
  */
-import type { NodeConfig } from "@conclave/core";
-import { interrupt } from "@conclave/core";
+import { createHash } from "node:crypto";
+import type { NodeConfig, OperationalMode } from "@conclave/core";
+import { interrupt, modeOf } from "@conclave/core";
 import {
   type ApprovalBatchDecision,
   type ApprovalBatchRequest,
@@ -28,7 +29,7 @@ import {
   readDecision,
   recordDecision,
 } from "./approval.ts";
-import { ToolNotFoundError } from "./errors.ts";
+import { ToolNotFoundError, ToolRefusedError } from "./errors.ts";
 import { type AnyTool, approvalReason, invokeTool, parseArgs } from "./tool.ts";
 
 /** One call the model made (core's `ToolCall` fits). */
@@ -55,9 +56,12 @@ export interface RunToolsOptions {
 }
 
 /** The node config `runTools` needs: the runtime handle and the run's signal. */
-export type ToolNodeConfig = Pick<NodeConfig, "conclave" | "signal">;
+export type ToolNodeConfig = Pick<NodeConfig, "conclave" | "signal"> & {
+  configurable?: Record<string, unknown>;
+};
 
 interface Plan {
+  mode: OperationalMode;
   id: string;
   name: string;
   tool?: AnyTool;
@@ -85,7 +89,8 @@ export async function runTools(
   options: RunToolsOptions = {},
 ): Promise<ToolCallResult[]> {
   const byName = new Map(Object.values(tools).map((t) => [t.name, t]));
-  const plans = calls.map((call, i) => plan(call, i, byName));
+  const mode = modeOf(config);
+  const plans = calls.map((call, i) => plan(call, i, byName, mode));
   const gated = plans.filter((p) => p.approval);
   if (options.approvalMode === "batch") {
     const decisions = askBatch(gated, config);
@@ -94,18 +99,36 @@ export async function runTools(
     // Ask, then record, call by call: each decision's journaled time is when it arrived.
     for (const p of gated) await decide(p, readDecision(interrupt(p.approval!, config)), config);
   }
-  return Promise.all(plans.map((p) => p.result ?? execute(p, config)));
+  const results = await Promise.all(plans.map((p) => p.result ?? execute(p, config)));
+  for (const [i, result] of results.entries())
+    config.conclave.annotate("tools", toolRecord(plans[i]!, result));
+  return results;
 }
 
-function plan(call: ToolCallRequest, index: number, byName: Map<string, AnyTool>): Plan {
-  const p: Plan = { id: call.id ?? `call_${index}`, name: call.name, args: call.args };
+/** What the step metadata (and so the audit trail) keeps of a call: never raw arguments. */
+function toolRecord(p: Plan, result: ToolCallResult) {
+  const argsSha256 = createHash("sha256")
+    .update(JSON.stringify(p.args) ?? "")
+    .digest("hex");
+  return { toolCallId: p.id, tool: p.name, status: result.status, mode: p.mode, argsSha256 };
+}
+
+function plan(
+  call: ToolCallRequest,
+  index: number,
+  byName: Map<string, AnyTool>,
+  mode: OperationalMode,
+): Plan {
+  const p: Plan = { id: call.id ?? `call_${index}`, name: call.name, args: call.args, mode };
   const t = byName.get(call.name);
   if (!t) return { ...p, result: failed(p, new ToolNotFoundError(call.name, [...byName.keys()])) };
+  if (t.sideEffects && mode === "read-only")
+    return { ...p, result: failed(p, new ToolRefusedError(t.name)) };
   try {
     const args = parseArgs(t, call.args);
-    const reason = approvalReason(t, args);
+    const reason = approvalReason(t, args) ?? manualReason(t, mode);
     const approval: ApprovalRequest | undefined = reason
-      ? { type: "approval", tool: t.name, toolCallId: p.id, args: call.args, reason }
+      ? { type: "approval", tool: t.name, toolCallId: p.id, args: call.args, reason, mode }
       : undefined;
     return { ...p, tool: t, approval };
   } catch (error) {
@@ -162,6 +185,12 @@ function execute(p: Plan, config: ToolNodeConfig): Promise<ToolCallResult> {
       return failed(p, error);
     }
   });
+}
+
+/** In manual mode every side-effecting call waits for a human. */
+function manualReason(t: AnyTool, mode: OperationalMode): string | undefined {
+  if (mode !== "manual" || !t.sideEffects) return undefined;
+  return `Manual mode: tool "${t.name}" has side effects, so every call needs approval.`;
 }
 
 function failed(p: { id: string; name: string }, error: unknown): ToolCallResult {

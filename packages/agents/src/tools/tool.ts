@@ -38,6 +38,12 @@ export interface ToolConfig<S extends z.ZodType, Out> {
   schema: S;
   execute(args: z.output<S>, context: ToolContext): Promise<Out> | Out;
   requiresApproval?: ApprovalPolicy<z.output<S>>;
+  /**
+   * Whether the tool changes anything outside the run (writes, sends, spends). Default true:
+   * an unmarked tool is treated as side-effecting, so `manual` mode asks before it and
+   * `read-only` mode refuses it. Mark pure lookups `false`.
+   */
+  sideEffects?: boolean;
   /** Deadline in ms (default {@link DEFAULT_TOOL_TIMEOUT_MS}). */
   timeoutMs?: number;
   /** Output cap in characters (default 20,000). */
@@ -46,6 +52,7 @@ export interface ToolConfig<S extends z.ZodType, Out> {
 
 /** A defined tool: the config with defaults applied and its JSON Schema. */
 export interface Tool<S extends z.ZodType = z.ZodType, Out = unknown> extends ToolConfig<S, Out> {
+  readonly sideEffects: boolean;
   readonly timeoutMs: number;
   readonly maxOutputChars: number;
   /** JSON Schema (draft 2020-12) of the arguments, as sent to providers. */
@@ -89,7 +96,13 @@ export function tool<S extends z.ZodType, Out>(config: ToolConfig<S, Out>): Tool
       `Tool "${config.name}" has a schema of type ${JSON.stringify(jsonSchema.type)}; providers need an object. Wrap the arguments in z.object({...}).`,
     );
   }
-  return { ...config, timeoutMs, maxOutputChars, jsonSchema };
+  return {
+    ...config,
+    sideEffects: config.sideEffects ?? true,
+    timeoutMs,
+    maxOutputChars,
+    jsonSchema,
+  };
 }
 
 function positive(name: string, field: string, value: number | undefined, fallback: number) {

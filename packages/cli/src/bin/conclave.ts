@@ -13,6 +13,8 @@ process.exitCode = await runConclave(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   stopped,
+  // \r and "erase line": the status line is redrawn in place; "" leaves it cleared.
+  progress: process.stderr.isTTY ? (text) => process.stderr.write(`\r\x1b[2K${text}`) : undefined,
 });
 // Servers and pools are closed by the commands; anything left (a stuck socket) must not keep
 // a finished command alive.

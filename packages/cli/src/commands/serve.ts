@@ -51,6 +51,7 @@ export async function listen(
   const app = await buildServer({
     runtime: booted.runtime,
     keys: booted.platform.keys,
+    services: { budgets: booted.platform.budgets, ledger: booted.platform.ledger },
     modules,
     extensions,
     bootstrapKey,

@@ -17,6 +17,14 @@ export const AUDIT_EVENT_KINDS = {
   "run.interrupted": "the run paused",
   /** The run ended: `{ status: "success" | "error" | "cancelled", error? }`. */
   "run.finished": "the run ended",
+  /** Someone asked to cancel the run: `{ action: "interrupt" | "rollback" }`. */
+  "run.cancel_requested": "a cancel was requested",
+  /** Someone queued an ended run again: `{}`. */
+  "run.retried": "the run was retried",
+  /** A thread was forked from an earlier checkpoint: `{ checkpointId, asNode? }`. */
+  "thread.forked": "a thread was forked",
+  /** A supervisor handed the work to an agent: `{ to, by, reason }`. */
+  "agent.handoff": "a supervisor handed off",
   /** The router chose a deployment: `{ alias, deployment, strategy, reason }`. */
   "route.decision": "the router chose a deployment",
   /** A model call finished: `{ alias, deployment, model, tokens, costPico, status, input?, output? }`. */

@@ -3,7 +3,7 @@ import { INTERRUPT } from "../constants.ts";
 import { InvalidArgumentError, UnknownNodeError } from "../errors.ts";
 import { readState } from "../pregel/algo.ts";
 import { Command } from "../pregel/command.ts";
-import { GraphInterrupt, type Interrupt } from "../pregel/interrupt.ts";
+import { GraphInterrupt, type Interrupt, SCRATCHPAD_KEY } from "../pregel/interrupt.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
@@ -198,7 +198,10 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       config: {
         ...nodeConfig,
         writer: undefined,
-        configurable: { thread_id: loop.threadId },
+        configurable: {
+          ...inheritedConfigurable(nodeConfig.configurable),
+          thread_id: loop.threadId,
+        },
         durability: loop.durability,
       },
       sink: childSink(loop.options.sink),
@@ -271,6 +274,24 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     }
     return this.checkpointer;
   }
+}
+
+/**
+ * What a subgraph inherits of its parent's `configurable`: the user's keys (a run's mode, model
+ * settings), as LangGraph passes them down, without the parent's checkpoint address and
+ * engine internals.
+ */
+function inheritedConfigurable(configurable: RunConfig["configurable"]): Record<string, unknown> {
+  const inherited: Record<string, unknown> = { ...configurable };
+  for (const key of [
+    "checkpoint_id",
+    "checkpoint_ns",
+    "checkpoint_map",
+    SCRATCHPAD_KEY,
+    PARENT_KEY,
+  ])
+    delete inherited[key];
+  return inherited;
 }
 
 function asList<T>(value: T | readonly T[] | undefined): T[] {

@@ -14,7 +14,13 @@ export {
   reservationFromRow,
   reservationToRow,
 } from "./budget-codec.ts";
-export { type BudgetTransaction, releaseIn, reserveIn, settleIn } from "./budget-flow.ts";
+export {
+  type BudgetTransaction,
+  releaseIn,
+  reserveApplicableIn,
+  reserveIn,
+  settleIn,
+} from "./budget-flow.ts";
 export {
   assertPico,
   checkReserveRequest,

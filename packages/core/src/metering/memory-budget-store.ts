@@ -2,7 +2,13 @@
  * The in-memory BudgetStore, for tests and single-process use. Each method runs to completion
  * without awaiting, so concurrent calls in one process cannot interleave inside a reservation.
  */
-import { type BudgetTransaction, releaseIn, reserveIn, settleIn } from "./budget-flow.ts";
+import {
+  type BudgetTransaction,
+  releaseIn,
+  reserveApplicableIn,
+  reserveIn,
+  settleIn,
+} from "./budget-flow.ts";
 import {
   emptyCounters,
   found,
@@ -16,6 +22,8 @@ import type {
   BudgetDefinition,
   BudgetStatus,
   BudgetStore,
+  ReserveApplicableRequest,
+  ReserveApplicableResult,
   ReserveRequest,
   ReserveResult,
   SettleResult,
@@ -83,6 +91,11 @@ export class MemoryBudgetStore implements BudgetStore {
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     return reserveIn(this.#tx, request);
+  }
+
+  /** Reserves on the budgets `request.applies` accepts; see {@link BudgetStore.reserveApplicable}. */
+  async reserveApplicable(request: ReserveApplicableRequest): Promise<ReserveApplicableResult> {
+    return reserveApplicableIn(this.#tx, [...this.#budgets.values()], request);
   }
 
   async settle(reservationId: string, actualPico: bigint, _now: Date): Promise<SettleResult> {

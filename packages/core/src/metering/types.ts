@@ -76,6 +76,21 @@ export interface Ledger {
   query(query: LedgerQuery): Promise<LedgerRow[]>;
   /** Records in time order, for export and audits. */
   list(query: Omit<LedgerQuery, "groupBy"> & { limit?: number }): Promise<UsageRecord[]>;
+  /**
+   * Optional. Settles `settle.reservationId` in `settle.budgets` at `record.costPico` and stores
+   * `record`, in one transaction, when this ledger and that store share storage (a SQLite
+   * ledger and budget store on one connection: one commit instead of two). Returns `undefined`
+   * and writes nothing when they do not; the caller then calls `budgets.settle` and `record`.
+   * @throws what `settle` and `record` throw; then neither is written.
+   */
+  recordSettled?(record: UsageRecord, settle: SettleTarget): Promise<SettleResult | undefined>;
+}
+
+/** The reservation {@link Ledger.recordSettled} settles along with the record. */
+export interface SettleTarget {
+  budgets: BudgetStore;
+  reservationId: string;
+  now: Date;
 }
 
 /** What a budget limits. `value` names the run, thread, agent or tenant (absent for global). */
@@ -121,6 +136,26 @@ export type ReserveResult =
   | { ok: true }
   | { ok: false; budgetId: string; remainingPico: bigint; limitPico: bigint };
 
+/**
+ * A reservation on every budget that `applies` accepts, chosen from the budgets as read in the
+ * reserving transaction (see {@link BudgetStore.reserveApplicable}).
+ */
+export interface ReserveApplicableRequest {
+  reservationId: string;
+  amountPico: bigint;
+  now: Date;
+  /** Whether `budget` covers the call. Must be pure and synchronous. */
+  applies(budget: BudgetDefinition): boolean;
+}
+
+/**
+ * The budgets reserved on, in id order (empty when none applied: nothing was stored, so there
+ * is nothing to settle), or the first of them, in id order, that refused.
+ */
+export type ReserveApplicableResult =
+  | { ok: true; budgetIds: string[] }
+  | { ok: false; budget: BudgetDefinition; remainingPico: bigint; limitPico: bigint };
+
 export interface SettleResult {
   /** Alert thresholds crossed by this settlement, per budget (e.g. 0.8 means 80% was crossed). */
   crossed: { budgetId: string; threshold: number; spentPico: bigint; limitPico: bigint }[];
@@ -137,6 +172,13 @@ export interface BudgetStore {
   deleteBudget(id: string): Promise<void>;
   status(now: Date, ids?: string[]): Promise<BudgetStatus[]>;
   reserve(request: ReserveRequest): Promise<ReserveResult>;
+  /**
+   * Optional. Like `status` then `reserve` on the budgets that apply, in one transaction: the
+   * budgets are read under the same lock that reserves, so a budget set or deleted in between
+   * cannot be missed or fail the call. Callers fall back to `status` + `reserve` without it.
+   * @throws ReservationConflictError, InvalidMeteringInputError, as `reserve`.
+   */
+  reserveApplicable?(request: ReserveApplicableRequest): Promise<ReserveApplicableResult>;
   /** Turns a reservation into spend of `actualPico` (which may be lower than reserved). */
   settle(reservationId: string, actualPico: bigint, now: Date): Promise<SettleResult>;
   /** Drops a reservation without spending (the call never ran). */

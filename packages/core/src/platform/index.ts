@@ -3,5 +3,6 @@ export * from "./errors.ts";
 export * from "./keys.ts";
 export * from "./memory-platform-store.ts";
 export * from "./rules.ts";
+export * from "./settings.ts";
 export type * from "./store.ts";
 export * from "./types.ts";

@@ -184,7 +184,13 @@ export class GraphLoop {
     this.updated = applied.updated;
     for (const channel of applied.changed) this.#dirty.add(channel);
     this.step += 1;
-    this.writeCheckpoint("loop", annotationsOf(tasks));
+    const annotations = annotationsOf(tasks);
+    this.writeCheckpoint("loop", annotations);
+    if (annotations)
+      this.options.config.onAnnotations?.(annotations.tasks, {
+        ns: this.options.ns,
+        step: this.step,
+      });
     if (applied.stateWritten) this.emitValues(this.values);
   }
 
@@ -454,7 +460,7 @@ export class GraphLoop {
   #enqueue(op: () => Promise<unknown>): void {
     const saver = this.options.saver!;
     if (this.durability !== "async" || !saver.batch) {
-      this.#persist = this.#persist.then(op);
+      this.#persist = handled(this.#persist.then(op));
       return;
     }
     this.#queue.push(op);
@@ -464,7 +470,7 @@ export class GraphLoop {
           this.#wake = resolve;
           nextTurn(resolve);
         });
-      this.#persist = this.#persist.then(waitForTurnOrFull).then(() => this.#drain(saver));
+      this.#persist = handled(this.#persist.then(waitForTurnOrFull).then(() => this.#drain(saver)));
     } else if (this.#queue.length >= MAX_BATCH) {
       this.#wake?.();
     }
@@ -491,8 +497,24 @@ export class GraphLoop {
   }
 }
 
+/**
+ * Marks the write chain handled and returns it. A failed write is reported by `flush()`, which
+ * the run awaits when it ends; until then nothing awaits the chain, and a write that fails
+ * while a node is still running (the database went away) would be an unhandled rejection,
+ * which ends a Node process.
+ */
+function handled(chain: Promise<unknown>): Promise<unknown> {
+  chain.catch(() => {});
+  return chain;
+}
+
 /** `{ tasks: [{ id, name, ...annotations }] }` for tasks that annotated their step, else nothing. */
-function annotationsOf(tasks: readonly Task[]): Record<string, unknown> | undefined {
+interface StepAnnotations {
+  tasks: { id: string; name: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+function annotationsOf(tasks: readonly Task[]): StepAnnotations | undefined {
   const annotated = tasks.filter((t) => t.runtime && Object.keys(t.runtime.annotations).length > 0);
   if (annotated.length === 0) return undefined;
   return { tasks: annotated.map((t) => ({ id: t.id, name: t.name, ...t.runtime!.annotations })) };

@@ -43,6 +43,15 @@ export interface RunConfig {
   writer?: (chunk: unknown) => void;
   /** Maximum tasks running at once within a superstep. */
   maxConcurrency?: number;
+  /**
+   * Called after each step whose tasks annotated it (`config.conclave.annotate`: model usage,
+   * routing decisions, tool calls, approvals), in this graph and its subgraphs: how a host
+   * records them (an audit trail) as they happen. They are also in the checkpoint's metadata.
+   */
+  onAnnotations?: (
+    tasks: { id: string; name: string; [key: string]: unknown }[],
+    where: { ns: string; step: number },
+  ) => void;
   runId?: string;
   runName?: string;
   callbacks?: unknown;

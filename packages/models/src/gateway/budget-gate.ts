@@ -4,6 +4,7 @@ import {
   ConclaveError,
   type ErrorDisposition,
   interrupt,
+  type ReserveApplicableResult,
 } from "@conclave/core";
 import { formatUsd } from "../pricing/money.ts";
 import type { CallContext, GatewayEvent } from "./gateway-types.ts";
@@ -56,41 +57,69 @@ export type Admission =
 /**
  * Reserves the most a call can cost on every budget that applies, before it runs. When a budget
  * refuses, its action decides: `fail` throws, `downgrade` names the cheaper alias, `pause`
- * interrupts the run (type `budget`) so a human can raise the limit or approve.
+ * interrupts the run (type `budget`) so a human can raise the limit or approve. Stores with
+ * `reserveApplicable` pick the budgets and reserve in one transaction; others take `status`
+ * then `reserve`.
  */
 export async function admit(
   store: BudgetStore | undefined,
-  request: {
-    alias: string;
-    downgradeTo?: string;
-    amountPico: bigint;
-    reservationId: string;
-    now: Date;
-  },
+  request: AdmitRequest,
   context: CallContext,
   emit: (event: GatewayEvent) => void,
 ): Promise<Admission> {
   if (!store) return { kind: "reserved", reservationId: undefined };
-  const statuses = await store.status(request.now);
-  const applicable = statuses.filter((s) => appliesTo(s.budget, context));
-  if (applicable.length === 0) return { kind: "reserved", reservationId: undefined };
-  const result = await store.reserve({
-    reservationId: request.reservationId,
-    budgetIds: applicable.map((s) => s.budget.id),
-    amountPico: request.amountPico,
-    now: request.now,
-  });
-  if (result.ok) return { kind: "reserved", reservationId: request.reservationId };
-  const budget = applicable.find((s) => s.budget.id === result.budgetId)!.budget;
+  const result = store.reserveApplicable
+    ? await store.reserveApplicable({
+        reservationId: request.reservationId,
+        amountPico: request.amountPico,
+        now: request.now,
+        applies: (budget) => appliesTo(budget, context),
+      })
+    : await statusThenReserve(store, request, context);
+  if (result.ok) {
+    const reserved = result.budgetIds.length > 0 ? request.reservationId : undefined;
+    return { kind: "reserved", reservationId: reserved };
+  }
+  const { budget, remainingPico } = result;
   emit({
     type: "budget:exhausted",
     budgetId: budget.id,
     action: budget.action,
     alias: request.alias,
     neededPico: request.amountPico,
-    remainingPico: result.remainingPico,
+    remainingPico,
   });
-  return refuse(budget, request, result.remainingPico, context);
+  return refuse(budget, request, remainingPico, context);
+}
+
+/** What {@link admit} reserves. */
+export interface AdmitRequest {
+  alias: string;
+  downgradeTo?: string;
+  amountPico: bigint;
+  reservationId: string;
+  now: Date;
+}
+
+/** The two-step admission, for stores without `reserveApplicable`. */
+async function statusThenReserve(
+  store: BudgetStore,
+  request: AdmitRequest,
+  context: CallContext,
+): Promise<ReserveApplicableResult> {
+  const statuses = await store.status(request.now);
+  const applicable = statuses.filter((s) => appliesTo(s.budget, context));
+  if (applicable.length === 0) return { ok: true, budgetIds: [] };
+  const budgetIds = applicable.map((s) => s.budget.id);
+  const result = await store.reserve({
+    reservationId: request.reservationId,
+    budgetIds,
+    amountPico: request.amountPico,
+    now: request.now,
+  });
+  if (result.ok) return { ok: true, budgetIds };
+  const budget = applicable.find((s) => s.budget.id === result.budgetId)!.budget;
+  return { ok: false, budget, remainingPico: result.remainingPico, limitPico: result.limitPico };
 }
 
 function refuse(

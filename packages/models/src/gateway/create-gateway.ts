@@ -6,15 +6,34 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import type { NodeConfig } from "@conclave/core";
+import {
+  type NodeConfig,
+  type SettleResult,
+  TENANT_CONFIG_KEY,
+  type UsageRecord,
+} from "@conclave/core";
+import { countTokens } from "gpt-tokenizer";
 import { maxCostOf } from "../pricing/cost.ts";
 import { createRouter, type Router } from "../router/create-router.ts";
-import type { Deployment, RoutingDecision } from "../router/router-types.ts";
+import type { Deployment, RoutingDecision, StreamTap } from "../router/router-types.ts";
 import { countPromptTokens } from "../sim/sim-prompt.ts";
 import { type Admission, admit } from "./budget-gate.ts";
 import { GatewayLanguageModel } from "./gateway-model.ts";
 import type { CallContext, GatewayEvent, GatewayOptions } from "./gateway-types.ts";
 import { endCallSpan, startCallSpan, usageRecordOf } from "./metering.ts";
+import { uuidV7 } from "./uuid-v7.ts";
+
+/**
+ * The usage of a stream cut short: providers send usage only on their finish part, so it is
+ * estimated from what was sent (the prompt) and delivered (the output, counted with the same
+ * tokenizer as the reservation). Both are known exactly only to the provider.
+ */
+function partialUsage(promptTokens: number, outputTokens: number): LanguageModelV4Usage {
+  return {
+    inputTokens: { total: promptTokens, noCache: promptTokens, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 },
+  };
+}
 
 /** The model gateway: routed, metered, budgeted models by alias. */
 export interface Gateway {
@@ -43,6 +62,8 @@ export interface Gateway {
 interface Admitted {
   alias: string;
   reservationId: string | undefined;
+  /** Counted once per call: for the reservation, then handed to the router. */
+  promptTokens: number;
 }
 
 /**
@@ -65,15 +86,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     onDecision: (decision) => emit({ type: "model:decision", decision }),
   });
 
+  // The deployments each alias can route to; the configuration is fixed, so computed once.
+  const candidatesOf = new Map<string, Deployment[]>();
+  const candidates = (alias: string): Deployment[] => {
+    let found = candidatesOf.get(alias);
+    if (found === undefined) {
+      const listed = options.aliases[alias]?.deployments ?? [];
+      found = deployments.filter((d) => listed.includes(d.id) || d.alias === alias);
+      candidatesOf.set(alias, found);
+    }
+    return found;
+  };
+
   // The reservation covers the dearest deployment the alias could route to.
-  function maxCost(alias: string, call: LanguageModelV4CallOptions): bigint {
-    const promptTokens = countPromptTokens(call);
+  function maxCostFor(alias: string, call: LanguageModelV4CallOptions, promptTokens: number) {
     const maxOutputTokens = call.maxOutputTokens ?? options.defaultMaxOutputTokens ?? 1024;
-    const candidates = deployments.filter(
-      (d) => (options.aliases[alias]?.deployments ?? []).includes(d.id) || d.alias === alias,
-    );
     let max = 0n;
-    for (const d of candidates) {
+    for (const d of candidates(alias)) {
       const cost = maxCostOf(d.price, { promptTokens, maxOutputTokens });
       if (cost > max) max = cost;
     }
@@ -84,26 +113,45 @@ export function createGateway(options: GatewayOptions): Gateway {
     alias: string,
     call: LanguageModelV4CallOptions,
     context: CallContext,
+    promptTokens: number,
   ): Promise<Admitted> {
-    const amountPico = maxCost(alias, call);
-    const reservationId = crypto.randomUUID();
     const admission: Admission = await admit(
       options.budgets,
       {
         alias,
         downgradeTo: options.aliases[alias]?.downgradeTo,
-        amountPico,
-        reservationId,
+        amountPico: maxCostFor(alias, call, promptTokens),
+        reservationId: crypto.randomUUID(),
         now: now(),
       },
       context,
       emit,
     );
-    if (admission.kind === "downgrade") return admitCall(admission.to, call, context);
+    if (admission.kind === "downgrade") return admitCall(admission.to, call, context, promptTokens);
     return {
       alias,
       reservationId: admission.kind === "reserved" ? admission.reservationId : undefined,
+      promptTokens,
     };
+  }
+
+  // Settles the reservation and writes the record: one transaction when the ledger can join
+  // the budget store's (SQLite on one connection), else settle then record.
+  async function persist(
+    record: UsageRecord,
+    reservationId: string | undefined,
+  ): Promise<SettleResult["crossed"]> {
+    const { budgets, ledger } = options;
+    if (reservationId === undefined || budgets === undefined) {
+      await ledger?.record(record);
+      return [];
+    }
+    const at = now();
+    const joint = await ledger?.recordSettled?.(record, { budgets, reservationId, now: at });
+    if (joint !== undefined) return joint.crossed;
+    const settled = await budgets.settle(reservationId, record.costPico, at);
+    await ledger?.record(record);
+    return settled.crossed;
   }
 
   async function settle(
@@ -124,18 +172,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     const record = usageRecordOf(
       {
         ...outcome,
-        id: crypto.randomUUID(),
+        id: uuidV7(),
         alias: admitted.alias,
         finishedMs: performance.now(),
         now: now(),
       },
       context,
     );
-    if (admitted.reservationId && options.budgets) {
-      const settled = await options.budgets.settle(admitted.reservationId, record.costPico, now());
-      for (const c of settled.crossed) emit({ type: "budget:alert", ...c });
-    }
-    await options.ledger?.record(record);
+    const crossed = await persist(record, admitted.reservationId);
+    for (const c of crossed) emit({ type: "budget:alert", ...c });
     emit({ type: "model:usage", record });
     context.runtime?.annotate("usage", {
       alias: record.alias,
@@ -162,7 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       emitMessage(context, slot.result, { conclave_alias: alias, conclave_replayed: true });
       return slot.result;
     }
-    const admitted = await admitCall(alias, call, context);
+    const admitted = await admitCall(alias, call, context, countPromptTokens(call));
     const span = startCallSpan(admitted.alias, false);
     const startedMs = performance.now();
     let routed: Awaited<ReturnType<Router["generate"]>>;
@@ -170,6 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       routed = await router.generate(admitted.alias, call, {
         priority: context.priority,
         signal: call.abortSignal,
+        promptTokens: admitted.promptTokens,
       });
     } catch (error) {
       if (admitted.reservationId) await options.budgets?.release(admitted.reservationId);
@@ -206,65 +252,70 @@ export function createGateway(options: GatewayOptions): Gateway {
   ): Promise<LanguageModelV4StreamResult> {
     const slot = context.runtime?.journal<LanguageModelV4StreamPart[]>(`model-stream:${alias}`);
     if (slot?.replay) return { stream: replayStream(slot.result) };
-    const admitted = await admitCall(alias, call, context);
+    const admitted = await admitCall(alias, call, context, countPromptTokens(call));
     const span = startCallSpan(admitted.alias, true);
     const startedMs = performance.now();
-    let routed: Awaited<ReturnType<Router["stream"]>>;
+    let routed: Awaited<ReturnType<Router["stream"]>> | undefined;
+    let firstTokenMs = startedMs;
+    // The router calls the tap as the caller reads, so `routed` is set by then.
+    const journaled: LanguageModelV4StreamPart[] | undefined = slot ? [] : undefined;
+    const messages = context.runtime?.streamsMessages ? context.runtime : undefined;
+    let message: { id: string; meta: Record<string, unknown> } | undefined;
+    let deliveredText = "";
+    const tap: StreamTap = {
+      part(part) {
+        if (part.type !== "raw") journaled?.push(part);
+        if (part.type === "text-delta" || part.type === "reasoning-delta")
+          deliveredText += part.delta;
+        if (part.type !== "text-delta" || !messages || !routed) return;
+        message ??= {
+          id: crypto.randomUUID(),
+          meta: modelMeta(admitted.alias, routed.deployment, context),
+        };
+        messages.message({ type: "ai", content: part.delta, id: message.id }, message.meta);
+      },
+      async finish(usage) {
+        const { deployment, decision } = routed!;
+        const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
+        await settle(admitted, { ...outcome, status: "ok" }, context, decision, span);
+        if (journaled) slot?.record(journaled);
+      },
+      // Cut short: the prompt was billed in full, and the output up to where it stopped.
+      async abandon({ kind }) {
+        const { deployment, decision } = routed!;
+        const usage = partialUsage(admitted.promptTokens, countTokens(deliveredText));
+        const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
+        // A caller's abort reaches the provider first and surfaces as a broken stream.
+        const status = kind === "cancelled" || call.abortSignal?.aborted ? "cancelled" : "error";
+        await settle(admitted, { ...outcome, status }, context, decision, span);
+      },
+    };
     try {
       routed = await router.stream(admitted.alias, call, {
         priority: context.priority,
         signal: call.abortSignal,
+        promptTokens: admitted.promptTokens,
+        tap,
       });
     } catch (error) {
       if (admitted.reservationId) await options.budgets?.release(admitted.reservationId);
       span.end();
       throw error;
     }
-    const firstTokenMs = performance.now();
-    const parts: LanguageModelV4StreamPart[] = [];
-    const messageId = crypto.randomUUID();
-    const meta = modelMeta(admitted.alias, routed.deployment, context);
-    let usage: LanguageModelV4Usage | undefined;
-    const metered = routed.stream.pipeThrough(
-      new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-        transform(part, controller) {
-          if (part.type === "finish") usage = part.usage;
-          if (part.type !== "raw") parts.push(part);
-          if (part.type === "text-delta" && context.runtime?.streamsMessages) {
-            context.runtime.message({ type: "ai", content: part.delta, id: messageId }, meta);
-          }
-          controller.enqueue(part);
-        },
-        async flush() {
-          await settle(
-            admitted,
-            {
-              deployment: routed.deployment,
-              usage,
-              startedMs,
-              firstTokenMs,
-              streamed: true,
-              status: "ok",
-            },
-            context,
-            routed.decision,
-            span,
-          );
-          slot?.record(parts);
-        },
-      }),
-    );
-    return { stream: metered, request: routed.request, response: routed.response };
+    firstTokenMs = performance.now();
+    return { stream: routed.stream, request: routed.request, response: routed.response };
   }
 
   return {
     router,
     generate,
     stream,
-    maxCost,
+    maxCost: (alias, call) => maxCostFor(alias, call, countPromptTokens(call)),
     model: (alias, context = {}) => new GatewayLanguageModel(alias, { generate, stream }, context),
     forNode(config, extra = {}) {
+      const tenant = config.configurable[TENANT_CONFIG_KEY];
       const context: CallContext = {
+        ...(typeof tenant === "string" ? { tenant } : {}),
         ...extra,
         runtime: config.conclave,
         nodeConfig: config,

@@ -16,7 +16,7 @@ export interface Ticket {
 
 /** A priority line of tickets: higher priority first, FIFO within a priority. */
 export class AdmissionQueue {
-  #tickets: Ticket[] = [];
+  readonly #tickets: Ticket[] = [];
   #seq = 0;
 
   /** Calls waiting (or about to try admission). */
@@ -40,7 +40,8 @@ export class AdmissionQueue {
 
   /** Removes `ticket`; removing twice is harmless. */
   leave(ticket: Ticket): void {
-    this.#tickets = this.#tickets.filter((t) => t !== ticket);
+    const index = this.#tickets.indexOf(ticket);
+    if (index >= 0) this.#tickets.splice(index, 1);
   }
 }
 

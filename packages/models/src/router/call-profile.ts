@@ -17,10 +17,11 @@ export interface CallProfile {
   readonly outputBounded: boolean;
 }
 
-/** Reads a call's needs. Pure. */
+/** Reads a call's needs; `promptTokens` when already counted. Pure. */
 export function profileCall(
   options: LanguageModelV4CallOptions,
   defaultOutputTokens: number,
+  promptTokens?: number,
 ): CallProfile {
   const vision = options.prompt.some(
     (message) =>
@@ -38,7 +39,7 @@ export function profileCall(
       structuredOutput: options.responseFormat?.type === "json",
       vision,
     },
-    promptTokens: countPromptTokens(options),
+    promptTokens: promptTokens ?? countPromptTokens(options),
     outputTokens: options.maxOutputTokens ?? defaultOutputTokens,
     outputBounded: options.maxOutputTokens !== undefined,
   };

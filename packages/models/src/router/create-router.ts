@@ -36,7 +36,7 @@ import type {
   RoutingDecision,
 } from "./router-types.ts";
 import type { TriedDeployment } from "./select-deployment.ts";
-import { readToFirstToken, relayStream, usageTokens } from "./stream-relay.ts";
+import { readToFirstToken, relayStream, type StreamEnd, usageTokens } from "./stream-relay.ts";
 import { systemRouterClock, timedCall } from "./timed-call.ts";
 
 /** Options of {@link createRouter}. */
@@ -123,7 +123,7 @@ export function createRouter(options: RouterOptions): Router {
   ): CallPlan => {
     const alias = config.aliases.get(aliasName);
     if (!alias) throw new UnknownAliasError(aliasName, [...config.aliases.keys()]);
-    const profile = profileCall(callOptions, config.defaultOutputTokens);
+    const profile = profileCall(callOptions, config.defaultOutputTokens, call.promptTokens);
     return { alias, capable: capableOf(alias, profile), profile, stream, call };
   };
   const settle = (
@@ -187,7 +187,7 @@ export function createRouter(options: RouterOptions): Router {
               ),
           );
           const ttftMs = clock.now() - started;
-          const stream = relayStream(peeked, runtime.deployment.id, (end) => {
+          const onEnd = (end: StreamEnd) => {
             if (end.kind === "cancelled") return settle(runtime, lease, { kind: "neutral" });
             if (end.kind === "interrupted") return settle(runtime, lease, { kind: "failure" });
             const latencyMs = clock.now() - started;
@@ -197,7 +197,8 @@ export function createRouter(options: RouterOptions): Router {
               ttftMs,
               tokens: usageTokens(end.usage),
             });
-          });
+          };
+          const stream = relayStream(peeked, runtime.deployment.id, onEnd, call?.tap);
           return { stream, request: peeked.result.request, response: peeked.result.response };
         },
       );

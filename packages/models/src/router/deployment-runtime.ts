@@ -113,16 +113,20 @@ export class DeploymentRuntime {
     if (limits.maxConcurrency !== undefined && this.#inFlight >= limits.maxConcurrency) {
       return { until: undefined, detail: `${this.#inFlight}/${limits.maxConcurrency} in flight` };
     }
-    const requests = this.#requests.count(now);
-    if (limits.rpm !== undefined && requests >= limits.rpm) {
-      const until = this.#requests.nextExpiry(now);
-      return { until, detail: `rpm ${requests}/${limits.rpm} until t=${until}` };
+    if (limits.rpm !== undefined) {
+      const requests = this.#requests.count(now);
+      if (requests >= limits.rpm) {
+        const until = this.#requests.nextExpiry(now);
+        return { until, detail: `rpm ${requests}/${limits.rpm} until t=${until}` };
+      }
     }
-    const tokens = this.#tokens.total(now);
-    // An empty window admits any call, or a call larger than the whole tpm could never run.
-    if (limits.tpm !== undefined && tokens > 0 && tokens + estimate > limits.tpm) {
-      const until = this.#tokens.nextExpiry(now);
-      return { until, detail: `tpm ${tokens}+${estimate}/${limits.tpm} until t=${until}` };
+    if (limits.tpm !== undefined) {
+      const tokens = this.#tokens.total(now);
+      // An empty window admits any call, or a call larger than the whole tpm could never run.
+      if (tokens > 0 && tokens + estimate > limits.tpm) {
+        const until = this.#tokens.nextExpiry(now);
+        return { until, detail: `tpm ${tokens}+${estimate}/${limits.tpm} until t=${until}` };
+      }
     }
     return undefined;
   }
@@ -202,7 +206,7 @@ export class DeploymentRuntime {
       return;
     }
     this.#breaker = breakerStep(this.#breaker, { type: "success", now }, settings);
-    if (outcome.tokens !== undefined) lease.tokens.amount = outcome.tokens;
+    if (outcome.tokens !== undefined) this.#tokens.correct(lease.tokens, outcome.tokens);
     this.#latencyEwma = this.#ewma(this.#latencyEwma, outcome.latencyMs);
     if (outcome.ttftMs !== undefined) this.#ttftEwma = this.#ewma(this.#ttftEwma, outcome.ttftMs);
     this.#samples++;

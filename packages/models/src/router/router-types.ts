@@ -3,7 +3,11 @@
  * decision record. Everything here is plain data except `Deployment.model`, so decisions and
  * stats can be checkpointed and logged as JSON.
  */
-import type { LanguageModelV4 } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
 import type { ModelPrice } from "../pricing/model-price.ts";
 
 /** What a deployment's model can do; calls needing a capability skip deployments without it. */
@@ -106,6 +110,34 @@ export interface RouteCallOptions {
   readonly priority?: number;
   /** Cancels waiting and the model call; the router rethrows the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * The call's prompt tokens when the caller already counted them (the gateway does, for its
+   * reservation), so the prompt is not tokenized twice. Default: counted by the router.
+   */
+  readonly promptTokens?: number;
+  /** Streaming only: watches the relayed parts and finishes before the stream closes. */
+  readonly tap?: StreamTap;
+}
+
+/**
+ * A watcher of one routed stream, so a caller can meter it without piping it through another
+ * stream (each stream layer costs several promise hops per part).
+ */
+export interface StreamTap {
+  /** Sees each part as it is handed to the reader (parts read while peeking included). */
+  part?(part: LanguageModelV4StreamPart): void;
+  /**
+   * Runs once the provider stream ended normally, with its finish part's usage; the reader's
+   * stream closes when it settles, or errors with its rejection. Not called on a cancel or
+   * an interruption.
+   */
+  finish?(usage: LanguageModelV4Usage | undefined): Promise<void> | void;
+  /**
+   * Runs once instead of `finish` when the stream ended early: the reader cancelled it, or the
+   * provider stream broke after parts were relayed. `delivered` counts the token parts the
+   * reader got. The provider bills what it generated, so the caller meters this too.
+   */
+  abandon?(end: { kind: "cancelled" | "interrupted"; delivered: number }): Promise<void> | void;
 }
 
 /** The state of a candidate when a decision was made. */

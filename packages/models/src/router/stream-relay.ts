@@ -14,6 +14,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { StreamInterruptedError } from "./router-errors.ts";
+import type { StreamTap } from "./router-types.ts";
 
 /** A provider stream read up to (and including) its first output part. */
 export interface PeekedStream {
@@ -59,11 +60,11 @@ export class EarlyStreamError extends Error {
  */
 export async function readToFirstToken(
   result: LanguageModelV4StreamResult,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<PeekedStream> {
   const reader = result.stream.getReader();
-  const onAbort = () => void reader.cancel(signal.reason).catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   const buffered: LanguageModelV4StreamPart[] = [];
   try {
     for (;;) {
@@ -77,15 +78,19 @@ export async function readToFirstToken(
     void reader.cancel(error).catch(() => {});
     throw error instanceof EarlyStreamError ? error.part : error;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 
-/** Relays a peeked stream to the caller and reports its end once through `onEnd`. */
+/**
+ * Relays a peeked stream to the caller and reports its end once through `onEnd`; `tap` sees
+ * every relayed part and finishes (awaited) before a normal close.
+ */
 export function relayStream(
   peeked: PeekedStream,
   deploymentId: string,
   onEnd: (end: StreamEnd) => void,
+  tap?: StreamTap,
 ): ReadableStream<LanguageModelV4StreamPart> {
   const queue = [...peeked.buffered];
   let delivered = 0;
@@ -100,6 +105,7 @@ export function relayStream(
     const error = new StreamInterruptedError(deploymentId, delivered, cause);
     void peeked.reader.cancel(error).catch(() => {});
     end({ kind: "interrupted", error });
+    void Promise.resolve(tap?.abandon?.({ kind: "interrupted", delivered })).catch(() => {});
     controller.error(error);
   };
   const deliver = (
@@ -109,32 +115,40 @@ export function relayStream(
     // Some providers send empty deltas (a role-only chunk); they deliver nothing.
     if (TOKEN_PARTS.has(part.type) && "delta" in part && part.delta !== "") delivered++;
     if (part.type === "finish") usage = part.usage;
+    tap?.part?.(part);
     controller.enqueue(part);
+  };
+  const finish = async (controller: ReadableStreamDefaultController<LanguageModelV4StreamPart>) => {
+    end({ kind: "finished", usage });
+    if (tap?.finish) {
+      try {
+        await tap.finish(usage);
+      } catch (error) {
+        return controller.error(error);
+      }
+    }
+    controller.close();
   };
   return new ReadableStream<LanguageModelV4StreamPart>(
     {
       async pull(controller) {
         const next = queue.shift();
         if (next) return deliver(controller, next);
-        if (peeked.ended) {
-          end({ kind: "finished", usage });
-          return controller.close();
-        }
+        if (peeked.ended) return finish(controller);
+        let read: ReadableStreamReadResult<LanguageModelV4StreamPart>;
         try {
-          const { value, done } = await peeked.reader.read();
-          if (done) {
-            end({ kind: "finished", usage });
-            return controller.close();
-          }
-          if (value.type === "error") return interrupt(controller, value.error);
-          deliver(controller, value);
+          read = await peeked.reader.read();
         } catch (error) {
-          interrupt(controller, error);
+          return interrupt(controller, error);
         }
+        if (read.done) return finish(controller);
+        if (read.value.type === "error") return interrupt(controller, read.value.error);
+        deliver(controller, read.value);
       },
       async cancel(reason) {
         end({ kind: "cancelled" });
         await peeked.reader.cancel(reason).catch(() => {});
+        await Promise.resolve(tap?.abandon?.({ kind: "cancelled", delivered })).catch(() => {});
       },
     },
     { highWaterMark: 0 },

@@ -13,6 +13,7 @@ export const systemRouterClock: RouterClock = realClock;
 
 /**
  * Calls `run` with a signal that aborts on `callerSignal` or after `timeoutMs` (when set).
+ * Without a timeout `run` gets the caller's signal as is (undefined when there is none).
  * @throws DeploymentTimeoutError (code `DEPLOYMENT_TIMEOUT`) when the timeout wins.
  */
 export async function timedCall<T>(
@@ -20,13 +21,13 @@ export async function timedCall<T>(
   deployment: { readonly id: string; readonly timeoutMs?: number | undefined },
   what: string,
   callerSignal: AbortSignal | undefined,
-  run: (signal: AbortSignal) => PromiseLike<T>,
+  run: (signal: AbortSignal | undefined) => PromiseLike<T>,
 ): Promise<T> {
+  const timeoutMs = deployment.timeoutMs;
+  if (timeoutMs === undefined) return run(callerSignal);
   const timeout = new AbortController();
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
-  const timeoutMs = deployment.timeoutMs;
   const call = Promise.resolve(run(signal));
-  if (timeoutMs === undefined) return call;
   // A call that loses the race rejects later, when it sees the abort; that rejection is expected.
   call.catch(() => {});
   const timer = new AbortController();

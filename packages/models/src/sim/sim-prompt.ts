@@ -79,6 +79,8 @@ export function lastToolResult(
 
 /** Per-message framing tokens, as chat formats add role markers around each message. */
 const MESSAGE_OVERHEAD = 4;
+/** Special-token text counts as plain text; one set shared by every count (it is only read). */
+const COUNT_OPTIONS = { disallowedSpecial: new Set<string>() };
 
 /**
  * Input tokens of a call, counted with gpt-tokenizer (o200k): every message's text plus framing,
@@ -87,14 +89,11 @@ const MESSAGE_OVERHEAD = 4;
 export function countPromptTokens(options: LanguageModelV4CallOptions): number {
   let total = 3;
   for (const message of options.prompt) {
-    total += MESSAGE_OVERHEAD + countTokens(messageText(message), { disallowedSpecial: new Set() });
+    total += MESSAGE_OVERHEAD + countTokens(messageText(message), COUNT_OPTIONS);
   }
-  if (options.tools?.length)
-    total += countTokens(JSON.stringify(options.tools), { disallowedSpecial: new Set() });
+  if (options.tools?.length) total += countTokens(JSON.stringify(options.tools), COUNT_OPTIONS);
   if (options.responseFormat?.type === "json" && options.responseFormat.schema) {
-    total += countTokens(JSON.stringify(options.responseFormat.schema), {
-      disallowedSpecial: new Set(),
-    });
+    total += countTokens(JSON.stringify(options.responseFormat.schema), COUNT_OPTIONS);
   }
   return total;
 }

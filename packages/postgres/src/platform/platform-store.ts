@@ -97,11 +97,17 @@ export class PostgresPlatformStore implements PlatformStore {
     // An idle client the server dropped emits "error" on the pool; unhandled, that would
     // crash the process. The pool replaces the client on next use.
     pool.on("error", (error) => options.onError?.(error));
+    // The pool listens only to idle clients. A checked-out client whose session the server
+    // ends between two queries (a restart, pg_terminate_backend) emits "error" with nobody
+    // listening, which would crash the process too; its holder sees the failure on its next
+    // query instead, and the pool discards the client when it is released.
+    pool.on("connect", (client) => client.on("error", () => {}));
     return new PostgresPlatformStore(pool, options, true);
   }
 
   /**
-   * Uses an existing pool (which should have an "error" listener: see `fromConnString`).
+   * Uses an existing pool (which should listen for "error" on itself and on every client it
+   * connects: see `fromConnString`).
    * @param owned - Whether `close()` ends the pool (default false).
    */
   constructor(pool: pg.Pool, options: PostgresPlatformStoreOptions = {}, owned = false) {

@@ -14,9 +14,10 @@ import {
   type Thread,
   threadNotFound,
 } from "@conclave/core";
-import { newId, type Runtime, type SubmitRequest } from "@conclave/runtime";
+import { isUnavailable, newId, type Runtime, type SubmitRequest } from "@conclave/runtime";
 import type { FastifyRequest } from "fastify";
 import type { Principal } from "../route.ts";
+import { traceContextOf } from "../tracing.ts";
 import type { RunCreateBody } from "./schemas.ts";
 
 /** Queues the run `body` describes on `threadId` (a temporary thread when undefined). */
@@ -37,7 +38,7 @@ export async function submitRun(
     tenant: principal.tenant,
     assistant: assistant.assistantId,
     runId,
-    metadata: { ...(body.metadata ?? {}), request_id: String(req.id) },
+    metadata: { ...(body.metadata ?? {}), request_id: String(req.id), ...traceContextOf(req) },
     actor: `key:${principal.keyId}`,
   };
   runtime.events.open(runId);
@@ -48,7 +49,13 @@ export async function submitRun(
     runtime.events.close(runId);
     throw error;
   }
-  if (!run.temporary) await tagThread(runtime, run);
+  // The run is queued, so the request succeeded: a 503 now would make the client submit it
+  // again. A tag missed while the database is down is found from the thread's runs instead.
+  if (!run.temporary)
+    await tagThread(runtime, run).catch((error: unknown) => {
+      if (!isUnavailable(error)) throw error;
+      req.log.warn({ err: error, runId: run.runId }, "thread not tagged; database unavailable");
+    });
   return run;
 }
 

@@ -15,7 +15,9 @@ import { QueryFlag, QueryStreamModes, RunCreate, RunParams, ThreadParams } from 
 import { pick, runOut } from "./shapes.ts";
 
 const tags = ["runs"];
-const runPath = (threadId: string, runId: string) => `/threads/${threadId}/runs/${runId}`;
+// Thread ids are the client's text; a header carries only Latin-1, so the path is encoded.
+const runPath = (threadId: string, runId: string) =>
+  `/threads/${encodeURIComponent(threadId)}/runs/${encodeURIComponent(runId)}`;
 
 // LangGraph names our `cancelled` runs `interrupted`; a status filter covers both.
 const statusesOf = (status: string): RunStatus[] =>

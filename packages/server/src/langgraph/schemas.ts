@@ -79,7 +79,8 @@ export const RunCreate = z.object({
   if_not_exists: z.enum(["create", "reject"]).nullish(),
   on_completion: z.enum(["delete", "keep"]).nullish(),
   on_disconnect: z.enum(["cancel", "continue"]).nullish(),
-  after_seconds: z.number().nonnegative().nullish(),
+  // Bounded so the start time stays a valid date (about 100 years).
+  after_seconds: z.number().nonnegative().max(3_153_600_000).nullish(),
   durability: z.enum(["sync", "async", "exit"]).nullish(),
   checkpoint_during: z.boolean().nullish(),
   feedback_keys: z.union([z.string(), z.array(z.string())]).nullish(),

@@ -53,8 +53,8 @@ function configFor(thread: Thread, ref: Ref, checkpointId?: string | null): RunC
   return { configurable };
 }
 
-/** Engine errors a caller caused, as the 404/422 they are. */
-async function engineCall<T>(call: () => Promise<T>): Promise<T> {
+/** Engine errors a caller caused, as the 404/422 they are; `what` names the request's part. */
+async function engineCall<T>(call: () => Promise<T>, what?: string): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -66,8 +66,13 @@ async function engineCall<T>(call: () => Promise<T>): Promise<T> {
       EmptyInputError,
       NotSerializableError,
     ];
-    if (userErrors.some((type) => error instanceof type))
-      throw new InvalidArgumentError((error as Error).message, (error as { code: string }).code);
+    if (userErrors.some((type) => error instanceof type)) {
+      const message = (error as Error).message;
+      throw new InvalidArgumentError(
+        what ? `${what}: ${message}` : message,
+        (error as { code: string }).code,
+      );
+    }
     throw error;
   }
 }
@@ -131,8 +136,11 @@ export async function updateThreadState(
       "THREAD_HAS_NO_GRAPH",
     );
   const config = configFor(thread, update.checkpoint, update.checkpoint_id);
-  const saved = await engineCall(() =>
-    graph.updateState(config, update.values, update.as_node ?? undefined),
+  const asNode = update.as_node ?? undefined;
+  // The engine speaks of nodes returning values; the caller sent `values` (and `as_node`).
+  const saved = await engineCall(
+    () => graph.updateState(config, update.values, asNode),
+    `values could not be written${asNode === undefined ? "" : ` as node ${JSON.stringify(asNode)}`}`,
   );
   const snapshot = await graph.getState({ configurable: { thread_id: thread.threadId } });
   const cache = { values: toJson(snapshot.values), interrupts: interruptsOf(snapshot) };

@@ -33,4 +33,7 @@ export const BUDGET_SQL = {
   putReservation: `INSERT INTO conclave_budget_reservations (id, amount_pico, items, created_at)
     VALUES (@id, @amountPico, @items, @createdAt)`,
   deleteReservation: "DELETE FROM conclave_budget_reservations WHERE id = ?",
+  /** getReservation + deleteReservation in one statement (settle and release). */
+  takeReservation: `DELETE FROM conclave_budget_reservations WHERE id = ?
+    RETURNING id, CAST(amount_pico AS TEXT) AS amountPico, items`,
 } as const;

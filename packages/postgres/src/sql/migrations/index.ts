@@ -7,6 +7,7 @@ import platform from "./0005-platform.ts";
 import audit from "./0006-audit.ts";
 import keys from "./0007-keys.ts";
 import threadIds from "./0008-thread-ids.ts";
+import settings from "./0009-settings.ts";
 
 /** A numbered schema change; `:schema` in `sql` stands for the quoted schema name. */
 export interface Migration {
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "audit", sql: audit },
   { version: 7, name: "keys", sql: keys },
   { version: 8, name: "thread-ids", sql: threadIds },
+  { version: 9, name: "settings", sql: settings },
 ];

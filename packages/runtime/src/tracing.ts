@@ -1,0 +1,46 @@
+/**
+ * The OpenTelemetry span of a run's execution (a no-op unless an SDK is registered). It
+ * continues the trace of the request that submitted the run (its `traceparent` is in the run's
+ * metadata), and model calls made inside it become its children, so one trace shows the
+ * request, the run and every model call, even when another process executed the run.
+ */
+
+import type { Run, RunOutcome } from "@conclave/core";
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
+
+const tracer = trace.getTracer("@conclave/runtime");
+
+export async function withRunSpan(run: Run, work: () => Promise<RunOutcome>): Promise<RunOutcome> {
+  const carrier: Record<string, string> = {};
+  for (const key of ["traceparent", "tracestate"]) {
+    const value = run.metadata[key];
+    if (typeof value === "string") carrier[key] = value;
+  }
+  const parent = propagation.extract(ROOT_CONTEXT, carrier);
+  const span = tracer.startSpan(
+    `run ${run.graphId}`,
+    {
+      attributes: {
+        "conclave.run_id": run.runId,
+        "conclave.thread_id": run.threadId,
+        "conclave.graph_id": run.graphId,
+        "conclave.tenant": run.tenant,
+        "conclave.attempt": run.attempt,
+      },
+    },
+    parent,
+  );
+  try {
+    const outcome = await context.with(trace.setSpan(parent, span), work);
+    span.setAttribute("conclave.run.status", outcome.status);
+    if (outcome.status === "error" || outcome.status === "timeout")
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error?.message });
+    return outcome;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
