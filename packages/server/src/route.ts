@@ -55,16 +55,22 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
   return spec;
 }
 
-function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+type Issue = { path: string; message: string };
+
+// Adds the problems to `issues` rather than throwing, so one 422 lists those of params, query
+// and body together.
+function parse<T>(
+  schema: z.ZodType<T> | undefined,
+  value: unknown,
+  where: string,
+  issues: Issue[],
+): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value ?? (where === "body" ? undefined : {}));
   if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((issue) => ({
-      path: [where, ...issue.path.map(String)].join("."),
-      message: issue.message,
-    })),
-  );
+  for (const issue of result.error.issues)
+    issues.push({ path: [where, ...issue.path.map(String)].join("."), message: issue.message });
+  return undefined as T;
 }
 
 /** Registers the routes on `app`; `authenticate` resolves the caller for non-public routes. */
@@ -81,9 +87,11 @@ export function registerRoutes(
         const principal = route.scope
           ? await authenticate(req, route.scope)
           : { tenant: "", scopes: [], keyId: "" };
-        const params = parse(route.params, req.params, "params");
-        const query = parse(route.query, req.query, "query");
-        const body = parse(route.body, req.body, "body");
+        const issues: Issue[] = [];
+        const params = parse(route.params, req.params, "params", issues);
+        const query = parse(route.query, req.query, "query", issues);
+        const body = parse(route.body, req.body, "body", issues);
+        if (issues.length > 0) throw new ValidationError(issues);
         const result = await route.handler({ req, reply, body, query, params, principal });
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(route.status ?? 204).send();

@@ -9,8 +9,8 @@
  * races). The test checks that the SSE stream ends, the run ends cancelled ("interrupted" on the
  * wire), the model call's signal fired and the sim produced nothing more, the gateway metered
  * nothing as a completed call, and the thread is idle and answers the next run. The second test
- * records a gap of the gateway: the cancelled call is not metered and its budget reservation is
- * never released.
+ * checks the gateway's ledger: the cancelled call is recorded as cancelled with the tokens it
+ * delivered, and its budget reservation is settled, not left held.
  */
 import {
   MemoryBudgetStore,

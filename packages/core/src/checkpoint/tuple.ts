@@ -115,7 +115,9 @@ export function matchesFilter(
 ): boolean {
   if (filter === undefined) return true;
   for (const key of Object.keys(filter)) {
-    if (encode(metadata[key]) !== encode(filter[key])) return false;
+    // Own keys only: a filter on "valueOf" or "constructor" must not read Object.prototype.
+    const value = Object.hasOwn(metadata, key) ? metadata[key] : undefined;
+    if (encode(value) !== encode(filter[key])) return false;
   }
   return true;
 }

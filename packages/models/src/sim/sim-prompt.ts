@@ -89,11 +89,35 @@ const COUNT_OPTIONS = { disallowedSpecial: new Set<string>() };
 export function countPromptTokens(options: LanguageModelV4CallOptions): number {
   let total = 3;
   for (const message of options.prompt) {
-    total += MESSAGE_OVERHEAD + countTokens(messageText(message), COUNT_OPTIONS);
+    total += MESSAGE_OVERHEAD + countTextTokens(messageText(message));
   }
-  if (options.tools?.length) total += countTokens(JSON.stringify(options.tools), COUNT_OPTIONS);
+  if (options.tools?.length) total += countTextTokens(JSON.stringify(options.tools));
   if (options.responseFormat?.type === "json" && options.responseFormat.schema) {
-    total += countTokens(JSON.stringify(options.responseFormat.schema), COUNT_OPTIONS);
+    total += countTextTokens(JSON.stringify(options.responseFormat.schema));
+  }
+  return total;
+}
+
+/** Chunk size for counting: BPE time grows with the square of an unbroken run of text. */
+const CHUNK = 2_000;
+
+/**
+ * Tokens of `text`, counted in chunks of about 2,000 characters cut after whitespace, so a huge
+ * prompt costs linear time (one unbroken 600k-character run took minutes in one piece, blocking
+ * the server). Cutting at whitespace matches how the tokenizer splits words, so the count is
+ * exact for ordinary text and at most one token per forced cut over otherwise. Pure.
+ */
+export function countTextTokens(text: string): number {
+  if (text.length <= CHUNK) return countTokens(text, COUNT_OPTIONS);
+  let total = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + CHUNK, text.length);
+    if (end < text.length) {
+      const cut = text.lastIndexOf(" ", end);
+      if (cut > start + CHUNK / 2) end = cut;
+    }
+    total += countTokens(text.slice(start, end), COUNT_OPTIONS);
+    start = end;
   }
   return total;
 }
