@@ -19,6 +19,14 @@ import { SqliteRunQueue } from "./run-queue.ts";
 import { SqliteThreads } from "./threads.ts";
 import { SqliteWorkers } from "./workers.ts";
 
+/**
+ * WAL pages between automatic checkpoints (SQLite's default is 1,000). A queue rewrites the same
+ * index pages run after run; copying them back to the database every ~40 runs put a checkpoint,
+ * with its fsync, inside one commit in forty (the enqueue-to-start p99). At 10,000 pages (about
+ * 40 MB of WAL) hot pages are copied once per batch, and a stall comes ten times less often.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** Options of {@link SqlitePlatformStore}: those of the checkpoint saver it shares the file with. */
 export type SqlitePlatformOptions = SqliteSaverOptions;
 
@@ -64,6 +72,7 @@ export class SqlitePlatformStore implements PlatformStore {
    */
   constructor(db: Database, options: SqlitePlatformOptions = {}, owned = false) {
     this.saver = new SharedSqliteSaver(db, options);
+    if (!db.memory) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db);
     this.db = db;
     this.#options = options;
