@@ -3,7 +3,7 @@
  */
 import type { ApiKey, ApiKeyScope, KeyStore } from "@conclave/core";
 import type pg from "pg";
-import { migrate, quoteSchema } from "./migrate.ts";
+import { SchemaTable } from "./schema-table.ts";
 
 interface KeyRow {
   key_id: string;
@@ -34,25 +34,22 @@ function keyOf(row: KeyRow): ApiKey {
 
 export class PostgresKeyStore implements KeyStore {
   readonly pool: pg.Pool;
+  readonly #keys: SchemaTable;
   readonly #table: string;
-  readonly #schema: string;
-  #setup: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, options: { schema?: string } = {}) {
     this.pool = pool;
-    this.#schema = options.schema ?? "public";
-    this.#table = `${quoteSchema(this.#schema)}.conclave_api_keys`;
+    this.#keys = new SchemaTable(pool, "conclave_api_keys", options.schema);
+    this.#table = this.#keys.name;
   }
 
   /** Runs the migrations once. */
   setup(): Promise<void> {
-    this.#setup ??= migrate(this.pool, this.#schema);
-    return this.#setup;
+    return this.#keys.setup();
   }
 
   async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
-    await this.setup();
-    return (await this.pool.query<R>(sql, params)).rows;
+    return (await this.#keys.query<R>(sql, params)).rows;
   }
 
   async create(key: ApiKey, hash: string): Promise<ApiKey> {

@@ -1,32 +1,26 @@
 /** Per-tenant settings in PostgreSQL (see core's platform/settings.ts). */
 import { type SettingsStore, settingText } from "@conclave/core";
 import type pg from "pg";
-import { migrate, quoteSchema } from "./migrate.ts";
+import { SchemaTable } from "./schema-table.ts";
 
 export class PostgresSettingsStore implements SettingsStore {
   readonly pool: pg.Pool;
-  readonly #schema: string;
+  readonly #settings: SchemaTable;
   readonly #table: string;
-  #setup: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, options: { schema?: string } = {}) {
     this.pool = pool;
-    this.#schema = options.schema ?? "public";
-    this.#table = `${quoteSchema(this.#schema)}.conclave_settings`;
+    this.#settings = new SchemaTable(pool, "conclave_settings", options.schema);
+    this.#table = this.#settings.name;
   }
 
   /** Runs the migrations once. */
   setup(): Promise<void> {
-    this.#setup ??= migrate(this.pool, this.#schema);
-    return this.#setup;
+    return this.#settings.setup();
   }
 
-  async #rows<R extends pg.QueryResultRow>(
-    sql: string,
-    params: unknown[],
-  ): Promise<pg.QueryResult<R>> {
-    await this.setup();
-    return this.pool.query<R>(sql, params);
+  #rows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#settings.query<R>(sql, params);
   }
 
   async get(tenant: string, key: string): Promise<unknown> {

@@ -9,6 +9,7 @@
  */
 import {
   checkMode,
+  InvalidArgumentError,
   type NewAuditEvent,
   type OperationalMode,
   type Run,
@@ -58,7 +59,10 @@ export class ModePolicy {
     assistantId?: string,
   ): Promise<OperationalMode | null> {
     if (!this.#settings)
-      throw new Error("Modes need a settings store: pass `settings` to Runtime.create().");
+      throw new InvalidArgumentError(
+        "Modes need a settings store: pass `settings` to Runtime.create() (openPlatform provides one).",
+        "NO_SETTINGS_STORE",
+      );
     const key = assistantId === undefined ? SETTING.mode : SETTING.assistantMode(assistantId);
     const previous = ((await this.#settings.get(tenant, key)) ?? null) as OperationalMode | null;
     if (mode === null) await this.#settings.delete(tenant, key);

@@ -71,11 +71,7 @@ export async function executeRun(execution: Execution): Promise<RunOutcome> {
       ? await store.saver.getTuple({ configurable: { thread_id: run.threadId } })
       : undefined;
   const resuming = latest?.metadata.run_id === run.runId;
-  const config = runConfig(run, execution.signal, resuming);
-  config.configurable![MODE_CONFIG_KEY] = execution.mode ?? "auto";
-  config.configurable![TENANT_CONFIG_KEY] = run.tenant;
-  config.runId = run.runId;
-  if (execution.onAnnotations) config.onAnnotations = execution.onAnnotations;
+  const config = runConfig(execution, resuming);
   const input = resuming ? null : inputOf(run);
   try {
     const result = await invokeOrStream(graph, input, config, execution);
@@ -118,13 +114,20 @@ function inputOf(run: Run): unknown {
   return input ?? null;
 }
 
-function runConfig(run: Run, signal: AbortSignal, resuming: boolean): RunConfig {
+function runConfig(execution: Execution, resuming: boolean): RunConfig {
+  const { run, signal } = execution;
   const kw = run.kwargs;
   const user = (kw.config ?? {}) as RunConfig & {
     configurable?: JsonObject;
     metadata?: JsonObject;
   };
-  const configurable: JsonObject = { ...(user.configurable ?? {}), thread_id: run.threadId };
+  // The platform's keys come last: a run's own config cannot change its tenant or mode.
+  const configurable: JsonObject = {
+    ...(user.configurable ?? {}),
+    thread_id: run.threadId,
+    [MODE_CONFIG_KEY]: execution.mode ?? "auto",
+    [TENANT_CONFIG_KEY]: run.tenant,
+  };
   // A resumed run continues from its own newest checkpoint, not from the fork point again.
   if (kw.checkpointId && !resuming) configurable.checkpoint_id = kw.checkpointId;
   else delete configurable.checkpoint_id;
@@ -139,6 +142,8 @@ function runConfig(run: Run, signal: AbortSignal, resuming: boolean): RunConfig 
       graph_id: run.graphId,
     },
     signal,
+    runId: run.runId,
+    ...(execution.onAnnotations ? { onAnnotations: execution.onAnnotations } : {}),
     durability: kw.durability ?? user.durability ?? "async",
     ...(kw.interruptBefore ? { interruptBefore: kw.interruptBefore } : {}),
     ...(kw.interruptAfter ? { interruptAfter: kw.interruptAfter } : {}),

@@ -3,8 +3,9 @@
  * connection of the other stores.
  */
 import type { ApiKey, ApiKeyScope, KeyStore } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import { migrate } from "./migrate.ts";
+import { StatementCache } from "./statement-cache.ts";
 
 interface KeyRow {
   key_id: string;
@@ -35,61 +36,57 @@ function keyOf(row: KeyRow): ApiKey {
 
 export class SqliteKeyStore implements KeyStore {
   readonly db: Database;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
 
   constructor(db: Database) {
     this.db = db;
+    this.#statements = new StatementCache(db);
     migrate(db);
   }
 
-  #stmt(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
   async create(key: ApiKey, hash: string): Promise<ApiKey> {
-    this.#stmt(
-      `INSERT INTO conclave_api_keys (${COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      key.keyId,
-      key.tenant,
-      key.name,
-      JSON.stringify(key.scopes),
-      key.prefix,
-      key.rateLimitPerMinute,
-      key.createdAt,
-      key.revokedAt,
-      hash,
-    );
+    this.#statements
+      .get(`INSERT INTO conclave_api_keys (${COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        key.keyId,
+        key.tenant,
+        key.name,
+        JSON.stringify(key.scopes),
+        key.prefix,
+        key.rateLimitPerMinute,
+        key.createdAt,
+        key.revokedAt,
+        hash,
+      );
     return structuredClone(key);
   }
 
   async findByHash(hash: string): Promise<ApiKey | undefined> {
-    const row = this.#stmt(`SELECT ${COLUMNS} FROM conclave_api_keys WHERE hash = ?`).get(hash) as
-      | KeyRow
-      | undefined;
+    const row = this.#statements
+      .get(`SELECT ${COLUMNS} FROM conclave_api_keys WHERE hash = ?`)
+      .get(hash) as KeyRow | undefined;
     return row ? keyOf(row) : undefined;
   }
 
   async list(tenant?: string): Promise<ApiKey[]> {
     const rows = (
       tenant === undefined
-        ? this.#stmt(`SELECT ${COLUMNS} FROM conclave_api_keys ORDER BY created_at, key_id`).all()
-        : this.#stmt(
-            `SELECT ${COLUMNS} FROM conclave_api_keys WHERE tenant = ? ORDER BY created_at, key_id`,
-          ).all(tenant)
+        ? this.#statements
+            .get(`SELECT ${COLUMNS} FROM conclave_api_keys ORDER BY created_at, key_id`)
+            .all()
+        : this.#statements
+            .get(
+              `SELECT ${COLUMNS} FROM conclave_api_keys WHERE tenant = ? ORDER BY created_at, key_id`,
+            )
+            .all(tenant)
     ) as KeyRow[];
     return rows.map(keyOf);
   }
 
   async revoke(keyId: string, now: Date): Promise<boolean> {
-    const result = this.#stmt(
-      "UPDATE conclave_api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-    ).run(now.toISOString(), keyId);
+    const result = this.#statements
+      .get("UPDATE conclave_api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL")
+      .run(now.toISOString(), keyId);
     return result.changes > 0;
   }
 }

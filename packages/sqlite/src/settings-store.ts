@@ -1,7 +1,8 @@
 /** Per-tenant settings in the SQLite file (see core's platform/settings.ts). */
 import { type SettingsStore, settingText } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import { migrate } from "./migrate.ts";
+import { StatementCache } from "./statement-cache.ts";
 
 const SQL = {
   get: "SELECT value FROM conclave_settings WHERE tenant = ? AND key = ?",
@@ -14,41 +15,35 @@ const SQL = {
 
 export class SqliteSettingsStore implements SettingsStore {
   readonly db: Database;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
 
   constructor(db: Database) {
     this.db = db;
+    this.#statements = new StatementCache(db);
     migrate(db);
   }
 
-  #stmt(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
   async get(tenant: string, key: string): Promise<unknown> {
-    const row = this.#stmt(SQL.get).get(tenant, key) as { value: string } | undefined;
+    const row = this.#statements.get(SQL.get).get(tenant, key) as { value: string } | undefined;
     return row === undefined ? undefined : JSON.parse(row.value);
   }
 
   async set(tenant: string, key: string, value: unknown, now: Date): Promise<void> {
-    this.#stmt(SQL.set).run(tenant, key, settingText(key, value), now.getTime());
+    this.#statements.get(SQL.set).run(tenant, key, settingText(key, value), now.getTime());
   }
 
   async delete(tenant: string, key: string): Promise<boolean> {
-    return this.#stmt(SQL.delete).run(tenant, key).changes > 0;
+    return this.#statements.get(SQL.delete).run(tenant, key).changes > 0;
   }
 
   async list(tenant: string): Promise<Record<string, unknown>> {
-    const rows = this.#stmt(SQL.list).all(tenant) as { key: string; value: string }[];
+    const rows = this.#statements.get(SQL.list).all(tenant) as { key: string; value: string }[];
     return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)]));
   }
 
   async tenantsWith(key: string): Promise<string[]> {
-    return (this.#stmt(SQL.tenantsWith).all(key) as { tenant: string }[]).map((r) => r.tenant);
+    return (this.#statements.get(SQL.tenantsWith).all(key) as { tenant: string }[]).map(
+      (r) => r.tenant,
+    );
   }
 }

@@ -4,7 +4,8 @@
  * `run.retried`) like the same calls over the API. A retried run resumes from its last
  * checkpoint when a worker claims it again: finished steps are not re-run.
  */
-import { type Run, type RunStatus, runNotFound } from "@conclave/core";
+import { ACTIVE_RUN_STATUSES, type Run, type RunStatus, runNotFound } from "@conclave/core";
+import { TERMINAL_STATUSES } from "@conclave/runtime";
 import { EXIT, emit, table } from "../kit.ts";
 import {
   type Action,
@@ -26,16 +27,7 @@ import {
   withRuntime,
 } from "./session.ts";
 
-const STATUSES: readonly RunStatus[] = [
-  "pending",
-  "running",
-  "success",
-  "error",
-  "timeout",
-  "interrupted",
-  "cancelled",
-  "dead",
-];
+const STATUSES: readonly RunStatus[] = [...ACTIVE_RUN_STATUSES, ...TERMINAL_STATUSES];
 
 const USAGE = `Usage: conclave runs ls [--thread <id>] [--status <s,...>] [--tenant <t>] [--limit <n>]
        conclave runs show <run-id> [--tenant <t>]

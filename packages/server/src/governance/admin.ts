@@ -4,6 +4,7 @@
  * with the calling key as actor.
  */
 import { type BudgetDefinition, NotFoundError, OPERATIONAL_MODES, SETTING } from "@conclave/core";
+import { formatUsd, usdToPico } from "@conclave/models";
 import { z } from "zod";
 import type { ServerContext } from "../app.ts";
 import { HttpError } from "../errors.ts";
@@ -75,9 +76,12 @@ const Budget = z.object({
     .string()
     .regex(/^\d+(\.\d{1,12})?$/, "a decimal USD amount such as 12.50")
     // Budgets count picodollars in a signed 64-bit integer.
-    .refine((v) => !/^\d+(\.\d{1,12})?$/.test(v) || (picoOf(v) > 0n && picoOf(v) <= MAX_PICO), {
-      message: "more than 0 and at most 9223372.036854775807 USD",
-    }),
+    .refine(
+      (v) => !/^\d+(\.\d{1,12})?$/.test(v) || (usdToPico(v) > 0n && usdToPico(v) <= MAX_PICO),
+      {
+        message: "more than 0 and at most 9223372.036854775807 USD",
+      },
+    ),
   scope: Scope.optional(),
   period: z.enum(["none", "hour", "day", "month"]).default("day"),
   time_zone: z.string().max(64).optional(),
@@ -86,11 +90,6 @@ const Budget = z.object({
 });
 
 const MAX_PICO = 2n ** 63n - 1n;
-const usd = (pico: bigint) => (Number(pico) / 1e12).toFixed(6);
-function picoOf(text: string): bigint {
-  const [whole, fraction = ""] = text.split(".");
-  return BigInt(whole!) * 10n ** 12n + BigInt(fraction.padEnd(12, "0"));
-}
 
 // Budgets belong to a tenant by scope: a tenant's key sees and sets only budgets scoped to it.
 const owned = (tenant: string, b: BudgetDefinition) => b.id.startsWith(`${tenant}:`);
@@ -113,10 +112,10 @@ function budgetRoutes({ runtime, services }: ServerContext) {
             period: s.budget.period,
             period_key: s.periodKey,
             action: s.budget.action,
-            limit_usd: usd(s.budget.limitPico),
-            spent_usd: usd(s.spentPico),
-            reserved_usd: usd(s.reservedPico),
-            remaining_usd: usd(s.remainingPico),
+            limit_usd: formatUsd(s.budget.limitPico, 6),
+            spent_usd: formatUsd(s.spentPico, 6),
+            reserved_usd: formatUsd(s.reservedPico, 6),
+            remaining_usd: formatUsd(s.remainingPico, 6),
           }));
       },
     }),
@@ -136,7 +135,7 @@ function budgetRoutes({ runtime, services }: ServerContext) {
         const budget: BudgetDefinition = {
           id: `${principal.tenant}:${params.budget_id}`,
           scope: body.scope ?? { kind: "tenant", value: principal.tenant },
-          limitPico: picoOf(body.limit_usd),
+          limitPico: usdToPico(body.limit_usd),
           period: body.period,
           timeZone: body.time_zone,
           action: body.action,

@@ -2,14 +2,13 @@
  * Read-only admin views: cost by dimension from the usage ledger, and the tenant's audit trail
  * (paged listing and chain verification). Both are confined to the caller's tenant.
  */
+import { formatUsd } from "@conclave/models";
 import { z } from "zod";
 import type { ServerContext } from "../app.ts";
 import { HttpError } from "../errors.ts";
 import { defineRoute } from "../route.ts";
 
 const DIMENSIONS = ["model", "deployment", "alias", "agent", "thread", "day"] as const;
-
-const usd = (pico: bigint) => (Number(pico) / 1e12).toFixed(6);
 
 function costRoute({ services }: ServerContext) {
   return defineRoute({
@@ -47,7 +46,7 @@ function costRoute({ services }: ServerContext) {
         key: r.key,
         calls: r.calls,
         tokens: r.tokens,
-        cost_usd: usd(r.costPico),
+        cost_usd: formatUsd(r.costPico, 6),
       }));
     },
   });
