@@ -4,6 +4,9 @@
  * parent can SIGKILL it mid-run at a chosen point.
  *
  * usage: node kill-worker.ts <db-file> <thread-id> run|resume
+ *
+ * With KILL_POINT set to one of those lines, the process freezes right after printing it, so
+ * the parent's SIGKILL lands exactly there however late it arrives on a loaded machine.
  */
 import { createHash } from "node:crypto";
 import { Annotation, END, START, StateGraph } from "../../packages/core/src/index.ts";
@@ -27,18 +30,26 @@ async function work(name: string, rounds: number): Promise<string> {
   for (let i = 0; i < rounds; i++) {
     h = hash(h);
     if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
-    if (i === rounds >> 1) process.stdout.write(`halfway ${name}\n`);
+    if (i === rounds >> 1) mark(`halfway ${name}`);
   }
   return h;
+}
+
+const killPoint = process.env.KILL_POINT;
+
+/** Prints a progress line (pipes are written synchronously on Linux), freezing at the kill point. */
+function mark(line: string): void {
+  process.stdout.write(`${line}\n`);
+  if (line === killPoint) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 const ROUNDS: Record<string, number> = { c2: 40_000 };
 
 function node(name: string) {
   return async () => {
-    process.stdout.write(`start ${name}\n`);
+    mark(`start ${name}`);
     const result = { ran: name, digest: await work(name, ROUNDS[name] ?? 2000) };
-    process.stdout.write(`done ${name}\n`);
+    mark(`done ${name}`);
     return result;
   };
 }

@@ -17,11 +17,12 @@ interface ChildRun {
   signal: NodeJS.Signals | null;
 }
 
-/** Runs the worker; when `killOn` is given (e.g. "start b", "done c1"), SIGKILLs it on that line. */
+/** Runs the worker; when `killOn` is given (e.g. "start b", "done c1"), it freezes on that line and is SIGKILLed. */
 function runWorker(args: string[], killOn?: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [worker, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, KILL_POINT: killOn ?? "" },
     });
     const run: ChildRun = { started: [], done: [], signal: null };
     let buffer = "";
