@@ -82,3 +82,4 @@ export type {
 } from "./pregel/types.ts";
 export * from "./serde/index.ts";
 export * from "./store/index.ts";
+export { uuidV7 } from "./uuid-v7.ts";

@@ -1,4 +1,5 @@
 import { MemoryPlatformStore } from "@conclave/core";
+import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
 
@@ -9,3 +10,4 @@ const make = async () => {
 
 platformResourcesContract("MemoryPlatformStore", make);
 platformQueueContract("MemoryPlatformStore", make);
+platformBatchContract("MemoryPlatformStore", make);

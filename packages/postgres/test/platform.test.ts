@@ -7,6 +7,7 @@ import type { ChainSaver } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
 import { afterAll, beforeAll } from "vitest";
 import { runCheckpointSaverContract } from "../../../test/contracts/checkpoint-saver.contract.ts";
+import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import {
   type MakePlatform,
@@ -31,6 +32,7 @@ const make: MakePlatform = async () => {
 
 platformResourcesContract("PostgresPlatformStore", make);
 platformQueueContract("PostgresPlatformStore", make);
+platformBatchContract("PostgresPlatformStore", make);
 
 runCheckpointSaverContract("PostgresPlatformStore fenced saver", async (options) => {
   const store = PostgresPlatformStore.fromConnString(db!.url, {

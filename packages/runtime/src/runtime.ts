@@ -5,6 +5,7 @@
  */
 import {
   type CancelAction,
+  type EnqueueResult,
   type Fence,
   type OperationalMode,
   type PlatformStore,
@@ -103,10 +104,19 @@ export class Runtime {
   async submit(request: SubmitRequest): Promise<Run> {
     const tenant = request.tenant ?? this.defaultTenant;
     const assistant = await this.resolveAssistant(tenant, request.assistant);
-    const { run, created, displaced } = await this.store.runs.enqueue(
-      newRunOf(request, assistant, tenant),
-      this.clock(),
-    );
+    const newRun = newRunOf(request, assistant, tenant);
+    // A worker streams a run only into an open channel: open it before the run can start, so
+    // a reader that subscribes after submit returns still gets every event.
+    const streamed = (request.streamMode?.length ?? 0) > 0;
+    if (streamed) this.events.open(newRun.runId);
+    let enqueued: EnqueueResult;
+    try {
+      enqueued = await this.store.runs.enqueue(newRun, this.clock());
+    } catch (error) {
+      if (streamed) this.events.close(newRun.runId);
+      throw error;
+    }
+    const { run, created, displaced } = enqueued;
     // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
     for (const before of displaced)
       if (before.status === "pending") this.#endUnstarted(before.runId);

@@ -23,7 +23,7 @@ import {
   type PreparedAuditEvent,
   sealAuditEvents,
 } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database, Statement, Transaction } from "better-sqlite3";
 import { openMeteringDatabase, type SqliteMeteringOptions } from "./budget-store.ts";
 import { migrate } from "./migrate.ts";
 import { AUDIT_SQL, auditListSql } from "./sql/audit-statements.ts";
@@ -46,6 +46,8 @@ export class SqliteAuditLog implements AuditLog {
   readonly #prepare: (events: readonly NewAuditEvent[]) => PreparedAuditEvent[];
   readonly #statements = new Map<string, Statement>();
   #migrated = false;
+  /** Built once: `db.transaction()` prepares its own statements and costs more than a write. */
+  #append: Transaction<(batch: PreparedAuditEvent[]) => AuditRow[]> | undefined;
 
   /** Opens (or creates) a file, in WAL mode. The log owns and closes it. */
   static fromConnString(
@@ -86,10 +88,8 @@ export class SqliteAuditLog implements AuditLog {
   async append(events: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
     const prepared = this.#prepare(events);
     if (prepared.length === 0) return [];
-    const rows = this.#ready()
-      .transaction(() => this.#write(prepared))
-      .immediate();
-    return rows.map(auditEventFromRow);
+    this.#append ??= this.#ready().transaction((batch: PreparedAuditEvent[]) => this.#write(batch));
+    return this.#append.immediate(prepared).map(auditEventFromRow);
   }
 
   /** Chains and stores a batch; runs inside the immediate transaction. */

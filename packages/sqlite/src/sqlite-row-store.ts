@@ -15,18 +15,23 @@ import type {
   StoredWrite,
   ThreadHead,
 } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database, Statement, Transaction } from "better-sqlite3";
 import { migrate } from "./migrate.ts";
 import { type ListShape, listSql, SQL } from "./sql/statements.ts";
 
 type StatementName = keyof typeof SQL;
 const LIST_PAGE_SIZE = 128;
 
+/** A checkpoint's key: thread id, namespace, checkpoint id. */
+type WritesKey = [threadId: string, ns: string, id: string];
+
 /** A {@link RowStore} over one better-sqlite3 connection. */
 export class SqliteRowStore implements RowStore {
   readonly #db: Database;
   readonly #statements = new Map<string, Statement>();
   #migrated = false;
+  /** Built once: `db.transaction()` prepares its own statements and costs more than a write. */
+  #putWrites: Transaction<(key: WritesKey, batch: EncodedWrite[]) => void> | undefined;
 
   constructor(db: Database) {
     this.#db = db;
@@ -104,13 +109,14 @@ export class SqliteRowStore implements RowStore {
   }
 
   putWrites(threadId: string, ns: string, id: string, writes: EncodedWrite[]): void {
-    const special = this.#stmt("putSpecialWrite");
-    const regular = this.#stmt("putWrite");
-    this.#db.transaction(() => {
-      for (const w of writes) {
-        (w.idx < 0 ? special : regular).run(threadId, ns, id, w.taskId, w.idx, w.channel, w.value);
+    this.#putWrites ??= this.#db.transaction((key: WritesKey, batch: EncodedWrite[]) => {
+      const special = this.#stmt("putSpecialWrite");
+      const regular = this.#stmt("putWrite");
+      for (const w of batch) {
+        (w.idx < 0 ? special : regular).run(...key, w.taskId, w.idx, w.channel, w.value);
       }
-    })();
+    });
+    this.#putWrites([threadId, ns, id], writes);
   }
 
   deleteThread(threadId: string): void {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Annotation, StateGraph } from "@conclave/core";
 import { SqlitePlatformStore } from "@conclave/sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
 
@@ -27,6 +28,7 @@ const make = async () => {
 
 platformResourcesContract("SqlitePlatformStore", make);
 platformQueueContract("SqlitePlatformStore", make);
+platformBatchContract("SqlitePlatformStore", make);
 
 const State = Annotation.Root({ n: Annotation<number>() });
 const hooks = fileURLToPath(new URL("../../../test/support/resolve-source.ts", import.meta.url));
@@ -135,6 +137,33 @@ describe("SqlitePlatformStore across processes", () => {
 });
 
 describe("SqlitePlatformStore batches", () => {
+  it("group-commits concurrent enqueues: a failing one rolls back alone, the rest commit and wake", async () => {
+    const store = SqlitePlatformStore.fromConnString(freshFile());
+    try {
+      const T = new Date("2026-11-22T10:00:00.000Z");
+      await store.runs.enqueue(newRun("r1", { threadId: "t1" }), T);
+      const woken: string[] = [];
+      const unsubscribe = await store.subscribe((event) => {
+        if (event.kind === "run.pending") woken.push(event.runId);
+      });
+      const results = await Promise.allSettled([
+        store.runs.enqueue(newRun("r2", { threadId: "t2" }), T),
+        // Taken run id: its savepoint (the new thread t-dup included) rolls back.
+        store.runs.enqueue(newRun("r1", { threadId: "t-dup" }), T),
+        store.runs.enqueue(newRun("r3", { threadId: "t3" }), T),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "RUN_EXISTS" });
+      expect(await store.threads.get("acme", "t-dup")).toBeUndefined();
+      expect((await store.runs.get("acme", "r3"))?.threadId).toBe("t3");
+      expect(woken.sort()).toEqual(["r2", "r3"]);
+      expect(store.db.inTransaction).toBe(false);
+      await unsubscribe();
+    } finally {
+      await store.close();
+    }
+  });
+
   it("a failing fenced batch keeps what other runs wrote while it was open", async () => {
     const store = SqlitePlatformStore.fromConnString(freshFile());
     try {

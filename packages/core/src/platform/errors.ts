@@ -73,6 +73,15 @@ export function threadBusy(threadId: string, activeRunId: string): ConflictError
   );
 }
 
+export function runExists(runId: string, cause?: unknown): ConflictError {
+  return new ConflictError(
+    "RUN_EXISTS",
+    `Run ${JSON.stringify(runId)} already exists; run ids are unique across tenants. Submit ` +
+      "with a new run id, or with an idempotencyKey to make resubmission safe.",
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 export function alreadyExists(kind: "Assistant" | "Thread" | "Cron", id: string): ConflictError {
   return new ConflictError(
     `${kind.toUpperCase()}_EXISTS`,

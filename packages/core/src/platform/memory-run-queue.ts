@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import {
   LeaseLostError,
   runActive,
+  runExists,
   runFinished,
   runNotFound,
   runNotRetryable,
@@ -25,6 +26,7 @@ import type { RunQueue } from "./store.ts";
 import type {
   CancelAction,
   ClaimRequest,
+  EnqueueResult,
   Fence,
   NewRun,
   QueueStatus,
@@ -36,6 +38,12 @@ import type {
 } from "./types.ts";
 
 type StoredRun = Run & { seq: number };
+
+/** Puts `map` back to `saved` (a batch failed part-way). */
+function restore<K, V>(map: Map<K, V>, saved: Map<K, V>): void {
+  map.clear();
+  for (const [key, value] of saved) map.set(key, value);
+}
 const copy = <T>(value: T): T => structuredClone(value);
 const strip = ({ seq: _seq, ...run }: StoredRun): Run => copy(run);
 
@@ -56,12 +64,43 @@ export interface QueueContext {
 
 export class MemoryRunQueue implements RunQueue {
   #seq = 0;
+  /** The wake-ups of a batch in progress, sent once it all succeeded; null outside one. */
+  #held: WakeEvent[] | null = null;
   private readonly ctx: QueueContext;
   constructor(ctx: QueueContext) {
     this.ctx = ctx;
   }
 
   async enqueue(input: NewRun, now: Date) {
+    return this.#enqueueNow(input, now);
+  }
+
+  async enqueueMany(inputs: readonly NewRun[], now: Date) {
+    const { state } = this.ctx;
+    const before = {
+      threads: copy(state.threads),
+      threadOwners: new Map(state.threadOwners),
+      runs: copy(state.runs),
+      seq: this.#seq,
+    };
+    const events: WakeEvent[] = [];
+    this.#held = events;
+    try {
+      const results = inputs.map((input) => this.#enqueueNow(input, now));
+      this.#held = null;
+      for (const event of events) this.ctx.emit(event);
+      return results;
+    } catch (error) {
+      this.#held = null;
+      restore(state.threads, before.threads);
+      restore(state.threadOwners, before.threadOwners);
+      restore(state.runs, before.runs);
+      this.#seq = before.seq;
+      throw error;
+    }
+  }
+
+  #enqueueNow(input: NewRun, now: Date): EnqueueResult {
     const record = newRunRecord(input, now);
     const { state } = this.ctx;
     if (record.idempotencyKey !== null) {
@@ -70,6 +109,7 @@ export class MemoryRunQueue implements RunQueue {
       );
       if (earlier) return { run: strip(earlier), created: false, displaced: [] };
     }
+    if (state.runs.has(record.runId)) throw runExists(record.runId);
     const threadKey = keyOf(record.tenant, record.threadId);
     let thread = state.threads.get(threadKey);
     if (!thread && input.ifNotExists !== "create")
@@ -92,7 +132,7 @@ export class MemoryRunQueue implements RunQueue {
     state.runs.set(record.runId, { ...record, seq: ++this.#seq });
     thread.status = "busy";
     thread.updatedAt = record.createdAt;
-    this.ctx.emit({
+    this.#wake({
       kind: "run.pending",
       tenant: record.tenant,
       runId: record.runId,
@@ -169,7 +209,7 @@ export class MemoryRunQueue implements RunQueue {
       thread.interrupts = copy(outcome.interrupts ?? {});
     }
     this.#settleThread(run, outcome.status, now);
-    this.ctx.emit({
+    this.#wake({
       kind: "run.finished",
       tenant: run.tenant,
       runId: run.runId,
@@ -184,7 +224,7 @@ export class MemoryRunQueue implements RunQueue {
     if (run.attempt >= run.maxAttempts) {
       Object.assign(run, { status: "dead", error, workerId: null, endedAt: at, updatedAt: at });
       this.#settleThread(run, "dead", now);
-      this.ctx.emit({ kind: "run.finished", tenant: run.tenant, runId: run.runId, status: "dead" });
+      this.#wake({ kind: "run.finished", tenant: run.tenant, runId: run.runId, status: "dead" });
     } else {
       Object.assign(run, {
         status: "pending",
@@ -193,7 +233,7 @@ export class MemoryRunQueue implements RunQueue {
         runAt: retryAt.toISOString(),
         updatedAt: at,
       });
-      this.ctx.emit({
+      this.#wake({
         kind: "run.pending",
         tenant: run.tenant,
         runId: run.runId,
@@ -228,7 +268,7 @@ export class MemoryRunQueue implements RunQueue {
     });
     const thread = this.ctx.state.threads.get(keyOf(tenant, run.threadId));
     if (thread) thread.status = "busy";
-    this.ctx.emit({ kind: "run.pending", tenant, runId, graphId: run.graphId });
+    this.#wake({ kind: "run.pending", tenant, runId, graphId: run.graphId });
     return strip(run);
   }
 
@@ -283,19 +323,24 @@ export class MemoryRunQueue implements RunQueue {
     return !entry?.versions.some((v) => v.version === run.assistantVersion);
   }
 
+  #wake(event: WakeEvent): void {
+    if (this.#held === null) this.ctx.emit(event);
+    else this.#held.push(event);
+  }
+
   /** Marks a run cancelled (pending) or asks its worker to stop (running). */
   #cancelIn(run: StoredRun, action: CancelAction, now: Date): void {
     const at = now.toISOString();
     if (run.status === "running") {
       run.cancelAction = action;
       run.updatedAt = at;
-      this.ctx.emit({ kind: "run.cancel", tenant: run.tenant, runId: run.runId, action });
+      this.#wake({ kind: "run.cancel", tenant: run.tenant, runId: run.runId, action });
       return;
     }
     Object.assign(run, { status: "cancelled", endedAt: at, updatedAt: at });
     if (action === "rollback") this.ctx.state.runs.delete(run.runId);
     this.#settleThread(run, "cancelled", now);
-    this.ctx.emit({
+    this.#wake({
       kind: "run.finished",
       tenant: run.tenant,
       runId: run.runId,

@@ -78,6 +78,12 @@ export interface RunQueue {
    * as pending; marks the thread busy.
    */
   enqueue(run: NewRun, now: Date): Promise<EnqueueResult>;
+  /**
+   * Enqueues `runs` in order as one change: each as `enqueue` would (a later run sees the
+   * earlier ones of the batch), and all of them or, when one fails, none (that error is
+   * thrown). One transaction instead of one per run.
+   */
+  enqueueMany(runs: readonly NewRun[], now: Date): Promise<EnqueueResult[]>;
   get(tenant: string, runId: string): Promise<Run | undefined>;
   /** Newest first. */
   list(query: RunQuery): Promise<Run[]>;

@@ -11,6 +11,7 @@ import {
   type SettleResult,
   TENANT_CONFIG_KEY,
   type UsageRecord,
+  uuidV7,
 } from "@conclave/core";
 import { countTokens } from "gpt-tokenizer";
 import { maxCostOf } from "../pricing/cost.ts";
@@ -21,7 +22,6 @@ import { type Admission, admit } from "./budget-gate.ts";
 import { GatewayLanguageModel } from "./gateway-model.ts";
 import type { CallContext, GatewayEvent, GatewayOptions } from "./gateway-types.ts";
 import { endCallSpan, startCallSpan, usageRecordOf } from "./metering.ts";
-import { uuidV7 } from "./uuid-v7.ts";
 
 /**
  * The usage of a stream cut short: providers send usage only on their finish part, so it is

@@ -20,6 +20,7 @@ import {
   newRunRecord,
   type Run,
   type RunRow,
+  runExists,
   runFromRow,
   runToRow,
   threadBusy,
@@ -27,7 +28,7 @@ import {
   type WakeEvent,
 } from "@conclave/core";
 import type pg from "pg";
-import { RUN_FIELDS, valuesOf } from "../sql/platform-columns.ts";
+import { RUN_FIELDS, runJson, valuesOf } from "../sql/platform-columns.ts";
 import { isPgError, PG_ERROR, type PlatformDb } from "./platform-db.ts";
 
 const IDEMPOTENCY_INDEX = "conclave_runs_idempotency";
@@ -35,43 +36,110 @@ const RUN_KEY = "conclave_runs_pkey";
 /** Thread ids are unique across tenants (migration 8). */
 export const THREAD_ID_INDEX = "conclave_threads_id_unique";
 
-function runExists(runId: string, cause: unknown): ConflictError {
-  return new ConflictError(
-    "RUN_EXISTS",
-    `Run ${JSON.stringify(runId)} already exists; run ids are unique across tenants. Submit ` +
-      "with a new run id, or with an idempotencyKey to make resubmission safe.",
-    { cause },
-  );
-}
+const isDirect = (record: Run) =>
+  record.multitaskStrategy === "enqueue" && record.idempotencyKey === null;
 
 /** Enqueues `input` at `now`; see the module comment for the steps. */
 export async function enqueue(db: PlatformDb, input: NewRun, now: Date): Promise<EnqueueResult> {
   const record = newRunRecord(input, now);
-  const direct = record.multitaskStrategy === "enqueue" && record.idempotencyKey === null;
-  for (let attempt = 1; ; attempt++) {
+  return retryingKeyRace(
+    () =>
+      isDirect(record)
+        ? enqueueDirect(db, input, record)
+        : db.transaction((client) => enqueueIn(db, client, input, record)),
+    record,
+  );
+}
+
+/**
+ * Enqueues a batch in one transaction. A batch of runs that each create their thread and use
+ * the "enqueue" strategy without a key (stateless batches, fan-outs) is one statement.
+ */
+export async function enqueueMany(
+  db: PlatformDb,
+  inputs: readonly NewRun[],
+  now: Date,
+): Promise<EnqueueResult[]> {
+  if (inputs.length === 0) return [];
+  const records = inputs.map((input) => newRunRecord(input, now));
+  const fresh = inputs.every((input, i) => input.ifNotExists === "create" && isDirect(records[i]!));
+  return retryingKeyRace(
+    () =>
+      fresh
+        ? enqueueFresh(db, inputs, records)
+        : db.transaction(async (client) => {
+            const results: EnqueueResult[] = [];
+            for (const [i, input] of inputs.entries()) {
+              const record = records[i]!;
+              results.push(
+                isDirect(record)
+                  ? await enqueueDirect(db, input, record, client)
+                  : await enqueueIn(db, client, input, record),
+              );
+            }
+            return results;
+          }),
+    records.length === 1 ? records[0] : undefined,
+  );
+}
+
+/**
+ * Runs an enqueue, once more when it lost an idempotency-key race (the second finds the
+ * winner's run), turning unique violations into the errors users act on.
+ */
+async function retryingKeyRace<T>(attempt: () => Promise<T>, record: Run | undefined): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      if (direct) return await enqueueDirect(db, input, record);
-      return await db.transaction((client) => enqueueIn(db, client, input, record));
+      return await attempt();
     } catch (error) {
-      if (isPgError(error, PG_ERROR.uniqueViolation, IDEMPOTENCY_INDEX) && attempt === 1) continue;
-      if (isPgError(error, PG_ERROR.uniqueViolation, RUN_KEY)) throw runExists(record.runId, error);
+      if (isPgError(error, PG_ERROR.uniqueViolation, IDEMPOTENCY_INDEX) && n === 1) continue;
+      if (isPgError(error, PG_ERROR.uniqueViolation, RUN_KEY))
+        throw runExists(record?.runId ?? keyOf(error), error);
       if (isPgError(error, PG_ERROR.uniqueViolation, THREAD_ID_INDEX))
-        throw alreadyExists("Thread", record.threadId);
+        throw alreadyExists("Thread", record?.threadId ?? keyOf(error));
       throw error;
     }
   }
 }
 
+/** The key value a unique violation names in its detail: `Key (run_id)=(r1) already exists.` */
+function keyOf(error: unknown): string {
+  const detail = String((error as { detail?: unknown }).detail ?? "");
+  return /\)=\((.*)\) already exists/.exec(detail)?.[1] ?? "(one of the batch)";
+}
+
 /** The one-statement enqueue (see `enqueueDirect` in the queue statements). */
-async function enqueueDirect(db: PlatformDb, input: NewRun, record: Run): Promise<EnqueueResult> {
+async function enqueueDirect(
+  db: PlatformDb,
+  input: NewRun,
+  record: Run,
+  client?: pg.PoolClient,
+): Promise<EnqueueResult> {
   const row = runToRow(record);
-  const [result] = await db.rows<{ inserted: number }>("enqueueDirect", [
+  const values = [
     ...valuesOf(row, RUN_FIELDS),
     input.ifNotExists === "create",
     JSON.stringify(input.threadMetadata ?? {}),
-  ]);
+  ];
+  const [result] = await db.rows<{ inserted: number }>("enqueueDirect", values, client);
   if (result?.inserted !== 1) throw threadNotFound(record.tenant, record.threadId);
   return { run: runFromRow(row), created: true, displaced: [] };
+}
+
+/** The one-statement batch (see `enqueueMany` in the queue statements). */
+async function enqueueFresh(
+  db: PlatformDb,
+  inputs: readonly NewRun[],
+  records: Run[],
+): Promise<EnqueueResult[]> {
+  const rows = records.map(runToRow);
+  const json = rows.map((row, i) => ({
+    ...runJson(row),
+    ord: i,
+    thread_metadata: JSON.stringify(inputs[i]!.threadMetadata ?? {}),
+  }));
+  await db.query("enqueueMany", [JSON.stringify(json)]);
+  return rows.map((row) => ({ run: runFromRow(row), created: true, displaced: [] }));
 }
 
 async function enqueueIn(

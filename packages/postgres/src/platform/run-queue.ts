@@ -39,7 +39,7 @@ import {
   threadStatusAfter,
 } from "@conclave/core";
 import type pg from "pg";
-import { enqueue } from "./enqueue.ts";
+import { enqueue, enqueueMany } from "./enqueue.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { type StatusRow, tallyStatus } from "./queue-status.ts";
 
@@ -83,6 +83,10 @@ export class PostgresRunQueue implements RunQueue {
 
   async enqueue(run: NewRun, now: Date): Promise<EnqueueResult> {
     return enqueue(this.#db, run, now);
+  }
+
+  async enqueueMany(runs: readonly NewRun[], now: Date): Promise<EnqueueResult[]> {
+    return enqueueMany(this.#db, runs, now);
   }
 
   async get(tenant: string, runId: string): Promise<Run | undefined> {

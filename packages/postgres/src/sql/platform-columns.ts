@@ -35,6 +35,43 @@ export const RUN_FIELDS = [
   "endedAt",
 ] as const satisfies readonly (keyof RunRow)[];
 
+/** The SQL type of each `conclave_runs` column (migration 5), to read rows back from JSON. */
+export const RUN_TYPES: Record<(typeof RUN_FIELDS)[number], string> = {
+  tenant: "text",
+  runId: "text",
+  threadId: "text",
+  assistantId: "text",
+  graphId: "text",
+  assistantVersion: "integer",
+  status: "text",
+  kwargs: "text",
+  metadata: "text",
+  priority: "integer",
+  multitaskStrategy: "text",
+  idempotencyKey: "text",
+  webhook: "text",
+  temporary: "boolean",
+  runAt: "bigint",
+  attempt: "integer",
+  maxAttempts: "integer",
+  generation: "bigint",
+  workerId: "text",
+  cancelAction: "text",
+  error: "text",
+  createdAt: "bigint",
+  updatedAt: "bigint",
+  startedAt: "bigint",
+  endedAt: "bigint",
+};
+
+/** A run row as a JSON object keyed by column (what `jsonb_to_recordset` reads). */
+export function runJson(row: RunRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of RUN_FIELDS) out[column(field).slice(1, -1)] = row[field];
+  out.temporary = row.temporary === true || Number(row.temporary) === 1;
+  return out;
+}
+
 /** The fields of a `conclave_threads` row (the queue's own columns are left out). */
 export const THREAD_FIELDS = [
   "tenant",

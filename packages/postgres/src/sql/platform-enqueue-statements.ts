@@ -3,8 +3,11 @@
  * the steps of the transaction that applies a multitask strategy (see `platform/enqueue.ts`).
  * Every path locks (or creates) the thread row before it touches the thread's runs.
  */
-import { insertList, placeholders, RUN_FIELDS } from "./platform-columns.ts";
+import { column, insertList, placeholders, RUN_FIELDS, RUN_TYPES } from "./platform-columns.ts";
 import { ACTIVE, at, events, type QueueParts } from "./platform-queue-parts.ts";
+
+/** The column definitions of a run row read from JSON, e.g. `"run_id" text, ...`. */
+const recordType = RUN_FIELDS.map((f) => `${column(f)} ${RUN_TYPES[f]}`).join(", ");
 
 /** The enqueue statements, from the schema's {@link QueueParts}. */
 export function enqueueStatements(p: QueueParts) {
@@ -37,6 +40,35 @@ export function enqueueStatements(p: QueueParts) {
         RETURNING tenant, run_id, graph_id
       ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
       SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM wake)::int AS woken`,
+    /**
+     * A batch of enqueues in one statement, when every run creates its thread if missing and
+     * uses the "enqueue" strategy without an idempotency key: $1 is a JSON array of run rows
+     * (see `runJson`), each with its batch position `ord` and `thread_metadata`. Each thread
+     * is counted once per run in one upsert (a row cannot be updated twice by one statement);
+     * runs are inserted in batch order, so their seqs keep it.
+     */
+    enqueueMany: `WITH input AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}, ord integer,
+          thread_metadata text)
+      ), line AS (
+        SELECT tenant, thread_id, count(*)::int AS n, min(created_at) AS created_at,
+          (array_agg(thread_metadata ORDER BY ord))[1] AS metadata
+        FROM input GROUP BY tenant, thread_id
+      ), thread AS (
+        INSERT INTO ${threads} AS t (tenant, thread_id, status, metadata, "values", interrupts,
+          active_runs, created_at, updated_at)
+        SELECT tenant, thread_id, 'busy', metadata, NULL, '{}', n, created_at, created_at
+        FROM line
+        ON CONFLICT (tenant, thread_id) DO UPDATE SET status = 'busy',
+          active_runs = t.active_runs + excluded.active_runs, updated_at = excluded.updated_at
+        RETURNING 1
+      ), run AS (
+        INSERT INTO ${runs} (${insertList(RUN_FIELDS)})
+        SELECT ${insertList(RUN_FIELDS)} FROM input ORDER BY ord
+        RETURNING tenant, run_id, graph_id
+      ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
+      SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM thread)::int
+        AS threads, (SELECT count(*) FROM wake)::int AS woken`,
     /** Creates the thread ($3 metadata, $4 now) or locks the existing one. */
     enqueueThread: `INSERT INTO ${threads} AS t
         (tenant, thread_id, status, metadata, "values", interrupts, created_at, updated_at)

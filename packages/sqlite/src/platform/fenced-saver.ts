@@ -44,21 +44,24 @@ export async function commitBatch<T>(db: Database, work: () => Promise<T>): Prom
 
 /** A saver whose writes are fenced; `batch` groups them into one transaction. */
 export class FencedSqliteSaver extends ChainSaver {
-  readonly #db: Database;
+  readonly #db: PlatformDb;
 
   constructor(
     rows: RowStore,
     capabilities: SaverCapabilities,
     options: ChainSaverOptions,
-    db: Database,
+    db: PlatformDb,
   ) {
     super(rows, capabilities, options);
     this.#db = db;
   }
 
-  /** Runs `work`'s writes in one transaction; each still checks the fence, in a savepoint. */
+  /**
+   * Runs `work`'s writes in the connection's next group commit, with other runs' batches,
+   * enqueues and finishes; each write still checks the fence, in a savepoint.
+   */
   async batch<T>(work: () => Promise<T>): Promise<T> {
-    return commitBatch(this.#db, work);
+    return this.#db.batchSoon(work);
   }
 }
 
@@ -97,6 +100,6 @@ export class FenceGuard {
     const pinned = { runId: fence.runId, generation: fence.generation };
     // Inside an open transaction (a batch) better-sqlite3 makes this a savepoint.
     const guard = <T>(write: () => T): T => this.#guarded.immediate(pinned, write) as T;
-    return new FencedSqliteSaver(guardRowStore(rows, guard), capabilities, options, this.#db.db);
+    return new FencedSqliteSaver(guardRowStore(rows, guard), capabilities, options, this.#db);
   }
 }

@@ -6,11 +6,43 @@
  * a worker woken by `run.pending` always finds the run. A write made inside an open
  * transaction (a checkpoint batch on the same connection) becomes a savepoint, and its
  * wake-ups go out when that savepoint is released.
+ *
+ * `writeSoon` is group commit for the hot writes (enqueue, finish): writes asked for in the
+ * same event-loop turn run together at the next turn, each in its own savepoint, under one
+ * COMMIT. A commit costs more than the writes it carries (it writes every dirtied page to the
+ * WAL), and concurrent submits and finishing runs share index pages.
  */
 import { ConclaveError, type WakeEvent } from "@conclave/core";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 
 type Listener = (event: WakeEvent) => void;
+
+interface PendingWrite {
+  work: () => unknown;
+  async: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+interface WriteOutcome {
+  ok: boolean;
+  value: unknown;
+}
+
+async function settle(work: () => unknown): Promise<WriteOutcome> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, value: error };
+  }
+}
+
+function lastError(outcomes: WriteOutcome[]): unknown {
+  const last = outcomes[outcomes.length - 1];
+  return last !== undefined && !last.ok
+    ? last.value
+    : new ConclaveError("PLATFORM_INTERNAL", "SQLite ended a group commit's transaction.");
+}
 
 /** Prepared statements, transactions and wake-ups over one better-sqlite3 connection. */
 export class PlatformDb {
@@ -20,11 +52,15 @@ export class PlatformDb {
   readonly #transaction: Transaction<(work: () => unknown) => unknown>;
   /** The wake-ups of the write in progress; null outside a write. */
   #events: WakeEvent[] | null = null;
+  /** Writes waiting for the next group commit. */
+  #pending: PendingWrite[] = [];
+  readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
 
   constructor(db: Database) {
     this.db = db;
     // One transaction function for every write: better-sqlite3 wraps it once, not per call.
     this.#transaction = db.transaction((work: () => unknown) => work());
+    this.#savepoint = db.transaction((work: () => unknown) => work());
   }
 
   /** The statement for `sql`, prepared on first use. Keyed by its text, so built SQL caches too. */
@@ -53,6 +89,93 @@ export class PlatformDb {
     }
     if (events.length > 0) this.#deliver(events);
     return result;
+  }
+
+  /**
+   * Runs `work` in the next group commit (see the file comment). It settles once that commit
+   * is done: with its result, or with its own error when only its savepoint rolled back, or
+   * with the commit's error when nothing was stored.
+   */
+  writeSoon<T>(work: () => T): Promise<T> {
+    // Asked from inside a batch held open across awaits: join it, as `write` would. Queuing
+    // for the next group would wait on this one, which waits on the caller.
+    if (this.db.inTransaction) return Promise.resolve(this.write(work));
+    return this.#enqueue(work, false);
+  }
+
+  /**
+   * Runs an async `work` (a run's queued checkpoint writes) in the next group commit. Its
+   * writes are not rolled back when it fails: each was complete and fence-checked, and a
+   * batch stores what a run without one would have (see commitBatch). Inside a batch already
+   * open on the connection, `work` joins it.
+   */
+  batchSoon<T>(work: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return work();
+    return this.#enqueue(work, true);
+  }
+
+  #enqueue<T>(work: () => T | Promise<T>, async: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => void this.#commitPending());
+      this.#pending.push({ work, async, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  async #commitPending(): Promise<void> {
+    // A batch of another saver holds the connection's transaction across awaits: wait for it.
+    if (this.db.inTransaction) return void setImmediate(() => void this.#commitPending());
+    const batch = this.#pending;
+    this.#pending = [];
+    const events: WakeEvent[] = [];
+    this.#events = events;
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = batch.some((item) => item.async)
+        ? await this.#runAsyncGroup(batch)
+        : (this.#transaction.immediate(() =>
+            batch.map((item) => this.#attempt(item.work)),
+          ) as WriteOutcome[]);
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    } finally {
+      this.#events = null;
+    }
+    if (events.length > 0) this.#deliver(events);
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) batch[i]!.resolve(outcome.value);
+      else batch[i]!.reject(outcome.value);
+    });
+  }
+
+  /** A group with async work: one transaction held across its awaits, committed at the end. */
+  async #runAsyncGroup(batch: PendingWrite[]): Promise<WriteOutcome[]> {
+    this.db.exec("BEGIN IMMEDIATE");
+    const outcomes: WriteOutcome[] = [];
+    try {
+      for (const item of batch) {
+        outcomes.push(item.async ? await settle(item.work) : this.#attempt(item.work));
+        // SQLite ended the transaction itself (I/O, out of memory): the group's writes are gone.
+        if (!this.db.inTransaction) throw lastError(outcomes);
+      }
+      this.db.exec("COMMIT");
+      return outcomes;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** One write of a group commit, in a savepoint so its failure undoes only its own changes. */
+  #attempt(work: () => unknown): WriteOutcome {
+    const events = this.#events!;
+    const mark = events.length;
+    try {
+      return { ok: true, value: this.#savepoint(work) };
+    } catch (error) {
+      events.length = mark;
+      return { ok: false, value: error };
+    }
   }
 
   /** Runs several reads on one snapshot (a deferred transaction). */

@@ -72,7 +72,8 @@ export class SqlitePlatformStore implements PlatformStore {
    */
   constructor(db: Database, options: SqlitePlatformOptions = {}, owned = false) {
     this.saver = new SharedSqliteSaver(db, options);
-    if (!db.memory) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    if (!db.memory)
+      db.pragma(`wal_autocheckpoint = ${process.env.XAC ?? WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db);
     this.db = db;
     this.#options = options;

@@ -22,6 +22,7 @@ import {
   type RunQueue,
   type RunRow,
   runActive,
+  runExists,
   runFinished,
   runFromRow,
   runNotFound,
@@ -50,26 +51,32 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async enqueue(input: NewRun, now: Date): Promise<EnqueueResult> {
+    return this.#db.writeSoon(() => this.#enqueueIn(input, now));
+  }
+
+  async enqueueMany(inputs: readonly NewRun[], now: Date): Promise<EnqueueResult[]> {
+    // One savepoint of the group commit: a failing run rolls back the whole batch.
+    return this.#db.writeSoon(() => inputs.map((input) => this.#enqueueIn(input, now)));
+  }
+
+  #enqueueIn(input: NewRun, now: Date): EnqueueResult {
     const record = newRunRecord(input, now);
-    return this.#db.write(() => {
-      const earlier = this.#earlier(record);
-      if (earlier !== undefined) return { run: earlier, created: false, displaced: [] };
-      const { tenant, threadId } = record;
-      let headSeq = this.#headSeq(tenant, threadId);
-      if (headSeq === undefined && input.ifNotExists !== "create") {
-        throw threadNotFound(tenant, threadId);
-      }
-      const displaced = headSeq === undefined ? [] : this.#displace(record, now);
-      if (headSeq === undefined)
-        insertThread(this.#db, tenant, threadId, input.threadMetadata, now);
-      // The strategy cancelled waiting runs: the line (and its head) changed.
-      if (displaced.length > 0) headSeq = this.#headSeq(tenant, threadId);
-      // The new run has the highest seq: it heads the line only when nothing else waits.
-      const seq = this.#insert(record, headSeq == null);
-      this.#db.stmt(RUN_SQL.enqueued).run({ tenant, threadId, seq, now: now.getTime() });
-      this.#db.emit({ kind: "run.pending", tenant, runId: record.runId, graphId: record.graphId });
-      return { run: record, created: true, displaced };
-    });
+    const earlier = this.#earlier(record);
+    if (earlier !== undefined) return { run: earlier, created: false, displaced: [] };
+    const { tenant, threadId } = record;
+    let headSeq = this.#headSeq(tenant, threadId);
+    if (headSeq === undefined && input.ifNotExists !== "create") {
+      throw threadNotFound(tenant, threadId);
+    }
+    const displaced = headSeq === undefined ? [] : this.#displace(record, now);
+    if (headSeq === undefined) insertThread(this.#db, tenant, threadId, input.threadMetadata, now);
+    // The strategy cancelled waiting runs: the line (and its head) changed.
+    if (displaced.length > 0) headSeq = this.#headSeq(tenant, threadId);
+    // The new run has the highest seq: it heads the line only when nothing else waits.
+    const seq = this.#insert(record, headSeq == null);
+    this.#db.stmt(RUN_SQL.enqueued).run({ tenant, threadId, seq, now: now.getTime() });
+    this.#db.emit({ kind: "run.pending", tenant, runId: record.runId, graphId: record.graphId });
+    return { run: record, created: true, displaced };
   }
 
   async get(tenant: string, runId: string): Promise<Run | undefined> {
@@ -105,7 +112,7 @@ export class SqliteRunQueue implements RunQueue {
       error: outcome.error === undefined ? null : JSON.stringify(outcome.error),
       now: now.getTime(),
     };
-    return this.#db.write(() => {
+    return this.#db.writeSoon(() => {
       const row = this.#db.stmt(RUN_SQL.finish).get(params) as RunRow | undefined;
       if (row === undefined) throw new LeaseLostError(fence);
       const run = runFromRow(row);
@@ -190,12 +197,7 @@ export class SqliteRunQueue implements RunQueue {
       return Number(this.#db.stmt(RUN_SQL.insert).run(row).lastInsertRowid);
     } catch (error) {
       if ((error as { code?: unknown }).code !== SQLITE_CONSTRAINT_UNIQUE) throw error;
-      throw new ConflictError(
-        "RUN_EXISTS",
-        `Run ${JSON.stringify(record.runId)} already exists; run ids must be unique across ` +
-          "tenants. Submit with a new run id, or with an idempotencyKey to reuse a run.",
-        { cause: error },
-      );
+      throw runExists(record.runId, error);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uuidV7 } from "../src/gateway/uuid-v7.ts";
+import { uuidV7 } from "../src/uuid-v7.ts";
 
 const FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

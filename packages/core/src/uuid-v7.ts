@@ -1,5 +1,5 @@
 /**
- * Time-ordered ids for usage records.
+ * Time-ordered ids: usage records, runs.
  *
  * Decision (ledger id): records used `crypto.randomUUID()` (version 4), so each insert landed on
  * a random leaf of the ledger's unique id index. A UUID version 7 starts with the time, so new
