@@ -5,7 +5,7 @@
  */
 import type { ChainSaver } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheckpointSaverContract } from "../../../test/contracts/checkpoint-saver.contract.ts";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
@@ -49,4 +49,45 @@ runCheckpointSaverContract("PostgresPlatformStore fenced saver", async (options)
   const [run] = await store.runs.claim({ workerId: "w", limit: 1, now });
   const saver = store.fencedSaver({ runId: run!.runId, generation: run!.generation }) as ChainSaver;
   return { saver, cleanup: () => store.close() };
+});
+
+describe("PostgresPlatformStore statistics", () => {
+  it("the sweeper ANALYZEs the queue tables once a burst changed them; claims keep their order", async () => {
+    const store = PostgresPlatformStore.fromConnString(db!.url, { schema: `stats_${++schemas}` });
+    await store.setup();
+    try {
+      const analyzed = async () => {
+        const { rows } = await store.pool.query(
+          `SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = $1
+             AND relname = 'conclave_runs'`,
+          [store.schema],
+        );
+        return rows[0]?.last_analyze != null;
+      };
+      const T = new Date("2026-11-22T10:00:00.000Z");
+      await store.workers.sweep(T);
+      expect(await analyzed()).toBe(false);
+      const burst = Array.from({ length: 1500 }, (_, i) => newRun(`burst-${i}`));
+      await store.runs.enqueueMany(burst, T);
+      // The statistics system counts the changes a moment after the commit.
+      await expect
+        .poll(
+          async () => {
+            await store.workers.sweep(T);
+            return analyzed();
+          },
+          { timeout: 10_000, interval: 200 },
+        )
+        .toBe(true);
+      await store.workers.register(
+        { workerId: "w", graphIds: ["agent"], concurrency: 5 },
+        T,
+        30_000,
+      );
+      const claimed = await store.runs.claim({ workerId: "w", limit: 5, now: T });
+      expect(claimed.map((run) => run.runId)).toEqual(burst.slice(0, 5).map((run) => run.runId));
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -24,7 +24,7 @@ import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./gra
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
-import { newRunOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import { newRunsOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
 import { bodyFor, deliver, formatOf, type WebhookOptions } from "./webhooks.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
@@ -102,33 +102,57 @@ export class Runtime {
 
   /** Queues a run; returns it pending (or the earlier run for a repeated idempotency key). */
   async submit(request: SubmitRequest): Promise<Run> {
-    const tenant = request.tenant ?? this.defaultTenant;
-    const assistant = await this.resolveAssistant(tenant, request.assistant);
-    const newRun = newRunOf(request, assistant, tenant);
+    const [run] = await this.submitMany([request]);
+    return run!;
+  }
+
+  /**
+   * Queues runs in order as one change (one transaction): all of them, or none when one
+   * fails (its error is thrown). Each is returned as `submit` would return it.
+   */
+  async submitMany(requests: readonly SubmitRequest[]): Promise<Run[]> {
+    const resolve = (tenant: string, name: string) => this.resolveAssistant(tenant, name);
+    const newRuns = await newRunsOf(requests, this.defaultTenant, resolve);
     // A worker streams a run only into an open channel: open it before the run can start, so
     // a reader that subscribes after submit returns still gets every event.
-    const streamed = (request.streamMode?.length ?? 0) > 0;
-    if (streamed) this.events.open(newRun.runId);
-    let enqueued: EnqueueResult;
+    const streamed = newRuns.filter((_, i) => (requests[i]!.streamMode?.length ?? 0) > 0);
+    for (const run of streamed) this.events.open(run.runId);
+    let results: EnqueueResult[];
     try {
-      enqueued = await this.store.runs.enqueue(newRun, this.clock());
+      results =
+        newRuns.length === 1
+          ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
+          : await this.store.runs.enqueueMany(newRuns, this.clock());
     } catch (error) {
-      if (streamed) this.events.close(newRun.runId);
+      for (const run of streamed) this.events.close(run.runId);
       throw error;
     }
-    const { run, created, displaced } = enqueued;
     // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
-    for (const before of displaced)
-      if (before.status === "pending") this.#endUnstarted(before.runId);
-    if (created && this.audit) {
-      const input = this.audit.contentOf(request.command ?? request.input);
-      await this.#audit(run, "run.created", request.actor, {
+    for (const { displaced } of results)
+      for (const before of displaced)
+        if (before.status === "pending") this.#endUnstarted(before.runId);
+    await this.#auditCreated(requests, results);
+    return results.map((result) => result.run);
+  }
+
+  async #auditCreated(requests: readonly SubmitRequest[], results: EnqueueResult[]): Promise<void> {
+    const audit = this.audit;
+    if (audit === undefined) return;
+    const events = results.flatMap(({ run, created }, i) => {
+      if (!created) return [];
+      const request = requests[i]!;
+      const input = audit.contentOf(request.command ?? request.input);
+      const data = {
         assistantId: run.assistantId,
         graphId: run.graphId,
         ...(input === undefined ? {} : { input }),
-      });
-    }
-    return run;
+      };
+      const { tenant, runId, threadId } = run;
+      return [
+        { tenant, kind: "run.created", actor: request.actor ?? "system", runId, threadId, data },
+      ];
+    });
+    if (events.length > 0) await audit.record(events);
   }
 
   /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */

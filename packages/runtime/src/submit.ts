@@ -100,6 +100,30 @@ export function ensureDefaultAssistant(
   );
 }
 
+/**
+ * The queue entries of a batch of requests in `defaultTenant` unless they name one. Each
+ * distinct assistant of the batch is resolved once.
+ */
+export async function newRunsOf(
+  requests: readonly SubmitRequest[],
+  defaultTenant: string,
+  resolve: (tenant: string, name: string) => Promise<Assistant>,
+): Promise<NewRun[]> {
+  const assistants = new Map<string, Promise<Assistant>>();
+  const runs: NewRun[] = [];
+  for (const request of requests) {
+    const tenant = request.tenant ?? defaultTenant;
+    const key = `${tenant}\0${request.assistant}`;
+    let assistant = assistants.get(key);
+    if (assistant === undefined) {
+      assistant = resolve(tenant, request.assistant);
+      assistants.set(key, assistant);
+    }
+    runs.push(newRunOf(request, await assistant, tenant));
+  }
+  return runs;
+}
+
 /** The queue entry for a request against a resolved assistant. */
 export function newRunOf(request: SubmitRequest, assistant: Assistant, tenant: string): NewRun {
   checkRequest(request);

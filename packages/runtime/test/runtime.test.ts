@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   Annotation,
   interrupt,
+  MemoryAuditLog,
   MemoryPlatformStore,
   type PlatformStore,
   StateGraph,
@@ -127,6 +128,54 @@ describe.each(STORES)("Runtime on %s", (_name, make) => {
     expect((await rt.store.threads.get("default", "t1"))?.values).toEqual({
       log: ["hi", "echo:1", "again", "echo:3"],
     });
+  });
+
+  it("submits a batch in one change: all runs, in order, or none", async () => {
+    const log = new MemoryAuditLog();
+    runtime = await Runtime.create({
+      store: makeStore(),
+      graphs: { echo: echoGraph },
+      audit: { log },
+    });
+    const rt = runtime;
+    await rt.startWorker({ concurrency: 4 });
+    const runs = await rt.submitMany([
+      { assistant: "echo", thread: "b1", input: { log: ["one"] } },
+      { assistant: "echo", thread: "b1", input: { log: ["two"] }, multitaskStrategy: "enqueue" },
+      { assistant: "echo", thread: "b2", input: { log: ["three"] }, actor: "key:k1" },
+    ]);
+    expect(runs.map((run) => [run.threadId, run.status])).toEqual([
+      ["b1", "pending"],
+      ["b1", "pending"],
+      ["b2", "pending"],
+    ]);
+    for (const run of runs) expect((await rt.join("default", run.runId)).status).toBe("success");
+    // The thread's two runs ran in batch order.
+    expect((await rt.store.threads.get("default", "b1"))?.values).toEqual({
+      log: ["one", "echo:1", "two", "echo:3"],
+    });
+    await rt.audit!.flush();
+    const created = (await log.list({ tenant: "default" })).filter((e) => e.kind === "run.created");
+    expect(created.map((e) => [e.runId, e.actor])).toEqual([
+      [runs[0]!.runId, "system"],
+      [runs[1]!.runId, "system"],
+      [runs[2]!.runId, "key:k1"],
+    ]);
+
+    await expect(
+      rt.submitMany([
+        { assistant: "echo", thread: "b3", input: { log: [] } },
+        { assistant: "echo", thread: "missing", ifNotExists: "reject", input: { log: [] } },
+      ]),
+    ).rejects.toMatchObject({ code: "THREAD_NOT_FOUND" });
+    expect(await rt.store.threads.get("default", "b3")).toBeUndefined();
+    await expect(
+      rt.submitMany([
+        { assistant: "echo", input: {} },
+        { assistant: "nope", input: {} },
+      ]),
+    ).rejects.toMatchObject({ code: "ASSISTANT_NOT_FOUND" });
+    expect((await rt.queueStatus()).pending).toBe(0);
   });
 
   it("pauses at interrupt() and resumes with a command run", async () => {

@@ -225,6 +225,15 @@ describe("runs", () => {
     });
     const joined = await collect(client.runs.joinStream(null, b!.run_id));
     expect(joined.filter((e) => e.event === "values").at(-1)!.data).toEqual({ n: 6 });
+    // All or none: one bad run refuses the batch, and nothing of it is queued.
+    const before = (await server.runtime.store.runs.list({ tenant: "acme" })).length;
+    await expect(
+      client.runs.createBatch([
+        { assistantId: "counter", input: { n: 1 } },
+        { assistantId: "no-such-graph", input: { n: 2 } },
+      ]),
+    ).rejects.toThrow(/404/);
+    expect((await server.runtime.store.runs.list({ tenant: "acme" })).length).toBe(before);
   });
 
   it("keeps a stateless run's thread with on_completion keep, and names the run in headers", async () => {

@@ -112,6 +112,7 @@ export class PostgresWorkers implements WorkerRegistry {
     ]);
     const result: SweepResult = { requeued: [], dead: [] };
     for (const row of rows) (row.status === "dead" ? result.dead : result.requeued).push(row.runId);
+    await this.#db.query("refreshStatistics", []);
     return result;
   }
 }

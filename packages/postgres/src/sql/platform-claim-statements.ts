@@ -27,6 +27,16 @@ export function claimStatements(p: QueueParts) {
   const capFilter = `AND ($5::int IS NULL OR coalesce(ba.n, 0) < $5)
         AND ($6::int IS NULL OR coalesce(bt.n, 0) < $6)`;
   return {
+    /**
+     * Run first in a claim's transaction: the claim must walk the pending index in claim
+     * order and stop after the batch. Left to its statistics, PostgreSQL reads every pending
+     * run (bitmap scan), joins each with its thread and line, then sorts, whenever it believes
+     * few are pending: on a new table, or when a backlog built up since the last ANALYZE.
+     * Measured with 1,500 pending: 7,900 buffers and 19.6 ms per claim, against 60 and 0.2 ms.
+     * Settings are fixed when a statement is planned, and every claim is planned here.
+     */
+    claimPlan: `SELECT set_config('enable_sort', 'off', true),
+      set_config('enable_bitmapscan', 'off', true)`,
     /** Serializes capped claims ($1 lock class, $2 schema name). */
     claimLock: `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
     /** $1 worker, $2 now, $3 graphs, $4 batch size. */
@@ -65,15 +75,21 @@ function candidates(p: QueueParts, columns: string, joins: string, filter: strin
     )`;
 }
 
-/** Starts the runs of CTE `chosen`: new generation and attempt, and the thread held. */
+/**
+ * Starts the runs of CTE `chosen`: new generation and attempt, and the thread held. Both
+ * updates find their rows by key through `= ANY (ARRAY(...))`: a join with the CTE would let
+ * the cached generic plan (batch size unknown, guessed at 10% of the pending runs) hash-join
+ * against a scan of the whole table, so a claim would cost more with every run ever stored.
+ */
 function start(p: QueueParts): string {
   return `claimed AS (
       UPDATE ${p.runs} r SET status = 'running', attempt = r.attempt + 1,
         generation = r.generation + 1, worker_id = $1, started_at = $2, updated_at = $2
-      FROM chosen c WHERE r.run_id = c.run_id RETURNING r.*
+      WHERE r.run_id = ANY (ARRAY(SELECT run_id FROM chosen)) RETURNING r.*
     ), held AS (
       UPDATE ${p.threads} t SET running_run_id = c.run_id
-      FROM claimed c WHERE t.tenant = c.tenant AND t.thread_id = c.thread_id RETURNING 1
+      FROM claimed c WHERE t.thread_id = ANY (ARRAY(SELECT thread_id FROM claimed))
+        AND t.tenant = c.tenant AND t.thread_id = c.thread_id RETURNING 1
     )
     SELECT ${p.all("claimed")} FROM claimed, (SELECT count(*) FROM held) AS h
     ORDER BY ${order("claimed")}`;

@@ -41,6 +41,7 @@ export function endStatements(p: QueueParts) {
       wake AS (SELECT ${p.notify(events.requeuedOrDead("run"))} FROM run)
       ${p.result}`,
     sweep: sweepStatement(p),
+    refreshStatistics: refreshStatistics(p),
   };
 }
 
@@ -81,3 +82,26 @@ function sweepStatement(p: QueueParts): string {
       (SELECT count(*) FROM thread) AS th, (SELECT count(*) FROM wake) AS w
     ORDER BY run.seq`;
 }
+
+/**
+ * ANALYZEs the queue's tables when a fifth of their rows changed since the last ANALYZE (and at
+ * least 1,000): the sweeper runs it, one process at a time. Autovacuum looks once a minute and
+ * waits for more change; meanwhile a queue that grew from nothing (a new deployment, a burst)
+ * is planned as if every filter matched a handful of rows. Measured on the queue bench: the
+ * claim's cached plan scanned every earlier run of the tenant for each candidate, 15,000
+ * buffers and 30 ms per claim.
+ */
+function refreshStatistics(p: QueueParts): string {
+  const stale = (table: string) => `EXISTS (SELECT 1 FROM pg_stat_user_tables s
+      JOIN pg_class c ON c.oid = s.relid WHERE s.relid = '${table}'::regclass
+      AND s.n_mod_since_analyze > greatest(1000, 0.2 * c.reltuples))`;
+  return `DO $$ BEGIN
+      IF pg_try_advisory_xact_lock(${STATISTICS_LOCK_CLASS}, hashtext('${p.s}')) THEN
+        IF ${stale(p.runs)} THEN ANALYZE ${p.runs}; END IF;
+        IF ${stale(p.threads)} THEN ANALYZE ${p.threads}; END IF;
+      END IF;
+    END $$`;
+}
+
+/** The advisory lock class of `refreshStatistics` (one ANALYZE at a time per schema). */
+const STATISTICS_LOCK_CLASS = 0x636e7374;

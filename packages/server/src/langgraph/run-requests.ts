@@ -28,35 +28,57 @@ export async function submitRun(
   threadId: string | undefined,
   body: RunCreateBody,
 ): Promise<Run> {
-  const assistant = await runtime.resolveAssistant(principal.tenant, body.assistant_id);
-  checkNodes(runtime, assistant.graphId, body);
-  if (threadId !== undefined && body.if_not_exists === "create")
-    await checkNewThreadId(runtime, principal.tenant, threadId);
-  const runId = newId();
-  const request: SubmitRequest = {
-    ...submitRequestOf(body, threadId, runtime.clock()),
-    tenant: principal.tenant,
-    assistant: assistant.assistantId,
-    runId,
-    metadata: { ...(body.metadata ?? {}), request_id: String(req.id), ...traceContextOf(req) },
-    actor: `key:${principal.keyId}`,
-  };
-  runtime.events.open(runId);
-  let run: Run;
-  try {
-    run = await runtime.submit(request);
-  } catch (error) {
-    runtime.events.close(runId);
-    throw error;
-  }
-  // The run is queued, so the request succeeded: a 503 now would make the client submit it
-  // again. A tag missed while the database is down is found from the thread's runs instead.
-  if (!run.temporary)
+  const [run] = await submitRuns(runtime, principal, req, [{ threadId, body }]);
+  return run!;
+}
+
+/**
+ * Queues the runs `items` describe as one change: all of them, or none when one is refused.
+ * Every run's event channel is opened before it is queued (the runtime does it, as every run
+ * request streams at least "values").
+ */
+export async function submitRuns(
+  runtime: Runtime,
+  principal: Principal,
+  req: FastifyRequest,
+  items: readonly { threadId: string | undefined; body: RunCreateBody }[],
+): Promise<Run[]> {
+  const requests: SubmitRequest[] = [];
+  for (const { threadId, body } of items)
+    requests.push(await submitRequestFor(runtime, principal, req, threadId, body));
+  const runs = await runtime.submitMany(requests);
+  // The runs are queued, so the request succeeded: a 503 now would make the client submit
+  // them again. A tag missed while the database is down is found from the thread's runs.
+  for (const run of runs) {
+    if (run.temporary) continue;
     await tagThread(runtime, run).catch((error: unknown) => {
       if (!isUnavailable(error)) throw error;
       req.log.warn({ err: error, runId: run.runId }, "thread not tagged; database unavailable");
     });
-  return run;
+  }
+  return runs;
+}
+
+/** The checked runtime request of one run body. */
+async function submitRequestFor(
+  runtime: Runtime,
+  principal: Principal,
+  req: FastifyRequest,
+  threadId: string | undefined,
+  body: RunCreateBody,
+): Promise<SubmitRequest> {
+  const assistant = await runtime.resolveAssistant(principal.tenant, body.assistant_id);
+  checkNodes(runtime, assistant.graphId, body);
+  if (threadId !== undefined && body.if_not_exists === "create")
+    await checkNewThreadId(runtime, principal.tenant, threadId);
+  return {
+    ...submitRequestOf(body, threadId, runtime.clock()),
+    tenant: principal.tenant,
+    assistant: assistant.assistantId,
+    runId: newId(),
+    metadata: { ...(body.metadata ?? {}), request_id: String(req.id), ...traceContextOf(req) },
+    actor: `key:${principal.keyId}`,
+  };
 }
 
 /** The runtime request for a LangGraph run body (everything but tenant, ids and metadata). */

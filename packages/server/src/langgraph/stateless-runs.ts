@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { ServerContext } from "../app.ts";
 import { defineRoute } from "../route.ts";
 import { lastEventId } from "../sse.ts";
-import { requireRun, submitRun } from "./run-requests.ts";
+import { requireRun, submitRun, submitRuns } from "./run-requests.ts";
 import { streamRun, waitForRun } from "./run-streams.ts";
 import { QueryFlag, QueryStreamModes, RunCreate } from "./schemas.ts";
 import { runOut } from "./shapes.ts";
@@ -36,13 +36,12 @@ function batchRoute(runtime: Runtime) {
     method: "POST",
     url: "/runs/batch",
     scope: "runs:write",
-    summary: "Create several stateless background runs",
+    summary: "Create several stateless background runs, all or none",
     tags,
-    body: z.array(RunCreate).min(1).max(100),
+    body: z.array(RunCreate).min(1).max(1000),
     handler: async ({ req, body, principal }) => {
-      const runs = [];
-      for (const item of body) runs.push(await submitRun(runtime, principal, req, undefined, item));
-      return runs.map(runOut);
+      const items = body.map((item) => ({ threadId: undefined, body: item }));
+      return (await submitRuns(runtime, principal, req, items)).map(runOut);
     },
   });
 }
