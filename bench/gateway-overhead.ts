@@ -35,14 +35,15 @@ export type Backend = "http" | "stub";
 /**
  * The configurations timed side by side. `gw-full` is the target's: SQLite ledger and SQLite
  * budget store (one global budget) on one file opened by `openMeteringDatabase`, whose
- * `synchronous` is SQLite's default FULL in WAL mode (an fsync per commit).
+ * `synchronous` is the library's default NORMAL in WAL mode (as the saver and the platform store;
+ * `gw-full-fsync` shows FULL, an fsync per commit).
  */
 export const VARIANTS = [
   "direct",
   "gw-bare",
   "gw-ledger",
   "gw-full",
-  "gw-full-normal",
+  "gw-full-fsync",
   "gw-memory",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -51,9 +52,9 @@ export type Variant = (typeof VARIANTS)[number];
 export const VARIANT_LABELS: Record<Variant, string> = {
   direct: "AI SDK model called directly",
   "gw-bare": "gateway, no ledger, no budgets (routing, token count, span)",
-  "gw-ledger": "gateway + SQLite ledger (default synchronous=FULL)",
-  "gw-full": "gateway + SQLite ledger + SQLite budget (default synchronous=FULL) [target]",
-  "gw-full-normal": "gateway + SQLite ledger + SQLite budget, synchronous=NORMAL",
+  "gw-ledger": "gateway + SQLite ledger (default synchronous=NORMAL)",
+  "gw-full": "gateway + SQLite ledger + SQLite budget (default synchronous=NORMAL) [target]",
+  "gw-full-fsync": "gateway + SQLite ledger + SQLite budget, synchronous=FULL",
   "gw-memory": "gateway + MemoryLedger + MemoryBudgetStore",
 };
 
@@ -65,7 +66,7 @@ const PROMPT = "Summarise the three main risks of durable multi-agent systems in
 interface Stores {
   ledgerOnly: Ledger;
   full: { ledger: Ledger; budgets: BudgetStore };
-  fullNormal: { ledger: Ledger; budgets: BudgetStore };
+  fullFsync: { ledger: Ledger; budgets: BudgetStore };
   memory: { ledger: Ledger; budgets: BudgetStore };
   close(): void;
 }
@@ -82,9 +83,8 @@ async function openStores(): Promise<Stores> {
   const { MemoryBudgetStore, MemoryLedger } = await import("@conclave/core");
   const dir = mkdtempSync(join(tmpdir(), "conclave-gw-overhead-"));
   const dbs: Database[] = [];
-  const open = (name: string, synchronous?: string) => {
-    const db = openMeteringDatabase(join(dir, name));
-    if (synchronous) db.pragma(`synchronous = ${synchronous}`);
+  const open = (name: string, synchronous?: "normal" | "full") => {
+    const db = openMeteringDatabase(join(dir, name), synchronous ? { synchronous } : {});
     dbs.push(db);
     return db;
   };
@@ -98,7 +98,7 @@ async function openStores(): Promise<Stores> {
   return {
     ledgerOnly: new SqliteLedger(open("ledger.db")),
     full: await withBudget(open("full.db")),
-    fullNormal: await withBudget(open("full-normal.db", "NORMAL")),
+    fullFsync: await withBudget(open("full-fsync.db", "full")),
     memory: { ledger: new MemoryLedger(), budgets: memoryBudgets },
     close() {
       for (const db of dbs) db.close();
@@ -120,7 +120,7 @@ function gatewayModels(
     "gw-bare": model({}),
     "gw-ledger": model({ ledger: stores.ledgerOnly }),
     "gw-full": model(stores.full),
-    "gw-full-normal": model(stores.fullNormal),
+    "gw-full-fsync": model(stores.fullFsync),
     "gw-memory": model(stores.memory),
   };
 }

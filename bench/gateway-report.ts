@@ -94,7 +94,7 @@ export function attributionLines(rows: OverheadRow[], backend: Backend): string[
       `gateway itself ${ms(get("gw-bare") - get("direct"))}`,
       `+ SQLite ledger ${ms(get("gw-ledger") - get("gw-bare"))}`,
       `+ SQLite budget ${ms(get("gw-full") - get("gw-ledger"))}`,
-      `(synchronous=NORMAL instead of FULL: ${ms(get("gw-full-normal") - get("gw-full"))};`,
+      `(synchronous=FULL instead of NORMAL: ${ms(get("gw-full-fsync") - get("gw-full"))};`,
       `memory stores instead of SQLite: ${ms(get("gw-memory") - get("gw-full"))})`,
     ];
     return `Attribution, ${backend} ${mode} (ms, differences of medians): ${parts.join(" ")}`;

@@ -44,19 +44,33 @@ import { BUDGET_SQL } from "./sql/budget-statements.ts";
 export interface SqliteMeteringOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * "normal" (default, as the saver and the platform store): a committed record survives the
+   * process crashing, and the last commits before a power loss may be lost. "full" syncs the
+   * WAL on every commit so records survive power loss too, at an fsync per reserve and settle.
+   */
+  synchronous?: "normal" | "full";
 }
 
 /**
  * Opens a database file (or ":memory:") in WAL mode with a busy timeout, as `SqliteSaver` does.
- * @throws InvalidArgumentError for a negative or fractional busyTimeoutMs.
+ * @throws InvalidArgumentError for a negative or fractional busyTimeoutMs, or another
+ *   synchronous than "normal" or "full".
  */
 export function openMeteringDatabase(path: string, options: SqliteMeteringOptions = {}): Database {
   const busy = options.busyTimeoutMs ?? 5000;
   if (!Number.isSafeInteger(busy) || busy < 0) {
     throw new InvalidArgumentError(`SQLite busyTimeoutMs must be an integer >= 0, got ${busy}.`);
   }
+  const synchronous = options.synchronous ?? "normal";
+  if (synchronous !== "normal" && synchronous !== "full") {
+    throw new InvalidArgumentError(
+      `SQLite synchronous must be "normal" or "full", got ${JSON.stringify(synchronous)}.`,
+    );
+  }
   const db = new BetterSqlite3(path);
   if (!db.memory) db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   db.pragma(`busy_timeout = ${busy}`);
   return db;
 }

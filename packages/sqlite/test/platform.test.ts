@@ -141,11 +141,11 @@ describe("SqlitePlatformStore batches", () => {
     const store = SqlitePlatformStore.fromConnString(freshFile());
     try {
       const T = new Date("2026-11-22T10:00:00.000Z");
-      await store.runs.enqueue(newRun("r1", { threadId: "t1" }), T);
       const woken: string[] = [];
       const unsubscribe = await store.subscribe((event) => {
         if (event.kind === "run.pending") woken.push(event.runId);
       });
+      await store.runs.enqueue(newRun("r1", { threadId: "t1" }), T);
       const results = await Promise.allSettled([
         store.runs.enqueue(newRun("r2", { threadId: "t2" }), T),
         // Taken run id: its savepoint (the new thread t-dup included) rolls back.
@@ -156,7 +156,7 @@ describe("SqlitePlatformStore batches", () => {
       expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "RUN_EXISTS" });
       expect(await store.threads.get("acme", "t-dup")).toBeUndefined();
       expect((await store.runs.get("acme", "r3"))?.threadId).toBe("t3");
-      expect(woken.sort()).toEqual(["r2", "r3"]);
+      await expect.poll(() => woken.sort()).toEqual(["r1", "r2", "r3"]);
       expect(store.db.inTransaction).toBe(false);
       await unsubscribe();
     } finally {

@@ -121,7 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         alias,
         downgradeTo: options.aliases[alias]?.downgradeTo,
         amountPico: maxCostFor(alias, call, promptTokens),
-        reservationId: crypto.randomUUID(),
+        reservationId: uuidV7(),
         now: now(),
       },
       context,

@@ -5,7 +5,7 @@
  * the lock order of the queue's statements (thread, then run) should make that never happen.
  */
 import { createHash } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 import { type QueueStatements, queueStatements } from "../sql/platform-queue-statements.ts";
 import { type PlatformStatements, platformStatements } from "../sql/platform-statements.ts";
 
@@ -34,6 +34,7 @@ export class PlatformDb {
   readonly sql: PlatformSql;
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
+  #claimPool: pg.Pool | undefined;
 
   /**
    * @param quoted - The quoted schema; `channel` the wake-up channel its statements notify.
@@ -70,6 +71,31 @@ export class PlatformDb {
     return retried(() => this.pool.query<R>(config));
   }
 
+  /**
+   * Runs claim statement `name` on the claim pool: a second small pool made from the main
+   * one's settings whose sessions never sort or bitmap-scan, so a claim is always planned to
+   * walk the pending index in claim order and stop after its batch. Left to its statistics,
+   * PostgreSQL reads every pending run, joins each with its thread and line, then sorts, as soon
+   * as it believes few are pending (a new table, or a backlog built since the last ANALYZE):
+   * measured with 1,500 pending, 7,900 buffers and 19.6 ms per claim against 60 and 0.2 ms. A
+   * pool, not `SET LOCAL` in a transaction: that took three round trips instead of one.
+   */
+  async claimRows<R extends pg.QueryResultRow>(
+    name: keyof PlatformSql,
+    values: unknown[],
+  ): Promise<R[]> {
+    await this.#ready();
+    this.#claimPool ??= claimPoolOf(this.pool);
+    const config = { name: this.#prefix + name, text: this.sql[name], values };
+    return (await retried(() => this.#claimPool!.query<R>(config))).rows;
+  }
+
+  /** Ends the claim pool, if one was made (the main pool is the store's to end). */
+  async close(): Promise<void> {
+    await this.#claimPool?.end();
+    this.#claimPool = undefined;
+  }
+
   /** The rows of statement `name` (see {@link query}). */
   async rows<R extends pg.QueryResultRow>(
     name: keyof PlatformSql,
@@ -101,6 +127,17 @@ export class PlatformDb {
       }
     });
   }
+}
+
+/** See `claimRows`. */
+function claimPoolOf(main: pg.Pool): pg.Pool {
+  const settings = "-c enable_sort=off -c enable_bitmapscan=off";
+  const options = [main.options.options, settings].filter(Boolean).join(" ");
+  const pool = new pg.Pool({ ...main.options, max: 2, options });
+  // As the main pool: a dropped idle client must not crash the process; the next use reconnects.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 async function retried<T>(attempt: () => Promise<T>): Promise<T> {

@@ -174,6 +174,7 @@ export class PostgresPlatformStore implements PlatformStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#listener.close();
+    await this.#db.close();
     if (this.#owned) await this.pool.end();
   }
 }

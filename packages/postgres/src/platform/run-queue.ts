@@ -109,8 +109,9 @@ export class PostgresRunQueue implements RunQueue {
   }
 
   /**
-   * One statement, in a transaction that first pins its plan (see `claimPlan`); capped claims
-   * also take the schema's claim lock (see the module comment).
+   * One statement on the claim pool (see `PlatformDb.claimRows`); a capped claim is a
+   * transaction that takes the schema's claim lock (see the module comment) and pins its plan
+   * with `claimPlan` the same way.
    */
   async claim(request: ClaimRequest): Promise<Run[]> {
     const { workerId } = request;
@@ -119,14 +120,15 @@ export class PostgresRunQueue implements RunQueue {
       throw new InvalidArgumentError(`claim limit must be an integer; got ${request.limit}.`);
     const capped = request.maxPerAssistant !== undefined || request.maxPerTenant !== undefined;
     const values = [workerId, request.now.getTime(), request.graphIds ?? null];
-    const rows = await this.#db.transaction(async (client) => {
-      await this.#db.query("claimPlan", [], client);
-      if (!capped) return this.#db.rows<RunRow>("claim", [...values, limit], client);
-      await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
-      const caps = [request.maxPerAssistant ?? null, request.maxPerTenant ?? null];
-      const all = [...values, limit * CAPPED_WINDOW, ...caps, limit];
-      return this.#db.rows<RunRow>("claimCapped", all, client);
-    });
+    const rows = capped
+      ? await this.#db.transaction(async (client) => {
+          await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
+          await this.#db.query("claimPlan", [], client);
+          const caps = [request.maxPerAssistant ?? null, request.maxPerTenant ?? null];
+          const all = [...values, limit * CAPPED_WINDOW, ...caps, limit];
+          return this.#db.rows<RunRow>("claimCapped", all, client);
+        })
+      : await this.#db.claimRows<RunRow>("claim", [...values, limit]);
     if (rows.length === 0 && (await this.#db.query("workerExists", [workerId])).rowCount === 0)
       throw workerNotRegistered(workerId);
     return rows.map(runFromRow);

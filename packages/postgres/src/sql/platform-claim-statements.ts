@@ -28,12 +28,9 @@ export function claimStatements(p: QueueParts) {
         AND ($6::int IS NULL OR coalesce(bt.n, 0) < $6)`;
   return {
     /**
-     * Run first in a claim's transaction: the claim must walk the pending index in claim
-     * order and stop after the batch. Left to its statistics, PostgreSQL reads every pending
-     * run (bitmap scan), joins each with its thread and line, then sorts, whenever it believes
-     * few are pending: on a new table, or when a backlog built up since the last ANALYZE.
-     * Measured with 1,500 pending: 7,900 buffers and 19.6 ms per claim, against 60 and 0.2 ms.
-     * Settings are fixed when a statement is planned, and every claim is planned here.
+     * Pins a capped claim's plan within its transaction, as the claim pool's sessions are
+     * pinned (see `PlatformDb.claimRows`). Settings are fixed when a statement is planned, and
+     * every capped claim is planned after this.
      */
     claimPlan: `SELECT set_config('enable_sort', 'off', true),
       set_config('enable_bitmapscan', 'off', true)`,

@@ -54,6 +54,8 @@ export class PlatformDb {
   #events: WakeEvent[] | null = null;
   /** Writes waiting for the next group commit. */
   #pending: PendingWrite[] = [];
+  /** A write committed in this event-loop turn: later ones wait for the group at its end. */
+  #turnOpen = false;
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
 
   constructor(db: Database) {
@@ -116,8 +118,16 @@ export class PlatformDb {
 
   #enqueue<T>(work: () => T | Promise<T>, async: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.#pending.length === 0) setImmediate(() => void this.#commitPending());
       this.#pending.push({ work, async, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#turnOpen) return;
+      // The first write of an event-loop turn commits at once, so a lone submit waits for
+      // nothing; the writes that follow it in the same turn share the next group commit.
+      this.#turnOpen = true;
+      setImmediate(() => {
+        this.#turnOpen = false;
+        if (this.#pending.length > 0) void this.#commitPending();
+      });
+      void this.#commitPending();
     });
   }
 
