@@ -22,6 +22,14 @@ export interface AuditOptions {
   durability?: AuditDurability;
 }
 
+/** A `record` call about a run being submitted, settled once it is really recorded. */
+interface WaitingRecord {
+  events: NewAuditEvent[];
+  holdForRun: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 const MAX_BATCH = 1_000;
 const MAX_BUFFERED = 100_000;
 const RETRY_MS = 1_000;
@@ -38,6 +46,8 @@ export class AuditSink {
   #scheduled = false;
   /** Lifecycle events of runs in flight, under `exit` durability. */
   readonly #held = new Map<string, NewAuditEvent[]>();
+  /** Runs this process is submitting, and the records about them that wait for `run.created`. */
+  readonly #submitting = new Map<string, WaitingRecord[]>();
 
   constructor(options: AuditOptions, logger: RuntimeLogger) {
     this.#log = options.log;
@@ -58,6 +68,12 @@ export class AuditSink {
    */
   async record(events: NewAuditEvent[], holdForRun = false): Promise<void> {
     const stamped = events.map((event) => ({ ...event, ts: event.ts ?? new Date() }));
+    const waiting = this.#waitingFor(stamped);
+    if (waiting !== undefined) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ events: stamped, holdForRun, resolve, reject });
+      });
+    }
     if (this.durability === "sync") {
       await this.#log.append(stamped);
       return;
@@ -70,6 +86,34 @@ export class AuditSink {
       return;
     }
     this.#enqueue(stamped);
+  }
+
+  /**
+   * Marks runs this process is about to submit. A worker in this process can start one as soon
+   * as its enqueue commits, before the submitter has recorded `run.created`; until `submitted`,
+   * records about these runs (other than `run.created`) wait, and their `record` promises settle
+   * once they are recorded, so the trail reads created, started, finished.
+   */
+  submitting(runIds: readonly string[]): void {
+    for (const runId of runIds) this.#submitting.set(runId, []);
+  }
+
+  /** Ends `submitting` (whether or not the submit succeeded): the waiting records go now. */
+  submitted(runIds: readonly string[]): void {
+    for (const runId of runIds) {
+      const waiting = this.#submitting.get(runId) ?? [];
+      this.#submitting.delete(runId);
+      for (const { events, holdForRun, resolve, reject } of waiting)
+        this.record(events, holdForRun).then(resolve, reject);
+    }
+  }
+
+  #waitingFor(events: NewAuditEvent[]) {
+    const runId = events[0]?.runId;
+    if (runId === undefined || this.#submitting.size === 0) return undefined;
+    const waiting = this.#submitting.get(runId);
+    const sameRun = events.every((e) => e.runId === runId && e.kind !== "run.created");
+    return sameRun ? waiting : undefined;
   }
 
   /** `record` for callers that cannot wait: a failure is logged, never thrown or left unhandled. */

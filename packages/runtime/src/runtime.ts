@@ -7,6 +7,7 @@ import {
   type CancelAction,
   type EnqueueResult,
   type Fence,
+  type NewRun,
   type OperationalMode,
   type PlatformStore,
   type QueueStatus,
@@ -117,22 +118,30 @@ export class Runtime {
     // a reader that subscribes after submit returns still gets every event.
     const streamed = newRuns.filter((_, i) => (requests[i]!.streamMode?.length ?? 0) > 0);
     for (const run of streamed) this.events.open(run.runId);
-    let results: EnqueueResult[];
+    const runIds = newRuns.map((run) => run.runId);
+    this.audit?.submitting(runIds);
     try {
-      results =
-        newRuns.length === 1
-          ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
-          : await this.store.runs.enqueueMany(newRuns, this.clock());
+      const results = await this.#enqueue(newRuns, streamed);
+      // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
+      for (const { displaced } of results)
+        for (const before of displaced)
+          if (before.status === "pending") this.#endUnstarted(before.runId);
+      await this.#auditCreated(requests, results);
+      return results.map((result) => result.run);
+    } finally {
+      this.audit?.submitted(runIds);
+    }
+  }
+
+  async #enqueue(newRuns: NewRun[], streamed: NewRun[]): Promise<EnqueueResult[]> {
+    try {
+      return newRuns.length === 1
+        ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
+        : await this.store.runs.enqueueMany(newRuns, this.clock());
     } catch (error) {
       for (const run of streamed) this.events.close(run.runId);
       throw error;
     }
-    // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
-    for (const { displaced } of results)
-      for (const before of displaced)
-        if (before.status === "pending") this.#endUnstarted(before.runId);
-    await this.#auditCreated(requests, results);
-    return results.map((result) => result.run);
   }
 
   async #auditCreated(requests: readonly SubmitRequest[], results: EnqueueResult[]): Promise<void> {

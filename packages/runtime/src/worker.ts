@@ -93,7 +93,7 @@ export class Worker {
       this.#options.leaseMs,
     );
     this.#unsubscribe = await store.subscribe((event) => {
-      if (event.kind === "run.pending") this.poke(true);
+      if (event.kind === "run.pending") this.poke();
       else if (event.kind === "run.cancel") this.#stop(event.runId, `cancel:${event.action}`);
     });
     this.#every(this.#options.heartbeatMs, () => this.#heartbeat());
@@ -101,13 +101,8 @@ export class Worker {
     this.poke();
   }
 
-  /**
-   * Asks for a claim pass soon; passes never overlap, and a request during one reruns it.
-   * `woken`: a store wake-up asked, so the pass waits for the next turn of the event loop even
-   * when idle. In process the wake-up arrives right after the enqueue committed, and the
-   * submitter's own follow-up (recording `run.created`) must come before `run.started`.
-   */
-  poke(woken = false): void {
+  /** Asks for a claim pass soon; passes never overlap, and a request during one reruns it. */
+  poke(): void {
     if (this.#stopping) return;
     if (this.#claiming) {
       this.#again = true;
@@ -120,7 +115,7 @@ export class Worker {
     // claimed one run per transaction (queue bench, bench/queue.ts).
     this.#pass = new Promise<void>((resolve) => {
       const pass = () => void this.#claimPass().finally(resolve);
-      if (this.#inFlight.size === 0 && !woken) queueMicrotask(pass);
+      if (this.#inFlight.size === 0) queueMicrotask(pass);
       else setImmediate(pass);
     });
   }

@@ -178,6 +178,39 @@ describe.each(STORES)("Runtime on %s", (_name, make) => {
     expect((await rt.queueStatus()).pending).toBe(0);
   });
 
+  it("records each run's created, started and finished events in that order", async () => {
+    for (const durability of ["sync", "async"] as const) {
+      const log = new MemoryAuditLog();
+      const rt = await Runtime.create({
+        store: makeStore(),
+        graphs: { echo: echoGraph },
+        audit: { log, durability },
+      });
+      try {
+        await rt.startWorker({ concurrency: 4 });
+        const runs = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            rt.submit({
+              assistant: "echo",
+              thread: `order-${durability}-${i}`,
+              input: { log: [] },
+            }),
+          ),
+        );
+        for (const run of runs) await rt.join("default", run.runId);
+        await rt.audit!.flush();
+        const events = await log.list({ tenant: "default" });
+        for (const run of runs) {
+          const kinds = events.filter((e) => e.runId === run.runId).map((e) => e.kind);
+          expect(kinds, durability).toEqual(["run.created", "run.started", "run.finished"]);
+        }
+      } finally {
+        await rt.close(0);
+        await rt.store.close();
+      }
+    }
+  });
+
   it("pauses at interrupt() and resumes with a command run", async () => {
     const rt = await start();
     const first = await rt.join(
