@@ -31,10 +31,15 @@ export type PlatformConfig = PlatformSettings &
     profiles?: Record<string, PlatformSettings & ConclaveConfig>;
   };
 
+/** LangGraph's dev server port, so clients and studios find Conclave where they look. */
+export const DEFAULT_PORT = 2024;
+
 export interface Settings {
   databaseUrl: string;
   host: string;
   port: number;
+  /** Whether the port was asked for (flag, environment or config) rather than the default. */
+  portChosen: boolean;
   apiKey: string | undefined;
   profile: string;
   config: PlatformConfig;
@@ -63,7 +68,8 @@ export async function resolveSettings(
     ? ((await loadConfig({ path: configPath, env })) as PlatformConfig)
     : {};
   const config = withProfile(loaded, profile, configPath);
-  const portText = flags.port ?? env.CONCLAVE_PORT ?? String(config.server?.port ?? 2024);
+  const chosen = flags.port ?? env.CONCLAVE_PORT ?? config.server?.port;
+  const portText = String(chosen ?? DEFAULT_PORT);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError(
@@ -75,6 +81,7 @@ export async function resolveSettings(
       flags.database ?? env.CONCLAVE_DATABASE_URL ?? config.database ?? DEFAULT_DATABASE_URL,
     host: flags.host ?? env.CONCLAVE_HOST ?? config.server?.host ?? "127.0.0.1",
     port,
+    portChosen: chosen !== undefined,
     apiKey: env.CONCLAVE_API_KEY || undefined,
     profile,
     config,

@@ -5,6 +5,7 @@
  * go back to the queue after the drain timeout), then the process exits 0.
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { CronScheduler } from "@conclave/runtime";
 import { buildServer } from "@conclave/server";
@@ -89,6 +90,7 @@ export async function serveUntilStopped(
   }
   const crons = new CronScheduler(booted.runtime);
   crons.start();
+  if (mode === "dev" && !settings.portChosen) settings.port = await devPort(ctx.io, settings);
   const app = await listen(settings, booted, bootstrapKey, logLevel);
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : settings.port;
@@ -100,6 +102,34 @@ export async function serveUntilStopped(
   await app.close();
   await shutdown(booted, intFlag("drain-ms", values["drain-ms"], 30_000));
   return EXIT.ok;
+}
+
+/**
+ * The default port, or the next free one when something else holds it (as Vite's dev server
+ * does), so `npm start` works on a machine where 2024 is taken. Only `dev`, and only when no
+ * port was asked for: `serve`, or a chosen port, fails with EADDRINUSE instead.
+ */
+export async function devPort(
+  io: CliIo,
+  settings: Pick<Settings, "host" | "port">,
+): Promise<number> {
+  for (let port = settings.port; port < settings.port + DEV_PORT_TRIES; port++) {
+    if (await portFree(settings.host, port)) {
+      if (port !== settings.port) io.err(`port ${settings.port} is in use; using ${port}`);
+      return port;
+    }
+  }
+  return settings.port;
+}
+
+const DEV_PORT_TRIES = 20;
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ host, port }, () => probe.close(() => resolve(true)));
+  });
 }
 
 function printDevBanner(
