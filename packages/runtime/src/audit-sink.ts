@@ -103,8 +103,10 @@ export class AuditSink {
     for (const runId of runIds) {
       const waiting = this.#submitting.get(runId) ?? [];
       this.#submitting.delete(runId);
+      // One after another: under `sync`, concurrent appends could land out of order.
+      let previous = Promise.resolve();
       for (const { events, holdForRun, resolve, reject } of waiting)
-        this.record(events, holdForRun).then(resolve, reject);
+        previous = previous.then(() => this.record(events, holdForRun).then(resolve, reject));
     }
   }
 
@@ -128,7 +130,18 @@ export class AuditSink {
     if (this.durability !== "exit") return this.record(events);
     const held = this.#held.get(runId) ?? [];
     this.#held.delete(runId);
-    this.#enqueue([...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))]);
+    const all = [...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))];
+    const waiting = this.#submitting.get(runId);
+    if (waiting === undefined) return this.#enqueue(all);
+    // The run ended before its submitter recorded `run.created`: what waited, then the final
+    // events, go after it in one append (held for the run, they would never be released).
+    const earlier = waiting.splice(0).flatMap((record) => {
+      record.resolve();
+      return record.events;
+    });
+    return new Promise((resolve, reject) => {
+      waiting.push({ events: [...earlier, ...all], holdForRun: false, resolve, reject });
+    });
   }
 
   /** Waits until everything recorded so far is appended; throws if the log refuses it. */

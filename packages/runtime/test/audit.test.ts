@@ -1,5 +1,5 @@
 import { Annotation, MemoryAuditLog, MemoryPlatformStore, StateGraph } from "@conclave/core";
-import { type AuditDurability, Runtime } from "@conclave/runtime";
+import { type AuditDurability, AuditSink, Runtime } from "@conclave/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 
 const graph = () =>
@@ -59,4 +59,27 @@ describe("audit trail of runs", () => {
     const [bare] = await off.log.list({ tenant: "default" });
     expect(bare?.data).toEqual({ assistantId: expect.any(String), graphId: "qa" });
   });
+});
+
+describe("AuditSink while a run is being submitted", () => {
+  const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} } as never;
+  const event = (kind: string) => ({ tenant: "default", kind, actor: "system", runId: "r1" });
+
+  for (const durability of ["sync", "async", "exit"] as const) {
+    it(`keeps created, started, finished in order even when the run ends first (${durability})`, async () => {
+      const log = new MemoryAuditLog();
+      const sink = new AuditSink({ log, durability }, silent);
+      sink.submitting(["r1"]);
+      const started = sink.record([event("run.started")], true);
+      const ended = sink.endRun("r1", [event("run.finished")]);
+      await Promise.resolve();
+      expect(await log.list({ tenant: "default" })).toEqual([]);
+      await sink.record([event("run.created")]);
+      sink.submitted(["r1"]);
+      await Promise.all([started, ended]);
+      await sink.flush();
+      const kinds = (await log.list({ tenant: "default" })).map((e) => e.kind);
+      expect(kinds).toEqual(["run.created", "run.started", "run.finished"]);
+    });
+  }
 });
