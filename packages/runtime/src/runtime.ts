@@ -25,7 +25,7 @@ import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./gra
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
-import { newRunsOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import { createdEvents, newRunsOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
 import { bodyFor, deliver, formatOf, type WebhookOptions } from "./webhooks.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
@@ -126,7 +126,10 @@ export class Runtime {
       for (const { displaced } of results)
         for (const before of displaced)
           if (before.status === "pending") this.#endUnstarted(before.runId);
-      await this.#auditCreated(requests, results);
+      if (this.audit) {
+        const events = createdEvents(requests, results, this.audit);
+        if (events.length > 0) await this.audit.record(events);
+      }
       return results.map((result) => result.run);
     } finally {
       this.audit?.submitted(runIds);
@@ -142,26 +145,6 @@ export class Runtime {
       for (const run of streamed) this.events.close(run.runId);
       throw error;
     }
-  }
-
-  async #auditCreated(requests: readonly SubmitRequest[], results: EnqueueResult[]): Promise<void> {
-    const audit = this.audit;
-    if (audit === undefined) return;
-    const events = results.flatMap(({ run, created }, i) => {
-      if (!created) return [];
-      const request = requests[i]!;
-      const input = audit.contentOf(request.command ?? request.input);
-      const data = {
-        assistantId: run.assistantId,
-        graphId: run.graphId,
-        ...(input === undefined ? {} : { input }),
-      };
-      const { tenant, runId, threadId } = run;
-      return [
-        { tenant, kind: "run.created", actor: request.actor ?? "system", runId, threadId, data },
-      ];
-    });
-    if (events.length > 0) await audit.record(events);
   }
 
   /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */

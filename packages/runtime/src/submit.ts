@@ -6,13 +6,16 @@
 import {
   type Assistant,
   assistantNotFound,
+  type EnqueueResult,
   InvalidArgumentError,
   type JsonObject,
   type MultitaskStrategy,
+  type NewAuditEvent,
   type NewRun,
   type PlatformStore,
   type RunKwargs,
 } from "@conclave/core";
+import type { AuditSink } from "./audit-sink.ts";
 import type { GraphRegistry } from "./graph-registry.ts";
 import { defaultAssistantId, newId } from "./ids.ts";
 
@@ -199,4 +202,26 @@ function checkRequest(request: SubmitRequest): void {
       "INVALID_RUN_REQUEST",
     );
   }
+}
+
+/** The `run.created` audit events of the runs a submit created (not the idempotent repeats). */
+export function createdEvents(
+  requests: readonly SubmitRequest[],
+  results: readonly EnqueueResult[],
+  audit: Pick<AuditSink, "contentOf">,
+): NewAuditEvent[] {
+  return results.flatMap(({ run, created }, i) => {
+    if (!created) return [];
+    const request = requests[i]!;
+    const input = audit.contentOf(request.command ?? request.input);
+    const data = {
+      assistantId: run.assistantId,
+      graphId: run.graphId,
+      ...(input === undefined ? {} : { input }),
+    };
+    const { tenant, runId, threadId } = run;
+    return [
+      { tenant, kind: "run.created", actor: request.actor ?? "system", runId, threadId, data },
+    ];
+  });
 }

@@ -37,6 +37,25 @@ export interface MemoryPlatformState {
 }
 
 export const keyOf = (tenant: string, id: string): string => `${tenant}\0${id}`;
+
+/** Copies the threads and runs as they are; calling the result puts them back (a failed batch). */
+export function snapshotRuns(state: MemoryPlatformState): () => void {
+  const saved = {
+    threads: structuredClone(state.threads),
+    threadOwners: new Map(state.threadOwners),
+    runs: structuredClone(state.runs),
+  };
+  return () => {
+    refill(state.threads, saved.threads);
+    refill(state.threadOwners, saved.threadOwners);
+    refill(state.runs, saved.runs);
+  };
+}
+
+function refill<K, V>(map: Map<K, V>, saved: Map<K, V>): void {
+  map.clear();
+  for (const [key, value] of saved) map.set(key, value);
+}
 const copy = <T>(value: T): T => structuredClone(value);
 
 function page<T>(items: T[], query: { limit?: number; offset?: number }): T[] {

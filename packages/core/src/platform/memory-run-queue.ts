@@ -14,7 +14,13 @@ import {
   threadBusy,
   threadNotFound,
 } from "./errors.ts";
-import { addThread, keyOf, type MemoryPlatformState, newThread } from "./memory-resources.ts";
+import {
+  addThread,
+  keyOf,
+  type MemoryPlatformState,
+  newThread,
+  snapshotRuns,
+} from "./memory-resources.ts";
 import {
   applyStrategy,
   newRunRecord,
@@ -39,11 +45,6 @@ import type {
 
 type StoredRun = Run & { seq: number };
 
-/** Puts `map` back to `saved` (a batch failed part-way). */
-function restore<K, V>(map: Map<K, V>, saved: Map<K, V>): void {
-  map.clear();
-  for (const [key, value] of saved) map.set(key, value);
-}
 const copy = <T>(value: T): T => structuredClone(value);
 const strip = ({ seq: _seq, ...run }: StoredRun): Run => copy(run);
 
@@ -76,27 +77,19 @@ export class MemoryRunQueue implements RunQueue {
   }
 
   async enqueueMany(inputs: readonly NewRun[], now: Date) {
-    const { state } = this.ctx;
-    const before = {
-      threads: copy(state.threads),
-      threadOwners: new Map(state.threadOwners),
-      runs: copy(state.runs),
-      seq: this.#seq,
-    };
+    // Seqs taken by a failed batch stay unused: they only order runs, as PostgreSQL's do.
+    const restore = snapshotRuns(this.ctx.state);
     const events: WakeEvent[] = [];
     this.#held = events;
     try {
       const results = inputs.map((input) => this.#enqueueNow(input, now));
-      this.#held = null;
       for (const event of events) this.ctx.emit(event);
       return results;
     } catch (error) {
-      this.#held = null;
-      restore(state.threads, before.threads);
-      restore(state.threadOwners, before.threadOwners);
-      restore(state.runs, before.runs);
-      this.#seq = before.seq;
+      restore();
       throw error;
+    } finally {
+      this.#held = null;
     }
   }
 
