@@ -31,9 +31,10 @@ import {
   type PreparedAuditEvent,
   sealAuditEvents,
 } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import type { PostgresMeteringOptions } from "./budget-store.ts";
 import { migrate, quoteSchema } from "./migrate.ts";
+import { newPool } from "./pool.ts";
 import { type AuditStatements, auditListSql, auditStatements } from "./sql/audit-statements.ts";
 
 /** Options of {@link PostgresAuditLog}. */
@@ -69,11 +70,7 @@ export class PostgresAuditLog implements AuditLog {
 
   /** Creates a pool for `url` (postgres://...). The log owns it: `end()` closes it. */
   static fromConnString(url: string, options: PostgresAuditLogOptions = {}): PostgresAuditLog {
-    return new PostgresAuditLog(
-      new pg.Pool({ ...options.pool, connectionString: url }),
-      options,
-      true,
-    );
+    return new PostgresAuditLog(newPool(url, options.pool), options, true);
   }
 
   /**

@@ -43,8 +43,9 @@ import {
   statusOf,
   validateBudget,
 } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
+import { newPool } from "./pool.ts";
 import { type BudgetStatements, budgetStatements } from "./sql/budget-statements.ts";
 
 /** Options of the PostgreSQL metering stores. */
@@ -76,11 +77,7 @@ export class PostgresBudgetStore implements BudgetStore {
 
   /** Creates a pool for `url` (postgres://...). The store owns it: `end()` closes it. */
   static fromConnString(url: string, options: PostgresMeteringOptions = {}): PostgresBudgetStore {
-    return new PostgresBudgetStore(
-      new pg.Pool({ ...options.pool, connectionString: url }),
-      options,
-      true,
-    );
+    return new PostgresBudgetStore(newPool(url, options.pool), options, true);
   }
 
   /** Uses an existing pool; `owned` says whether `end()` ends it (default false). */

@@ -21,9 +21,10 @@ import {
   usageFromRow,
   usageToRow,
 } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import type { PostgresMeteringOptions } from "./budget-store.ts";
 import { migrate, quoteSchema } from "./migrate.ts";
+import { newPool } from "./pool.ts";
 import { aggregateSql, insertUsageSql, listUsageSql, spanSql } from "./sql/ledger-statements.ts";
 
 /**
@@ -42,11 +43,7 @@ export class PostgresLedger implements Ledger {
 
   /** Creates a pool for `url` (postgres://...). The ledger owns it: `end()` closes it. */
   static fromConnString(url: string, options: PostgresMeteringOptions = {}): PostgresLedger {
-    return new PostgresLedger(
-      new pg.Pool({ ...options.pool, connectionString: url }),
-      options,
-      true,
-    );
+    return new PostgresLedger(newPool(url, options.pool), options, true);
   }
 
   /** Uses an existing pool; `owned` says whether `end()` ends it (default false). */

@@ -3,8 +3,9 @@
  * (one round trip, one transaction) that inserts the row and moves the thread's head record.
  */
 import { ChainSaver, type ChainSaverOptions } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
+import { newPool } from "./pool.ts";
 import { PostgresRowStore } from "./postgres-row-store.ts";
 
 /** Options of {@link PostgresSaver}. */
@@ -35,7 +36,7 @@ export class PostgresSaver extends ChainSaver {
 
   /** Creates a pool for `url` (postgres://...). The saver owns it: `end()` closes it. */
   static fromConnString(url: string, options: PostgresSaverOptions = {}): PostgresSaver {
-    const pool = new pg.Pool({ ...options.pool, connectionString: url });
+    const pool = newPool(url, options.pool);
     return new PostgresSaver(pool, options, true);
   }
 

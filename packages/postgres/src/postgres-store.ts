@@ -32,8 +32,9 @@ import {
   type StoreValue,
   splitNamespace,
 } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
+import { newPool } from "./pool.ts";
 import { type StoreStatements, storeStatements } from "./sql/store-statements.ts";
 
 /** Options of {@link PostgresStore}. */
@@ -80,11 +81,7 @@ export class PostgresStore implements Store {
 
   /** Creates a pool for `url` (postgres://...). The store owns it: `end()` closes it. */
   static fromConnString(url: string, options: PostgresStoreOptions = {}): PostgresStore {
-    return new PostgresStore(
-      new pg.Pool({ ...options.pool, connectionString: url }),
-      options,
-      true,
-    );
+    return new PostgresStore(newPool(url, options.pool), options, true);
   }
 
   /** Uses an existing pool; `owned` says whether `end()` ends it (default false). */

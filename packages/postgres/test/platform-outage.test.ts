@@ -3,7 +3,8 @@
  * pg_terminate_backend) must not crash the process: node-postgres emits "error" on such a
  * client, and the pool listens only to idle ones. Found by the server's database-outage test.
  */
-import { PostgresPlatformStore } from "@conclave/postgres";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { CONNECT_TIMEOUT_MS, PostgresPlatformStore } from "@conclave/postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
@@ -52,6 +53,32 @@ describe("a checked-out connection the server terminates", () => {
       held?.release(true);
       await admin.end();
       await store.close();
+    }
+  });
+});
+
+describe("a database host that accepts and never answers", () => {
+  it("fails a store's statements after the connect timeout, as a lost connection", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const url = `postgres://nobody:secret@127.0.0.1:${port}/none`;
+    const defaults = PostgresPlatformStore.fromConnString(url);
+    const store = PostgresPlatformStore.fromConnString(url, {
+      pool: { connectionTimeoutMillis: 300 },
+    });
+    try {
+      expect(defaults.pool.options.connectionTimeoutMillis).toBe(CONNECT_TIMEOUT_MS);
+      const failure = await store.pool.query("SELECT 1").catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      // The message the runtime's isUnavailable turns into 503 + Retry-After.
+      expect((failure as Error).message).toMatch(/connection timeout|timeout exceeded/i);
+    } finally {
+      await store.close();
+      await defaults.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

@@ -14,7 +14,6 @@ import {
   alreadyExists,
   applyStrategy,
   type CancelAction,
-  ConflictError,
   type EnqueueResult,
   type NewRun,
   newRunRecord,

@@ -18,8 +18,9 @@ import {
   type PlatformStore,
   type WakeEvent,
 } from "@conclave/core";
-import pg from "pg";
+import type pg from "pg";
 import { migrate, quoteSchema } from "../migrate.ts";
+import { newPool } from "../pool.ts";
 import { PostgresRowStore, type WriteGuard } from "../postgres-row-store.ts";
 import { PostgresSaver } from "../postgres-saver.ts";
 import { fenceStatements } from "../sql/platform-fence-statements.ts";
@@ -93,7 +94,7 @@ export class PostgresPlatformStore implements PlatformStore {
     url: string,
     options: PostgresPlatformStoreOptions = {},
   ): PostgresPlatformStore {
-    const pool = new pg.Pool({ ...options.pool, connectionString: url });
+    const pool = newPool(url, options.pool);
     // An idle client the server dropped emits "error" on the pool; unhandled, that would
     // crash the process. The pool replaces the client on next use.
     pool.on("error", (error) => options.onError?.(error));

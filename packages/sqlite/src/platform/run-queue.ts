@@ -8,7 +8,6 @@ import {
   applyStrategy,
   type CancelAction,
   type ClaimRequest,
-  ConflictError,
   type EnqueueResult,
   type Fence,
   LeaseLostError,
