@@ -3,7 +3,7 @@
  * database made for this file; and the checkpoint saver contract against a fenced saver whose
  * claim stays current, which holds the fenced write statements to the saver's semantics.
  */
-import type { ChainSaver } from "@conclave/core";
+import { Annotation, type ChainSaver, StateGraph } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheckpointSaverContract } from "../../../test/contracts/checkpoint-saver.contract.ts";
@@ -86,6 +86,53 @@ describe("PostgresPlatformStore statistics", () => {
       );
       const claimed = await store.runs.claim({ workerId: "w", limit: 5, now: T });
       expect(claimed.map((run) => run.runId)).toEqual(burst.slice(0, 5).map((run) => run.runId));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgresPlatformStore fresh threads", () => {
+  const Count = Annotation.Root({
+    log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  });
+  const graph = new StateGraph(Count)
+    .addNode("step", (s: { log: string[] }) => ({ log: [`step:${s.log.length}`] }))
+    .addEdge("__start__", "step");
+
+  it("skips the first checkpoint read of a run on a thread with none, and only then", async () => {
+    const store = PostgresPlatformStore.fromConnString(db!.url, { schema: `fresh_${++schemas}` });
+    await store.setup();
+    const reads: string[] = [];
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => unknown;
+    store.pool.query = ((config: unknown, ...rest: unknown[]) => {
+      const text = (config as { text?: string }).text ?? "";
+      if (text.startsWith("SELECT id FROM") && text.includes("ORDER BY id DESC LIMIT 1"))
+        reads.push(text);
+      return query(config, ...rest);
+    }) as typeof store.pool.query;
+    try {
+      const T = new Date("2026-11-22T10:00:00.000Z");
+      await store.workers.register(
+        { workerId: "w", graphIds: ["agent"], concurrency: 2 },
+        T,
+        30_000,
+      );
+      const runOn = async (runId: string, input: { log: string[] }) => {
+        await store.runs.enqueue(newRun(runId, { threadId: "t" }), T);
+        const [run] = await store.runs.claim({ workerId: "w", limit: 1, now: T });
+        const app = graph.compile({ checkpointer: store.fencedSaver(run!) });
+        reads.length = 0;
+        const values = await app.invoke(input, { configurable: { thread_id: "t" } });
+        await store.runs.finish(run!, { status: "success", values }, T);
+        return { values, reads: reads.length };
+      };
+      const first = await runOn("r1", { log: ["a"] });
+      expect(first).toEqual({ values: { log: ["a", "step:1"] }, reads: 0 });
+      // The thread has checkpoints now: the second run reads them and continues the state.
+      const second = await runOn("r2", { log: ["b"] });
+      expect(second.values).toEqual({ log: ["a", "step:1", "b", "step:3"] });
+      expect(second.reads).toBeGreaterThan(0);
     } finally {
       await store.close();
     }

@@ -16,6 +16,7 @@ export const PG_ERROR = {
 } as const;
 
 const MAX_ATTEMPTS = 5;
+const MAX_FRESH = 10_000;
 
 /** Every platform statement, by name. */
 export type PlatformSql = PlatformStatements & QueueStatements;
@@ -35,6 +36,12 @@ export class PlatformDb {
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
   #claimPool: pg.Pool | undefined;
+  /**
+   * Runs claimed here whose thread had no root checkpoint, with that thread, until their fenced
+   * saver is made. Bounded: a run claimed and never executed (a crash, a cancel) is forgotten
+   * among the oldest.
+   */
+  readonly freshThreads = new Map<string, string>();
 
   /**
    * @param quoted - The quoted schema; `channel` the wake-up channel its statements notify.
@@ -88,6 +95,15 @@ export class PlatformDb {
     this.#claimPool ??= claimPoolOf(this.pool);
     const config = { name: this.#prefix + name, text: this.sql[name], values };
     return (await retried(() => this.#claimPool!.query<R>(config))).rows;
+  }
+
+  /** Notes a claimed run whose thread had no root checkpoint (see `freshThreads`). */
+  noteFresh(runId: string, threadId: string): void {
+    this.freshThreads.set(runId, threadId);
+    if (this.freshThreads.size > MAX_FRESH) {
+      const oldest = this.freshThreads.keys().next().value;
+      if (oldest !== undefined) this.freshThreads.delete(oldest);
+    }
   }
 
   /** Ends the claim pool, if one was made (the main pool is the store's to end). */

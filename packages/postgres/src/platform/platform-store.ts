@@ -152,6 +152,11 @@ export class PostgresPlatformStore implements PlatformStore {
       refused: () => new LeaseLostError(fence),
     };
     const rows = new PostgresRowStore(this.pool, this.#quoted, () => this.setup(), guard);
+    const fresh = this.#db.freshThreads.get(fence.runId);
+    if (fresh !== undefined) {
+      this.#db.freshThreads.delete(fence.runId);
+      rows.assumeEmpty(fresh);
+    }
     return new ChainSaver(rows, { durable: true, multiProcess: true }, this.#saverOptions);
   }
 

@@ -120,7 +120,7 @@ export class PostgresRunQueue implements RunQueue {
       throw new InvalidArgumentError(`claim limit must be an integer; got ${request.limit}.`);
     const capped = request.maxPerAssistant !== undefined || request.maxPerTenant !== undefined;
     const values = [workerId, request.now.getTime(), request.graphIds ?? null];
-    const rows = capped
+    const rows: (RunRow & { threadFresh?: boolean })[] = capped
       ? await this.#db.transaction(async (client) => {
           await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
           await this.#db.query("claimPlan", [], client);
@@ -131,6 +131,8 @@ export class PostgresRunQueue implements RunQueue {
       : await this.#db.claimRows<RunRow>("claim", [...values, limit]);
     if (rows.length === 0 && (await this.#db.query("workerExists", [workerId])).rowCount === 0)
       throw workerNotRegistered(workerId);
+    for (const row of rows)
+      if (row.threadFresh === true) this.#db.noteFresh(row.runId, row.threadId);
     return rows.map(runFromRow);
   }
 
