@@ -78,7 +78,8 @@ function candidates(p: QueueParts, columns: string, joins: string, filter: strin
  * the cached generic plan (batch size unknown, guessed at 10% of the pending runs) hash-join
  * against a scan of the whole table, so a claim would cost more with every run ever stored.
  * `threadFresh` says the thread had no root checkpoint, so the run's first read of one can be
- * skipped (see `PostgresRowStore.assumeEmpty`).
+ * skipped (see `PostgresRowStore.assumeEmpty`); a subquery with LIMIT 1 per claimed run, not
+ * NOT EXISTS, which the planner may turn into a hash of every checkpoint.
  */
 function start(p: QueueParts): string {
   return `claimed AS (
@@ -90,8 +91,8 @@ function start(p: QueueParts): string {
       FROM claimed c WHERE t.thread_id = ANY (ARRAY(SELECT thread_id FROM claimed))
         AND t.tenant = c.tenant AND t.thread_id = c.thread_id RETURNING 1
     )
-    SELECT ${p.all("claimed")}, NOT EXISTS (SELECT 1 FROM ${p.s}.conclave_checkpoints k
-        WHERE k.thread_id = claimed.thread_id AND k.ns = '') AS "threadFresh"
+    SELECT ${p.all("claimed")}, (SELECT k.id FROM ${p.s}.conclave_checkpoints k
+        WHERE k.thread_id = claimed.thread_id AND k.ns = '' LIMIT 1) IS NULL AS "threadFresh"
     FROM claimed, (SELECT count(*) FROM held) AS h
     ORDER BY ${order("claimed")}`;
 }

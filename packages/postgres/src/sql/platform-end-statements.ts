@@ -84,7 +84,7 @@ function sweepStatement(p: QueueParts): string {
 }
 
 /**
- * ANALYZEs the queue's tables when a fifth of their rows changed since the last ANALYZE (and at
+ * ANALYZEs the queue's tables (and the checkpoints the claim looks up) when a fifth of their rows changed since the last ANALYZE (and at
  * least 1,000): the sweeper runs it, one process at a time. Autovacuum looks once a minute and
  * waits for more change; meanwhile a queue that grew from nothing (a new deployment, a burst)
  * is planned as if every filter matched a handful of rows. Measured on the queue bench: the
@@ -99,6 +99,7 @@ function refreshStatistics(p: QueueParts): string {
       IF pg_try_advisory_xact_lock(${STATISTICS_LOCK_CLASS}, hashtext('${p.s}')) THEN
         IF ${stale(p.runs)} THEN ANALYZE ${p.runs}; END IF;
         IF ${stale(p.threads)} THEN ANALYZE ${p.threads}; END IF;
+        IF ${stale(`${p.s}.conclave_checkpoints`)} THEN ANALYZE ${p.s}.conclave_checkpoints; END IF;
       END IF;
     END $$`;
 }
