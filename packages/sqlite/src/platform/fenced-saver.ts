@@ -16,31 +16,8 @@ import {
 } from "@conclave/core";
 import type { Database, Transaction } from "better-sqlite3";
 import { RUN_SQL } from "../sql/platform-run-statements.ts";
-import { SqliteSaver } from "../sqlite-saver.ts";
+import { SqliteSaver, type SqliteSaverOptions } from "../sqlite-saver.ts";
 import type { PlatformDb } from "./platform-db.ts";
-
-/**
- * Runs `work` (the engine's queued `async`-durability writes) in one transaction: one commit
- * instead of one per checkpoint. Joins the transaction already open on the connection, if any.
- *
- * On failure the writes made so far are committed, not rolled back. Options: roll back (as
- * SqliteSaver.batch does) or commit. The transaction is the connection's, so whatever else this
- * process did while `work` awaited (another run's claim, finish or checkpoints) joined it, and
- * a rollback would silently undo that work after it had returned. Committing gives the same
- * result as writing without a batch: every write up to the failed one is stored, and each
- * fenced write passed its fence check.
- */
-export async function commitBatch<T>(db: Database, work: () => Promise<T>): Promise<T> {
-  if (db.inTransaction) return work();
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    return await work();
-  } finally {
-    // A failed statement may have ended the transaction already (SQLite rolls back by itself
-    // on I/O and out-of-memory errors).
-    if (db.inTransaction) db.exec("COMMIT");
-  }
-}
 
 /** A saver whose writes are fenced; `batch` groups them into one transaction. */
 export class FencedSqliteSaver extends ChainSaver {
@@ -66,13 +43,21 @@ export class FencedSqliteSaver extends ChainSaver {
 }
 
 /**
- * The platform store's unfenced saver: a SqliteSaver whose `batch` commits what it wrote on
- * failure (see {@link commitBatch}), because it shares the connection with the queue.
+ * The platform store's unfenced saver: a SqliteSaver whose `batch` joins the connection's group
+ * commit like a fenced saver's, because it shares the connection with the queue (see
+ * `PlatformDb.batchSoon`).
  */
 export class SharedSqliteSaver extends SqliteSaver {
+  readonly #platform: PlatformDb;
+
+  constructor(db: Database, platform: PlatformDb, options: SqliteSaverOptions = {}) {
+    super(db, options);
+    this.#platform = platform;
+  }
+
+  // No migration step, unlike SqliteSaver.batch: the platform store migrated on construction.
   override async batch<T>(work: () => Promise<T>): Promise<T> {
-    // No migration step, unlike SqliteSaver.batch: the platform store migrated on construction.
-    return commitBatch(this.db, work);
+    return this.#platform.batchSoon(work);
   }
 }
 

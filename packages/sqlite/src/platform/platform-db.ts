@@ -104,10 +104,12 @@ export class PlatformDb {
   }
 
   /**
-   * Runs an async `work` (a run's queued checkpoint writes) in the next group commit. Its
-   * writes are not rolled back when it fails: each was complete and fence-checked, and a
-   * batch stores what a run without one would have (see commitBatch). Inside a batch already
-   * open on the connection, `work` joins it.
+   * Runs an async `work` (a saver's queued `async`-durability checkpoint writes) in the next
+   * group commit. Its writes are not rolled back when it fails: the transaction is the
+   * connection's, so whatever else this process did while `work` awaited joined it, and a
+   * rollback would undo that work after it had returned. Committing stores what writing
+   * without a batch would have: every write up to the failed one, each past its fence check.
+   * Inside a batch already open on the connection, `work` joins it.
    */
   batchSoon<T>(work: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction) return work();

@@ -71,14 +71,13 @@ export class SqlitePlatformStore implements PlatformStore {
    * @param owned - Whether {@link close} closes the connection (default false).
    */
   constructor(db: Database, options: SqlitePlatformOptions = {}, owned = false) {
-    this.saver = new SharedSqliteSaver(db, options);
-    if (!db.memory)
-      db.pragma(`wal_autocheckpoint = ${process.env.XAC ?? WAL_AUTOCHECKPOINT_PAGES}`);
+    this.#platform = new PlatformDb(db);
+    this.saver = new SharedSqliteSaver(db, this.#platform, options);
+    if (!db.memory) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db);
     this.db = db;
     this.#options = options;
     this.#owned = owned;
-    this.#platform = new PlatformDb(db);
     // One row store for every fenced saver: its prepared statements are made once, not per run.
     this.#rows = new SqliteRowStore(db);
     this.#fences = new FenceGuard(this.#platform);
