@@ -1,10 +1,3 @@
-/**
- * What only a shared PostgreSQL database shows: two pools (two workers, in effect) racing for
- * one queue while a monitor checks the thread invariants, a stale worker's writes rejected
- * atomically with a takeover, and two processes working 200 runs.
- */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { CheckpointConfig, CheckpointSaver, Run } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
@@ -12,6 +5,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newRun } from "../../../test/contracts/platform-queue.contract.ts";
 import { checkpointOf, meta } from "../../../test/support/checkpoints.ts";
+import { startPlatformChild } from "../../../test/support/platform-child.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 
 let db: TestDatabase | undefined;
@@ -173,45 +167,11 @@ function writeUntilRefused(saver: CheckpointSaver, thread: string) {
   return { done, stored: () => stored, last: () => last };
 }
 
-const hooks = fileURLToPath(new URL("../../../test/support/resolve-source.ts", import.meta.url));
 const workerScript = fileURLToPath(new URL("./platform-worker.ts", import.meta.url));
 
 /** Starts platform-worker.ts; `ready` once it registered, `finished` with the runs it ended. */
 function startWorker(schema: string, workerId: string) {
-  const child = spawn(
-    process.execPath,
-    ["--import", hooks, workerScript, db!.url, schema, workerId],
-    {
-      stdio: "pipe",
-    },
-  );
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const lines: string[] = [];
-  let onReady = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    lines.push(line);
-    if (line === "ready") onReady();
-  });
-  const finished = new Promise<string[]>((resolve, reject) => {
-    child.on("close", (code) => {
-      const last = lines.find((l) => l.startsWith("finished "));
-      if (code === 0 && last !== undefined) resolve(JSON.parse(last.slice("finished ".length)));
-      else reject(new Error(`platform worker ${workerId} exited with ${code}: ${stderr}`));
-    });
-  });
-  finished.catch(() => {});
-  // A worker that dies before "ready" must fail the test, not hang it.
-  return {
-    ready: Promise.race([ready, finished.then(() => {})]),
-    go: () => child.stdin.write("go\n"),
-    finished,
-  };
+  return startPlatformChild(workerScript, [db!.url, schema], workerId);
 }
 
 describe("PostgresPlatformStore across processes", () => {

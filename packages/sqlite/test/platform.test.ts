@@ -1,13 +1,6 @@
-/**
- * The platform contract suites against SQLite, on a fresh WAL file per test, plus what only a
- * shared file shows: two processes racing over one queue, and a fence checked across
- * connections.
- */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Annotation, StateGraph } from "@conclave/core";
 import { SqlitePlatformStore } from "@conclave/sqlite";
@@ -15,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
+import { startPlatformChild } from "../../../test/support/platform-child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conclave-platform-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,41 +25,11 @@ platformQueueContract("SqlitePlatformStore", make);
 platformBatchContract("SqlitePlatformStore", make);
 
 const State = Annotation.Root({ n: Annotation<number>() });
-const hooks = fileURLToPath(new URL("../../../test/support/resolve-source.ts", import.meta.url));
 const workerScript = fileURLToPath(new URL("./platform-worker.ts", import.meta.url));
 
 /** Starts platform-worker.ts; resolves `ready` once it registered, `finished` with its runs. */
 function startWorker(file: string, workerId: string) {
-  const child = spawn(process.execPath, ["--import", hooks, workerScript, file, workerId], {
-    stdio: "pipe",
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const lines: string[] = [];
-  let onReady = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    lines.push(line);
-    if (line === "ready") onReady();
-  });
-  const finished = new Promise<string[]>((resolve, reject) => {
-    child.on("close", (code) => {
-      const last = lines.find((l) => l.startsWith("finished "));
-      if (code === 0 && last !== undefined) resolve(JSON.parse(last.slice("finished ".length)));
-      else reject(new Error(`platform worker ${workerId} exited with ${code}: ${stderr}`));
-    });
-  });
-  finished.catch(() => {});
-  // A worker that dies before "ready" must fail the test, not hang it.
-  return {
-    ready: Promise.race([ready, finished.then(() => {})]),
-    go: () => child.stdin.write("go\n"),
-    finished,
-  };
+  return startPlatformChild(workerScript, [file], workerId);
 }
 
 describe("SqlitePlatformStore across processes", () => {
