@@ -92,9 +92,18 @@ export class PlatformDb {
     values: unknown[],
   ): Promise<R[]> {
     await this.#ready();
-    this.#claimPool ??= claimPoolOf(this.pool);
     const config = { name: this.#prefix + name, text: this.sql[name], values };
-    return (await retried(() => this.#claimPool!.query<R>(config))).rows;
+    return (await retried(() => this.#claims().query<R>(config))).rows;
+  }
+
+  /** As {@link transaction}, on the claim pool (a capped claim's lock and statement). */
+  claimTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(work, this.#claims());
+  }
+
+  #claims(): pg.Pool {
+    this.#claimPool ??= claimPoolOf(this.pool);
+    return this.#claimPool;
   }
 
   /** Notes a claimed run whose thread had no root checkpoint (see `freshThreads`). */
@@ -122,10 +131,13 @@ export class PlatformDb {
   }
 
   /** Runs `work` in one transaction on one client; a deadlock victim is run again. */
-  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    pool: pg.Pool = this.pool,
+  ): Promise<T> {
     await this.#ready();
     return retried(async () => {
-      const client = await this.pool.connect();
+      const client = await pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");

@@ -110,8 +110,7 @@ export class PostgresRunQueue implements RunQueue {
 
   /**
    * One statement on the claim pool (see `PlatformDb.claimRows`); a capped claim is a
-   * transaction that takes the schema's claim lock (see the module comment) and pins its plan
-   * with `claimPlan` the same way.
+   * transaction on that pool that first takes the schema's claim lock (see the module comment).
    */
   async claim(request: ClaimRequest): Promise<Run[]> {
     const { workerId } = request;
@@ -121,9 +120,8 @@ export class PostgresRunQueue implements RunQueue {
     const capped = request.maxPerAssistant !== undefined || request.maxPerTenant !== undefined;
     const values = [workerId, request.now.getTime(), request.graphIds ?? null];
     const rows: (RunRow & { threadFresh?: boolean })[] = capped
-      ? await this.#db.transaction(async (client) => {
+      ? await this.#db.claimTransaction(async (client) => {
           await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
-          await this.#db.query("claimPlan", [], client);
           const caps = [request.maxPerAssistant ?? null, request.maxPerTenant ?? null];
           const all = [...values, limit * CAPPED_WINDOW, ...caps, limit];
           return this.#db.rows<RunRow>("claimCapped", all, client);

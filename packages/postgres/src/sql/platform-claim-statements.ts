@@ -27,13 +27,6 @@ export function claimStatements(p: QueueParts) {
   const capFilter = `AND ($5::int IS NULL OR coalesce(ba.n, 0) < $5)
         AND ($6::int IS NULL OR coalesce(bt.n, 0) < $6)`;
   return {
-    /**
-     * Pins a capped claim's plan within its transaction, as the claim pool's sessions are
-     * pinned (see `PlatformDb.claimRows`). Settings are fixed when a statement is planned, and
-     * every capped claim is planned after this.
-     */
-    claimPlan: `SELECT set_config('enable_sort', 'off', true),
-      set_config('enable_bitmapscan', 'off', true)`,
     /** Serializes capped claims ($1 lock class, $2 schema name). */
     claimLock: `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
     /** $1 worker, $2 now, $3 graphs, $4 batch size. */
