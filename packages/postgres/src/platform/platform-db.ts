@@ -41,7 +41,7 @@ export class PlatformDb {
    * saver is made. Bounded: a run claimed and never executed (a crash, a cancel) is forgotten
    * among the oldest.
    */
-  readonly freshThreads = new Map<string, string>();
+  readonly #freshThreads = new Map<string, string>();
 
   /**
    * @param quoted - The quoted schema; `channel` the wake-up channel its statements notify.
@@ -106,13 +106,20 @@ export class PlatformDb {
     return this.#claimPool;
   }
 
-  /** Notes a claimed run whose thread had no root checkpoint (see `freshThreads`). */
+  /** Notes a claimed run whose thread had no root checkpoint (see `#freshThreads`). */
   noteFresh(runId: string, threadId: string): void {
-    this.freshThreads.set(runId, threadId);
-    if (this.freshThreads.size > MAX_FRESH) {
-      const oldest = this.freshThreads.keys().next().value;
-      if (oldest !== undefined) this.freshThreads.delete(oldest);
+    this.#freshThreads.set(runId, threadId);
+    if (this.#freshThreads.size > MAX_FRESH) {
+      const oldest = this.#freshThreads.keys().next().value;
+      if (oldest !== undefined) this.#freshThreads.delete(oldest);
     }
+  }
+
+  /** The thread of a run noted by `noteFresh`, once: its fenced saver is being made. */
+  takeFresh(runId: string): string | undefined {
+    const threadId = this.#freshThreads.get(runId);
+    this.#freshThreads.delete(runId);
+    return threadId;
   }
 
   /** Ends the claim pool, if one was made (the main pool is the store's to end). */

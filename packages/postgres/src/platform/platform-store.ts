@@ -152,11 +152,8 @@ export class PostgresPlatformStore implements PlatformStore {
       refused: () => new LeaseLostError(fence),
     };
     const rows = new PostgresRowStore(this.pool, this.#quoted, () => this.setup(), guard);
-    const fresh = this.#db.freshThreads.get(fence.runId);
-    if (fresh !== undefined) {
-      this.#db.freshThreads.delete(fence.runId);
-      rows.assumeEmpty(fresh);
-    }
+    const fresh = this.#db.takeFresh(fence.runId);
+    if (fresh !== undefined) rows.assumeEmpty(fresh);
     return new ChainSaver(rows, { durable: true, multiProcess: true }, this.#saverOptions);
   }
 
