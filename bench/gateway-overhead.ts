@@ -23,6 +23,7 @@ import {
 import { openMeteringDatabase, SqliteBudgetStore, SqliteLedger } from "@conclave/sqlite";
 import { generateText, streamText } from "ai";
 import type { Database } from "better-sqlite3";
+import { seededRandom } from "./gateway-stats.ts";
 import { stubModel } from "./gateway-stub.ts";
 
 /** How the call is made: `generateText`, or `streamText` read to the end. */
@@ -60,6 +61,15 @@ export const VARIANT_LABELS: Record<Variant, string> = {
 
 /** Per-call milliseconds, indexed by round so that samples of one round pair up. */
 export type Samples = Record<Mode, Record<Variant, number[]>>;
+
+/**
+ * What one backend's run measured: wall time of each call (to the caller), and this process's
+ * CPU time per call including the usage writes the gateway defers until after the call.
+ */
+export interface Measured {
+  wall: Samples;
+  cpu: Samples;
+}
 
 const PROMPT = "Summarise the three main risks of durable multi-agent systems in one sentence.";
 
@@ -107,16 +117,24 @@ async function openStores(): Promise<Stores> {
   };
 }
 
+/** A model to time, and how to wait for the work it left after returning (none: direct). */
+interface Timed {
+  model: LanguageModelV4;
+  drain: () => Promise<void>;
+}
+
 function gatewayModels(
   registry: ModelRegistry,
   direct: LanguageModelV4,
   stores: Stores,
-): Record<Variant, LanguageModelV4> {
+): Record<Variant, Timed> {
   const aliases = { fast: { strategy: "ordered" as const } };
-  const model = (extra: { ledger?: Ledger; budgets?: BudgetStore }) =>
-    createGateway({ registry, aliases, ...extra }).model("fast");
+  const model = (extra: { ledger?: Ledger; budgets?: BudgetStore }): Timed => {
+    const gateway = createGateway({ registry, aliases, ...extra });
+    return { model: gateway.model("fast"), drain: () => gateway.flush() };
+  };
   return {
-    direct,
+    direct: { model: direct, drain: async () => {} },
     "gw-bare": model({}),
     "gw-ledger": model({ ledger: stores.ledgerOnly }),
     "gw-full": model(stores.full),
@@ -164,35 +182,61 @@ async function startFixtureChild(): Promise<{ child: ChildProcess; baseURL: stri
   return { child, baseURL: baseURL.openai };
 }
 
-async function timeCall(model: LanguageModelV4, mode: Mode): Promise<number> {
+/**
+ * One call: wall ms until it resolved, and CPU ms until the work it deferred (the usage write)
+ * is done too. Draining before the next call keeps one variant's deferred write out of the
+ * next variant's timing.
+ */
+async function timeCall(timed: Timed, mode: Mode): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   if (mode === "generate") {
-    await generateText({ model, prompt: PROMPT, maxRetries: 0 });
+    await generateText({ model: timed.model, prompt: PROMPT, maxRetries: 0 });
   } else {
-    await streamText({ model, prompt: PROMPT, maxRetries: 0 }).consumeStream();
+    await streamText({ model: timed.model, prompt: PROMPT, maxRetries: 0 }).consumeStream();
   }
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  await timed.drain();
+  // Lets a write queued for the next event-loop turn run before the CPU is read.
+  await new Promise((resolve) => setImmediate(resolve));
+  const used = process.cpuUsage(cpu0);
+  return { wall, cpu: (used.user + used.system) / 1000 };
+}
+
+/**
+ * A seeded shuffle. Decision: a rotating order put each variant after the same neighbour almost
+ * every round (the variant after the fsync one paid for its flush), so rounds are shuffled.
+ */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Runs `warmup` untimed then `rounds` timed rounds; each round calls every variant once per mode. */
 async function interleave(
-  models: Record<Variant, LanguageModelV4>,
+  models: Record<Variant, Timed>,
   warmup: number,
   rounds: number,
-): Promise<Samples> {
+): Promise<Measured> {
   const empty = () => Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
-  const samples = { generate: empty(), stream: empty() } as Samples;
+  const wall = { generate: empty(), stream: empty() } as Samples;
+  const cpu = { generate: empty(), stream: empty() } as Samples;
+  const random = seededRandom(7);
   for (let round = -warmup; round < rounds; round++) {
-    const shift = ((round % VARIANTS.length) + VARIANTS.length) % VARIANTS.length;
-    const order = [...VARIANTS.slice(shift), ...VARIANTS.slice(0, shift)];
     for (const mode of MODES) {
-      for (const variant of order) {
-        const ms = await timeCall(models[variant], mode);
-        if (round >= 0) samples[mode][variant].push(ms);
+      for (const variant of shuffled(VARIANTS, random)) {
+        const took = await timeCall(models[variant], mode);
+        if (round < 0) continue;
+        wall[mode][variant].push(took.wall);
+        cpu[mode][variant].push(took.cpu);
       }
     }
   }
-  return samples;
+  return { wall, cpu };
 }
 
 /** Times every variant against `backend`; `rounds` calls per variant and mode. */
@@ -200,7 +244,7 @@ export async function measureOverhead(
   backend: Backend,
   warmup: number,
   rounds: number,
-): Promise<Samples> {
+): Promise<Measured> {
   const stores = await openStores();
   let fixture: { child: ChildProcess; baseURL: string } | undefined;
   try {

@@ -4,7 +4,14 @@
  */
 import type { AccuracyResult } from "./gateway-accuracy.ts";
 import { picoToUsd } from "./gateway-expected.ts";
-import { type Backend, MODES, type Samples, VARIANTS, type Variant } from "./gateway-overhead.ts";
+import {
+  type Backend,
+  type Measured,
+  MODES,
+  type Samples,
+  VARIANTS,
+  type Variant,
+} from "./gateway-overhead.ts";
 import { bootstrapMedianDiff, pairedMedianDiff, summarize } from "./gateway-stats.ts";
 
 /** The target: the gateway's median overhead per call, in ms. */
@@ -23,22 +30,40 @@ export interface OverheadRow {
   ciMs?: { low: number; high: number };
   /** Median of per-round differences (variant - direct in the same round). */
   pairedMs?: number;
+  /** This process's mean CPU per call, the deferred usage write included. */
+  cpuMs: number;
+  /** cpuMs(variant) - cpuMs(direct). */
+  cpuOverheadMs?: number;
 }
 
+const mean = (values: readonly number[]) =>
+  values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+
 /** Summarises one backend's samples into rows, direct first. Pure (seeded bootstrap). */
-export function overheadRows(backend: Backend, samples: Samples): OverheadRow[] {
+export function overheadRows(backend: Backend, measured: Measured): OverheadRow[] {
   const rows: OverheadRow[] = [];
   for (const mode of MODES) {
-    const direct = samples[mode].direct;
+    const direct = measured.wall[mode].direct;
     const base = summarize(direct);
+    const baseCpu = mean(measured.cpu[mode].direct);
     for (const variant of VARIANTS) {
-      const own = samples[mode][variant];
+      const own = measured.wall[mode][variant];
       const s = summarize(own);
-      const row: OverheadRow = { backend, mode, variant, medianMs: s.median, p90Ms: s.p90, n: s.n };
+      const cpuMs = mean(measured.cpu[mode][variant]);
+      const row: OverheadRow = {
+        backend,
+        mode,
+        variant,
+        medianMs: s.median,
+        p90Ms: s.p90,
+        n: s.n,
+        cpuMs,
+      };
       if (variant !== "direct") {
         row.overheadMs = s.median - base.median;
         row.ciMs = bootstrapMedianDiff(direct, own);
         row.pairedMs = pairedMedianDiff(direct, own);
+        row.cpuOverheadMs = cpuMs - baseCpu;
       }
       rows.push(row);
     }
@@ -57,6 +82,8 @@ const HEADER = [
   "overhead ms",
   "95% CI ms",
   "paired ms",
+  "CPU ms/call",
+  "CPU overhead ms",
   "n",
 ];
 
@@ -73,6 +100,8 @@ export function tableRows(rows: OverheadRow[]): string[][] {
       ms(r.overheadMs),
       r.ciMs ? `${ms(r.ciMs.low)}..${ms(r.ciMs.high)}` : "–",
       ms(r.pairedMs),
+      ms(r.cpuMs),
+      ms(r.cpuOverheadMs),
       String(r.n),
     ]),
   ];
@@ -109,7 +138,8 @@ export function targetLines(rows: OverheadRow[], accuracy: AccuracyResult): stri
     return (
       `${overhead < OVERHEAD_TARGET_MS ? "PASS" : "MISS"}  Gateway overhead per call (${mode}, SQLite ledger + budget, HTTP fixture): ` +
       `median ${ms(overhead)} ms over the direct AI SDK call ` +
-      `(95% CI ${ms(row?.ciMs?.low)}..${ms(row?.ciMs?.high)}, paired ${ms(row?.pairedMs)}); target < ${OVERHEAD_TARGET_MS} ms`
+      `(95% CI ${ms(row?.ciMs?.low)}..${ms(row?.ciMs?.high)}, paired ${ms(row?.pairedMs)}); target < ${OVERHEAD_TARGET_MS} ms. ` +
+      `CPU per call, the usage write after the call included: +${ms(row?.cpuOverheadMs)} ms`
     );
   });
   const diff = accuracy.ledgerPico - accuracy.expectedPico;

@@ -1,8 +1,9 @@
 /**
  * The gateway's metering paths against real SQLite: with the ledger and the budget store on one
- * connection a call takes two transactions (reserve with the budgets read in it; settle and
- * record together), and every other pairing falls back to the separate steps with the same
- * result. Also `reserveApplicable` and `recordSettled` themselves, on SQLite and in memory.
+ * connection a call reserves in one transaction (the budgets read in it) before it runs, and
+ * settles and records together in the group commit after it returned; every other pairing falls
+ * back to the separate steps with the same result. Also `reserveApplicable` and
+ * `recordSettled` themselves, on SQLite and in memory.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +23,12 @@ import { openMeteringDatabase, SqliteBudgetStore, SqliteLedger } from "@conclave
 import { generateText, streamText } from "ai";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { createGateway, createRegistry, createVirtualClock } from "../src/index.ts";
+import {
+  createGateway,
+  createRegistry,
+  createVirtualClock,
+  type GatewayEvent,
+} from "../src/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conclave-gateway-sqlite-"));
 const open: Database[] = [];
@@ -87,7 +93,7 @@ function withoutOptional(store: BudgetStore): BudgetStore {
 }
 
 describe("gateway metering on SQLite", () => {
-  it("one connection: reserves with the budgets read in one transaction, settles and records in one more", async () => {
+  it("one connection: reserves with the budgets read in one transaction, settles and records together", async () => {
     const db = database();
     const budgets = new SqliteBudgetStore(db);
     const ledger = new SqliteLedger(db);
@@ -103,10 +109,79 @@ describe("gateway metering on SQLite", () => {
     await expectSettled(budgets, records);
     // The store and the ledger build their transaction functions once, not per call.
     const built = transactions.mock.calls.length;
-    await generateText({ model: gatewayWith(ledger, budgets).model("fast"), prompt: "again" });
+    const gateway = gatewayWith(ledger, budgets);
+    await generateText({ model: gateway.model("fast"), prompt: "again" });
     expect(transactions.mock.calls.length).toBe(built);
+    await gateway.flush();
     const open = db.prepare("SELECT count(*) AS n FROM conclave_budget_reservations").get();
     expect(open).toEqual({ n: 0 });
+  });
+
+  it("returns the call before its settlement commits, holding the reservation until then", async () => {
+    const db = database();
+    const budgets = new SqliteBudgetStore(db);
+    const ledger = new SqliteLedger(db);
+    await budgets.setBudget(GLOBAL);
+    const gateway = gatewayWith(ledger, budgets);
+    const { text } = await generateText({ model: gateway.model("fast"), prompt: "hello" });
+    expect(text).toMatch(/^\[simulated\]/);
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    // Not yet settled: the reservation (the call's maximum cost) still counts against budgets.
+    expect(count("conclave_budget_reservations")).toBe(1);
+    expect(count("conclave_usage")).toBe(0);
+    await gateway.flush();
+    expect(count("conclave_budget_reservations")).toBe(0);
+    expect(count("conclave_usage")).toBe(1);
+  });
+
+  it("reports a usage write that failed as model:metering-failed, and keeps the call's result", async () => {
+    const db = database();
+    const diskFull = new Error("database or disk is full");
+    const budgets = new (class extends SqliteBudgetStore {
+      override settleWithin(): never {
+        throw diskFull;
+      }
+    })(db);
+    const ledger = new SqliteLedger(db);
+    await budgets.setBudget(GLOBAL);
+    const events: GatewayEvent[] = [];
+    const registry = createRegistry({
+      env: {},
+      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
+      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
+    });
+    const gateway = createGateway({
+      registry,
+      aliases: { fast: { strategy: "ordered" } },
+      ledger,
+      budgets,
+      now: () => NOW,
+      onEvent: (event) => events.push(event),
+    });
+    const { text } = await generateText({ model: gateway.model("fast"), prompt: "hello" });
+    expect(text).toMatch(/^\[simulated\]/);
+    await gateway.flush();
+    const failed = events.find((e) => e.type === "model:metering-failed");
+    expect(failed).toMatchObject({ record: { alias: "fast", status: "ok" }, error: diskFull });
+    expect(await ledger.list({})).toEqual([]);
+    // The reservation stays held: budgets stay safe until an operator looks.
+    const [status] = await budgets.status(NOW, ["global"]);
+    expect(status!.reservedPico).toBeGreaterThan(0n);
+    // With nobody listening, the loss is a process warning rather than silence.
+    const unheard = createGateway({
+      registry,
+      aliases: { fast: { strategy: "ordered" } },
+      ledger,
+      budgets,
+    });
+    const warned = new Promise<Error>((resolve) => process.once("warning", resolve));
+    await generateText({ model: unheard.model("fast"), prompt: "hello" });
+    await unheard.flush();
+    expect(await warned).toMatchObject({
+      code: "CONCLAVE_METERING_FAILED",
+      message: expect.stringContaining("database or disk is full"),
+    });
   });
 
   it("falls back to status + reserve and settle + record when the stores cannot share a transaction", async () => {

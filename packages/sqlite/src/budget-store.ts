@@ -37,8 +37,10 @@ import {
   validateBudget,
 } from "@conclave/core";
 import BetterSqlite3, { type Database, type Statement, type Transaction } from "better-sqlite3";
+import { MeteringWrites, releaseConnection } from "./metering-writes.ts";
 import { migrate } from "./migrate.ts";
 import { BUDGET_SQL } from "./sql/budget-statements.ts";
+import { useWal } from "./wal-mode.ts";
 
 /** Options when a metering store opens its own file. */
 export interface SqliteMeteringOptions {
@@ -69,9 +71,8 @@ export function openMeteringDatabase(path: string, options: SqliteMeteringOption
     );
   }
   const db = new BetterSqlite3(path);
-  if (!db.memory) db.pragma("journal_mode = WAL");
+  useWal(db, busy);
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-  db.pragma(`busy_timeout = ${busy}`);
   return db;
 }
 
@@ -213,6 +214,7 @@ export class SqliteBudgetStore implements BudgetStore {
   /** The budgets (all, or those named) in id order, with their current period's counters. */
   async status(now: Date, ids?: string[]): Promise<BudgetStatus[]> {
     instantOf(now, "status() now");
+    MeteringWrites.of(this.db).flush();
     const read = () => {
       const budgets = ids
         ? ids.map((id) => found(this.#budget(id), id))
@@ -267,8 +269,8 @@ export class SqliteBudgetStore implements BudgetStore {
     this.#run().release.immediate(reservationId);
   }
 
-  /** Closes the connection when this store opened it. */
+  /** Commits the queued settlements, and closes the connection when this store opened it. */
   close(): void {
-    if (this.#owned && this.db.open) this.db.close();
+    releaseConnection(this.db, this.#owned);
   }
 }

@@ -23,12 +23,13 @@ import {
   usageFromRow,
   usageToRow,
 } from "@conclave/core";
-import type { Database, Statement, Transaction } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import {
   openMeteringDatabase,
   SqliteBudgetStore,
   type SqliteMeteringOptions,
 } from "./budget-store.ts";
+import { MeteringWrites, releaseConnection } from "./metering-writes.ts";
 import { migrate } from "./migrate.ts";
 import {
   aggregateSql,
@@ -53,11 +54,6 @@ export class SqliteLedger implements Ledger {
   readonly #owned: boolean;
   readonly #statements = new Map<string, Statement>();
   #migrated = false;
-  #settleAndInsert:
-    | Transaction<
-        (store: SqliteBudgetStore, id: string, costPico: bigint, row: InsertParams) => SettleResult
-      >
-    | undefined;
 
   /** Opens (or creates) a file, in WAL mode. The ledger owns and closes it. */
   static fromConnString(path: string, options: SqliteMeteringOptions = {}): SqliteLedger {
@@ -84,19 +80,26 @@ export class SqliteLedger implements Ledger {
     return statement;
   }
 
-  /** Stores a record; a second record with the same id is ignored (the first wins). */
+  /**
+   * Stores a record; a second record with the same id is ignored (the first wins). The record is
+   * checked at once and committed with the other metering writes of this event-loop turn
+   * (`MeteringWrites`); the promise settles once it is committed.
+   */
   async record(record: UsageRecord): Promise<void> {
-    this.#stmt(LEDGER_SQL.insert).run(insertParams(record));
+    const params = insertParams(record);
+    const insert = this.#stmt(LEDGER_SQL.insert);
+    await MeteringWrites.of(this.db).soon(() => insert.run(params));
   }
 
   /**
-   * Settles the reservation and stores the record in one `BEGIN IMMEDIATE` transaction when
-   * `settle.budgets` is a {@link SqliteBudgetStore} on this ledger's connection; otherwise
+   * Settles the reservation and stores the record in one savepoint of the next group commit
+   * when `settle.budgets` is a {@link SqliteBudgetStore} on this ledger's connection; otherwise
    * returns `undefined` having written nothing (see `Ledger.recordSettled`).
    *
    * Decision: the gateway wrote each call with two commits (settle, then the record). With
-   * `synchronous=FULL` each commit is a WAL fsync; one transaction halves the commits, and a
-   * crash can no longer leave a settled budget without its ledger row.
+   * `synchronous=FULL` each commit is a WAL fsync; one savepoint halves the commits, and a
+   * crash can no longer leave a settled budget without its ledger row. Group commit then shares
+   * one COMMIT among the calls that finished in the same turn.
    */
   async recordSettled(
     record: UsageRecord,
@@ -106,19 +109,17 @@ export class SqliteLedger implements Ledger {
     if (!(budgets instanceof SqliteBudgetStore) || budgets.db !== this.db) return undefined;
     const params = insertParams(record);
     const insert = this.#stmt(LEDGER_SQL.insert);
-    this.#settleAndInsert ??= this.db.transaction(
-      (store: SqliteBudgetStore, id: string, costPico: bigint, row: InsertParams) => {
-        const settled = store.settleWithin(id, costPico);
-        insert.run(row);
-        return settled;
-      },
-    );
-    return this.#settleAndInsert.immediate(budgets, reservationId, record.costPico, params);
+    return MeteringWrites.of(this.db).soon(() => {
+      const settled = budgets.settleWithin(reservationId, record.costPico);
+      insert.run(params);
+      return settled;
+    });
   }
 
   /** Sums calls, tokens and cost per group, ordered by the group key. */
   async query(query: LedgerQuery): Promise<LedgerRow[]> {
     const checked = checkQuery(query);
+    MeteringWrites.of(this.db).flush();
     const { shape, params } = filterOf(checked);
     if (checked.groupBy.includes("day")) {
       const days = this.#days(checked, shape, params);
@@ -152,14 +153,15 @@ export class SqliteLedger implements Ledger {
   async list(query: Omit<LedgerQuery, "groupBy"> & { limit?: number }): Promise<UsageRecord[]> {
     const filter = checkFilter(query);
     const limit = checkLimit(query.limit) ?? -1;
+    MeteringWrites.of(this.db).flush();
     const { shape, params } = filterOf(filter);
     const rows = this.#stmt(listSql(shape)).all({ ...params, limit }) as UsageRow[];
     return rows.map(usageFromRow);
   }
 
-  /** Closes the connection when this ledger opened it. */
+  /** Commits the queued writes, and closes the connection when this ledger opened it. */
   close(): void {
-    if (this.#owned && this.db.open) this.db.close();
+    releaseConnection(this.db, this.#owned);
   }
 }
 

@@ -8,7 +8,9 @@
  */
 import { ChainSaver, type ChainSaverOptions, InvalidArgumentError } from "@conclave/core";
 import BetterSqlite3, { type Database } from "better-sqlite3";
+import { releaseConnection } from "./metering-writes.ts";
 import { SqliteRowStore } from "./sqlite-row-store.ts";
+import { useWal } from "./wal-mode.ts";
 
 /** Options of {@link SqliteSaver}. */
 export interface SqliteSaverOptions extends ChainSaverOptions {
@@ -89,7 +91,7 @@ export class SqliteSaver extends ChainSaver {
 
   /** Closes the connection when this saver opened it. */
   close(): void {
-    if (this.#owned && this.db.open) this.db.close();
+    releaseConnection(this.db, this.#owned);
   }
 }
 
@@ -106,7 +108,6 @@ function configure(db: Database, options: SqliteSaverOptions): void {
       `SqliteSaver busyTimeoutMs must be an integer >= 0, got ${busy}.`,
     );
   }
-  if (!db.memory) db.pragma("journal_mode = WAL");
+  useWal(db, busy);
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-  db.pragma(`busy_timeout = ${busy}`);
 }

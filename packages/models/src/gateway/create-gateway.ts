@@ -56,6 +56,11 @@ export interface Gateway {
   ): Promise<LanguageModelV4StreamResult>;
   /** The most a call can cost on `alias` (what a budget reserves before it runs), in pico-USD. */
   maxCost(alias: string, options: LanguageModelV4CallOptions): bigint;
+  /**
+   * Waits until every finished call's usage record and budget settlement is stored (they are
+   * written after the call returns; see {@link createGateway}).
+   */
+  flush(): Promise<void>;
   readonly router: Router;
 }
 
@@ -71,10 +76,19 @@ interface Admitted {
  * cost on every budget that applies before it runs, routes to a deployment, then settles the
  * reservation to the exact cost, writes a usage record and ends a GenAI span. Streamed calls are
  * metered exactly like non-streamed ones, from the usage on their finish part.
+ *
+ * Decision: the settlement and the usage record are written after the call has returned its
+ * result (`flush()` waits for them), as LiteLLM logs spend. Admission cannot wait, since it
+ * must see every other reservation; but until the settlement lands, the call's reservation (its
+ * maximum cost) stays held, so deferring it can only make admission stricter, never overspend.
+ * It takes a store transaction off every call's path (bench:gateway), and a paid call's result
+ * is no longer lost to a failed ledger write (which a retry would pay for again): the failure is
+ * a `model:metering-failed` event instead.
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
   const now = options.now ?? (() => new Date());
+  const persisting = new Set<Promise<void>>();
   const deployments: Deployment[] = options.registry.deployments.map((d) => ({
     ...d,
     contextWindow: d.contextWindow ?? d.price.maxInputTokens ?? 128_000,
@@ -154,7 +168,35 @@ export function createGateway(options: GatewayOptions): Gateway {
     return settled.crossed;
   }
 
-  async function settle(
+  /** Stores the call in the background; `flush()` waits for it. */
+  function persistSoon(record: UsageRecord, reservationId: string | undefined): void {
+    const done = persist(record, reservationId).then(
+      (crossed) => {
+        for (const c of crossed) emit({ type: "budget:alert", ...c });
+      },
+      (error: unknown) => reportMeteringFailure(record, error),
+    );
+    persisting.add(done);
+    void done.finally(() => persisting.delete(done));
+  }
+
+  function reportMeteringFailure(record: UsageRecord, error: unknown): void {
+    if (options.onEvent) {
+      emit({ type: "model:metering-failed", record, error });
+      return;
+    }
+    // Nobody listens: a lost usage record must still reach the operator.
+    process.emitWarning(
+      `Conclave could not store the usage record of a call to "${record.alias}" (${record.id}): ${(error as Error)?.message ?? String(error)}. Its budget reservation stays held. Pass onEvent to createGateway to handle model:metering-failed.`,
+      { code: "CONCLAVE_METERING_FAILED" },
+    );
+  }
+
+  async function flush(): Promise<void> {
+    while (persisting.size > 0) await Promise.all(persisting);
+  }
+
+  function settle(
     admitted: Admitted,
     outcome: {
       deployment: Deployment;
@@ -168,7 +210,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     decision: RoutingDecision | undefined,
     span: ReturnType<typeof startCallSpan>,
     error?: unknown,
-  ): Promise<void> {
+  ): void {
     const record = usageRecordOf(
       {
         ...outcome,
@@ -179,8 +221,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       context,
     );
-    const crossed = await persist(record, admitted.reservationId);
-    for (const c of crossed) emit({ type: "budget:alert", ...c });
+    persistSoon(record, admitted.reservationId);
     emit({ type: "model:usage", record });
     context.runtime?.annotate("usage", {
       alias: record.alias,
@@ -222,7 +263,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       span.end();
       throw error;
     }
-    await settle(
+    settle(
       admitted,
       {
         deployment: routed.deployment,
@@ -274,20 +315,20 @@ export function createGateway(options: GatewayOptions): Gateway {
         };
         messages.message({ type: "ai", content: part.delta, id: message.id }, message.meta);
       },
-      async finish(usage) {
+      finish(usage) {
         const { deployment, decision } = routed!;
         const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
-        await settle(admitted, { ...outcome, status: "ok" }, context, decision, span);
+        settle(admitted, { ...outcome, status: "ok" }, context, decision, span);
         if (journaled) slot?.record(journaled);
       },
       // Cut short: the prompt was billed in full, and the output up to where it stopped.
-      async abandon({ kind }) {
+      abandon({ kind }) {
         const { deployment, decision } = routed!;
         const usage = partialUsage(admitted.promptTokens, countTokens(deliveredText));
         const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
         // A caller's abort reaches the provider first and surfaces as a broken stream.
         const status = kind === "cancelled" || call.abortSignal?.aborted ? "cancelled" : "error";
-        await settle(admitted, { ...outcome, status }, context, decision, span);
+        settle(admitted, { ...outcome, status }, context, decision, span);
       },
     };
     try {
@@ -310,6 +351,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     generate,
     stream,
+    flush,
     maxCost: (alias, call) => maxCostFor(alias, call, countPromptTokens(call)),
     model: (alias, context = {}) => new GatewayLanguageModel(alias, { generate, stream }, context),
     forNode(config, extra = {}) {

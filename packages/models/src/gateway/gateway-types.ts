@@ -27,6 +27,11 @@ export interface GatewayAlias extends AliasConfig {
 export type GatewayEvent =
   | { type: "model:decision"; decision: RoutingDecision }
   | { type: "model:usage"; record: UsageRecord }
+  /**
+   * The usage record (and budget settlement) of a finished call could not be stored. The call's
+   * reservation stays held, so budgets stay safe; the record is in the event for the operator.
+   */
+  | { type: "model:metering-failed"; record: UsageRecord; error: unknown }
   | {
       type: "budget:alert";
       budgetId: string;

@@ -8,6 +8,7 @@
  */
 import type { CheckpointSaver, Fence, PlatformStore, WakeEvent } from "@conclave/core";
 import BetterSqlite3, { type Database } from "better-sqlite3";
+import { releaseConnection } from "../metering-writes.ts";
 import { migrate } from "../migrate.ts";
 import { SqliteRowStore } from "../sqlite-row-store.ts";
 import type { SqliteSaverOptions } from "../sqlite-saver.ts";
@@ -108,6 +109,6 @@ export class SqlitePlatformStore implements PlatformStore {
   /** Drops the listeners, and closes the connection when this store opened it. */
   async close(): Promise<void> {
     this.#platform.clearListeners();
-    if (this.#owned && this.db.open) this.db.close();
+    releaseConnection(this.db, this.#owned);
   }
 }
