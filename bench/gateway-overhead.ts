@@ -1,7 +1,7 @@
 /**
  * The gateway's own cost per call: the same `generateText` / `streamText` call made with the
  * raw AI SDK model and with gateway models in several configurations, interleaved call by call
- * (the order rotates every round), against one backend. Backends: the HTTP fixture server in a
+ * (in a seeded random order each round), against one backend. Backends: the HTTP fixture server in a
  * child process (the target's setting) and an in-process stub model (no network, so the
  * gateway's share is measured without loopback noise).
  */

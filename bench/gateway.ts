@@ -93,19 +93,20 @@ async function main(): Promise<void> {
   const attribution = [
     ...attributionLines(rows, "http"),
     ...attributionLines(rows, "stub"),
-    ...driftLines("http", httpSamples),
-    ...driftLines("stub", stubSamples),
+    ...driftLines("http", httpSamples.wall),
+    ...driftLines("stub", stubSamples.wall),
   ];
   const targets = targetLines(rows, accuracy);
   const legend = VARIANTS.map((v) => `${v}: ${VARIANT_LABELS[v]}`);
   const notes = [
-    "Per-call time is `generateText` (or `streamText` read to the end with `consumeStream()`) from call to resolution; one round calls every variant once per mode, the order rotating each round, after an untimed warm-up.",
+    "Per-call time is `generateText` (or `streamText` read to the end with `consumeStream()`) from call to resolution; one round calls every variant once per mode, in a seeded random order, after an untimed warm-up. After each call the bench waits, untimed, for the usage writes the gateway defers (`gateway.flush()`), so one variant's write never lands in the next call's time.",
+    "CPU ms/call: this process's user+system CPU (`process.cpuUsage`) from the call until its deferred usage write is done, averaged; the fixture server's CPU is its own process's. It is the cost a busy process pays per call, where the overhead column is the latency a caller sees.",
     "overhead = median(variant) - median(direct); the 95% CI is a percentile bootstrap (1,000 resamples) of that difference; paired = median of the per-round differences.",
     'http: the OpenAI Chat Completions fixture server (packages/models/test/fixtures) runs in a child process on 127.0.0.1; both the direct model and the gateway\'s deployment are `createOpenAI({ baseURL }).chat("gpt-4o-mini")`. stub: an in-process model that answers at once (bench/gateway-stub.ts).',
     "SQLite stores share one temp file per variant, opened with `openMeteringDatabase` (WAL; its default synchronous=NORMAL) unless the variant says FULL; the budget is one global budget of $1,000,000.",
     `Accuracy: seed ${accuracy.seed}; usage drawn per call (input 1-150k, 5% of Sonnet 4.5 calls 200,001-260,000 to cross its 200k tier; cache reads on 60%, cache writes on 40%, reasoning on 50%); generate and stream alternate; expected cost from model-prices.json with bench/gateway-expected.ts (BigInt, no @conclave/models code). The compatible server has no cache-write field, so its cache writes are expected as uncached input. The budget's spent counter: ${accuracy.budgetSpentPico} pico (reserved left: ${accuracy.budgetReservedPico}).`,
     "The router keeps the last 60 s of calls for its circuit breaker (12 bucket counts) and its rpm/tpm windows (a running sum), so the gateway's own cost should not grow with the calls made in the last minute: the drift lines compare the start and the end of the run (a run of 1,000+ rounds keeps every call in the window).",
-    "With the SQLite ledger and budget store on one connection a call takes two transactions: the reservation (budgets read in it) before the model call, and the settlement with the ledger row after it.",
+    "With the SQLite ledger and budget store on one connection a call takes two transactions: the reservation (budgets read in it) before the model call, and the settlement with the ledger row after the call has returned (group-committed with the other calls that finished in the same event-loop turn).",
     `Wall time ${wallSeconds.toFixed(0)} s (accuracy ${accuracy.seconds.toFixed(1)} s).`,
   ];
   const versions = [

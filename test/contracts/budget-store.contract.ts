@@ -76,6 +76,7 @@ export function runBudgetStoreContract(name: string, makeStore: MakeBudgetStore)
     reservationContract(withStore);
     periodContract(withStore);
     thresholdContract(withStore);
+    expiryContract(withStore);
     it(
       "admits exactly the affordable 10 of 50 concurrent calls, never overspending",
       withStore(async (store) => {
@@ -184,6 +185,44 @@ function reservationContract(withStore: WithStore): void {
       expect((await store.status(NOW))[0]?.reservedPico).toBe(400n);
       await expect(store.reserve({ ...request, amountPico: 1n })).rejects.toBeInstanceOf(
         ReservationConflictError,
+      );
+    }),
+  );
+}
+
+function expiryContract(withStore: WithStore): void {
+  it(
+    "charges in full the reservations made before a cutoff, once, and leaves newer ones open",
+    withStore(async (store) => {
+      await store.setBudget(budget("b", 1_000n, { alertThresholds: [0.5] }));
+      await store.setBudget(budget("c", 1_000n));
+      const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+      const reserve = (reservationId: string, amountPico: bigint, minutes: number) =>
+        store.reserve({ reservationId, budgetIds: ["b", "c"], amountPico, now: at(minutes) });
+      await reserve("old", 600n, 0);
+      await reserve("settled", 100n, 0);
+      await reserve("new", 200n, 90);
+      await store.settle("settled", 40n, at(1));
+      const expired = await store.expireReservations(at(60));
+      expect(expired).toEqual([
+        {
+          reservationId: "old",
+          chargedPico: 600n,
+          budgetIds: ["b", "c"],
+          crossed: [{ budgetId: "b", threshold: 0.5, spentPico: 640n, limitPico: 1_000n }],
+        },
+      ]);
+      expect((await store.status(at(90))).map((s) => [s.spentPico, s.reservedPico])).toEqual([
+        [640n, 200n],
+        [640n, 200n],
+      ]);
+      expect(await store.expireReservations(at(60))).toEqual([]);
+      await expect(store.settle("old", 1n, at(61))).rejects.toBeInstanceOf(
+        ReservationNotFoundError,
+      );
+      await store.release("new");
+      await expect(store.expireReservations(new Date(Number.NaN))).rejects.toThrow(
+        /expireReservations\(\) olderThan must be a valid Date/,
       );
     }),
   );

@@ -50,6 +50,7 @@ export async function boot(
     audit: { log: platform.audit, ...settings.config.audit },
     settings: platform.settings,
     graphContext: { ledger: platform.ledger, budgets: platform.budgets },
+    budgets: { store: platform.budgets },
   });
   const graphs = graphSpecsOf(settings);
   const stopWatching = await registerGraphs(runtime.registry, graphs, {

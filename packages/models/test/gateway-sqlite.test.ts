@@ -89,6 +89,7 @@ function withoutOptional(store: BudgetStore): BudgetStore {
     reserve: (request) => store.reserve(request),
     settle: (id, pico, now) => store.settle(id, pico, now),
     release: (id) => store.release(id),
+    expireReservations: (olderThan) => store.expireReservations(olderThan),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   checkReserveRequest,
   countersFromRow,
   countersToRow,
+  type ExpiredReservation,
   emptyCounters,
   found,
   holdCounters,
@@ -225,6 +226,7 @@ export class PostgresBudgetStore implements BudgetStore {
         row.id,
         row.amountPico,
         row.items,
+        request.now,
       ]);
       // Another client opened the same id since our read: roll back rather than hold twice.
       if (inserted.rowCount === 0)
@@ -242,22 +244,55 @@ export class PostgresBudgetStore implements BudgetStore {
   async settle(reservationId: string, actualPico: bigint, _now: Date): Promise<SettleResult> {
     assertPico(actualPico, "settle() actualPico");
     return this.#transaction(async (client) => {
-      const { reservation, budgets, items, counters } = await this.#open(client, reservationId);
-      const crossed: SettleResult["crossed"] = [];
-      for (const { budgetId } of items) {
-        const next = settleCounters(
-          budgets.get(budgetId)!,
-          counters.get(budgetId)!,
-          reservation.amountPico,
-          actualPico,
-        );
-        counters.set(budgetId, next.counters);
-        crossed.push(...next.crossed);
-      }
-      await this.#putCounters(client, items, counters);
-      await client.query(this.#sql.deleteReservation, [reservationId]);
+      const { crossed } = await this.#settleIn(client, reservationId, () => actualPico);
       return { crossed };
     });
+  }
+
+  /** Charges in full the reservations made before `olderThan`, each in its own transaction. */
+  async expireReservations(olderThan: Date): Promise<ExpiredReservation[]> {
+    const cutoff = new Date(instantOf(olderThan, "expireReservations() olderThan"));
+    const { rows } = await this.pool.query<{ id: string }>(this.#sql.staleReservations, [cutoff]);
+    const charged: ExpiredReservation[] = [];
+    for (const { id } of rows) {
+      const one = await this.#transaction(async (client) => {
+        try {
+          const { reservation, crossed } = await this.#settleIn(client, id, (held) => held);
+          const budgetIds = reservation.items.map((i) => i.budgetId);
+          return { reservationId: id, chargedPico: reservation.amountPico, budgetIds, crossed };
+        } catch (error) {
+          // Settled or released by its own process, or by another sweeper, since the read.
+          if (error instanceof ReservationNotFoundError) return undefined;
+          throw error;
+        }
+      });
+      if (one !== undefined) charged.push(one);
+    }
+    return charged;
+  }
+
+  /** Settles a locked reservation at `actualOf(its amount)`. */
+  async #settleIn(
+    client: pg.PoolClient,
+    reservationId: string,
+    actualOf: (reservedPico: bigint) => bigint,
+  ): Promise<SettleResult & { reservation: Reservation }> {
+    const { reservation, budgets, items, counters } = await this.#open(client, reservationId);
+    const actualPico = actualOf(reservation.amountPico);
+    const crossed: SettleResult["crossed"] = [];
+    for (const { budgetId } of items) {
+      const next = settleCounters(
+        budgets.get(budgetId)!,
+        counters.get(budgetId)!,
+        reservation.amountPico,
+        actualPico,
+      );
+      counters.set(budgetId, next.counters);
+      crossed.push(...next.crossed);
+    }
+    await this.#putCounters(client, items, counters);
+    await client.query(this.#sql.deleteReservation, [reservationId]);
+    return { crossed, reservation };
   }
 
   /** Releases in one transaction: locks the reservation, then its counters. */

@@ -37,6 +37,10 @@ export {
   openPlatform,
   type Platform,
 } from "./open-platform.ts";
+export {
+  DEFAULT_RESERVATION_MAX_AGE_MS,
+  type ReservationExpiryOptions,
+} from "./reservation-expiry.ts";
 export { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 export { ROLLED_BACK } from "./run-executor.ts";
 export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";

@@ -30,4 +30,6 @@ export interface RuntimeContext {
   finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void>;
   /** Called for runs the sweeper declared dead. */
   onDead(runId: string): void;
+  /** Housekeeping of the safety sweep beyond runs (expired budget reservations). */
+  onSweep(now: Date): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { ApprovalInbox } from "./approvals.ts";
 import { type AuditOptions, AuditSink } from "./audit-sink.ts";
 import { auditAnnotations, ModePolicy } from "./governance.ts";
 import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
+import { expireStaleReservations, type ReservationExpiryOptions } from "./reservation-expiry.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   settings?: SettingsStore;
   /** Where and how the audit trail is written; no trail without it. */
   audit?: AuditOptions;
+  /** The budget store model calls reserve on: the sweep charges reservations nobody settled. */
+  budgets?: ReservationExpiryOptions;
 }
 
 /** Statuses after which a run changes no more (until retried). */
@@ -77,6 +80,7 @@ export class Runtime {
   readonly #deliveries = new Set<Promise<unknown>>();
   readonly #webhooks: WebhookOptions;
   readonly #temporaryTtlMs: number;
+  readonly #budgets: ReservationExpiryOptions | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   private constructor(options: RuntimeOptions) {
@@ -87,6 +91,7 @@ export class Runtime {
     this.defaultTenant = options.defaultTenant ?? "default";
     this.#webhooks = options.webhooks ?? {};
     this.#temporaryTtlMs = options.temporaryThreadTtlMs ?? 60_000;
+    this.#budgets = options.budgets;
     this.registry = new GraphRegistry(options.graphContext);
     this.audit = options.audit ? new AuditSink(options.audit, this.logger) : undefined;
     this.modes = new ModePolicy(options.settings);
@@ -286,6 +291,9 @@ export class Runtime {
         ),
       finish: (fence, run, outcome) => this.#finish(fence, run, outcome),
       onDead: (runId) => this.events.close(runId),
+      onSweep: async (now) => {
+        if (this.#budgets) await expireStaleReservations(this.#budgets, now, this.logger);
+      },
     };
   }
 

@@ -285,6 +285,7 @@ export class Worker {
       );
     for (const runId of swept.dead) this.#ctx.onDead(runId);
     this.poke();
+    await this.#ctx.onSweep(this.#ctx.clock());
   }
 
   #every(ms: number, task: () => Promise<void>): void {

@@ -14,8 +14,10 @@ import {
   budgetFromRow,
   budgetToRow,
   type CountersRow,
+  chargeIn,
   countersFromRow,
   countersToRow,
+  type ExpiredReservation,
   emptyCounters,
   found,
   InvalidArgumentError,
@@ -122,9 +124,9 @@ export class SqliteBudgetStore implements BudgetStore {
       const row = this.#stmt("getReservation").get(id) as ReservationRow | undefined;
       return row === undefined ? undefined : reservationFromRow(row);
     },
-    putReservation: (reservation) => {
+    putReservation: (reservation, at) => {
       const row = reservationToRow(reservation);
-      const createdAt = new Date().toISOString();
+      const createdAt = at.toISOString();
       this.#stmt("putReservation").run({ ...row, amountPico: BigInt(row.amountPico), createdAt });
     },
     deleteReservation: (id) => {
@@ -267,6 +269,22 @@ export class SqliteBudgetStore implements BudgetStore {
 
   async release(reservationId: string): Promise<void> {
     this.#run().release.immediate(reservationId);
+  }
+
+  /** Charges in full the reservations made before `olderThan`, in one transaction. */
+  async expireReservations(olderThan: Date): Promise<ExpiredReservation[]> {
+    const cutoff = new Date(instantOf(olderThan, "expireReservations() olderThan")).toISOString();
+    // Settlements queued in this process land first, so a finished call is never charged in full.
+    MeteringWrites.of(this.#ready()).flush();
+    return this.db
+      .transaction(() => {
+        const rows = this.#stmt("staleReservations").all(cutoff) as { id: string }[];
+        return chargeIn(
+          this.#tx,
+          rows.map((r) => r.id),
+        );
+      })
+      .immediate();
   }
 
   /** Commits the queued settlements, and closes the connection when this store opened it. */

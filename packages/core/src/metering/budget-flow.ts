@@ -23,6 +23,7 @@ import { ReservationConflictError, ReservationNotFoundError } from "./errors.ts"
 import { periodKey } from "./period.ts";
 import type {
   BudgetDefinition,
+  ExpiredReservation,
   ReserveApplicableRequest,
   ReserveApplicableResult,
   ReserveRequest,
@@ -41,7 +42,8 @@ export interface BudgetTransaction {
   getCounters(budgetId: string, periodKey: string): PeriodCounters;
   putCounters(budgetId: string, periodKey: string, counters: PeriodCounters): void;
   getReservation(id: string): Reservation | undefined;
-  putReservation(reservation: Reservation): void;
+  /** Stores an open reservation; `createdAt` (the reserve's `now`) is what expiry compares. */
+  putReservation(reservation: Reservation, createdAt: Date): void;
   deleteReservation(id: string): void;
   /** Optional: `getReservation` then `deleteReservation` in one step. */
   takeReservation?(id: string): Reservation | undefined;
@@ -124,7 +126,7 @@ function hold(
     tx.putCounters(budget.id, key, holdCounters(counters, amount));
   }
   const items = held.map(({ budget, key }) => ({ budgetId: budget.id, periodKey: key }));
-  tx.putReservation({ id: request.reservationId, amountPico: amount, items });
+  tx.putReservation({ id: request.reservationId, amountPico: amount, items }, request.now);
   return { ok: true };
 }
 
@@ -151,6 +153,22 @@ export function settleIn(
     crossed.push(...next.crossed);
   }
   return { crossed };
+}
+
+/**
+ * Settles each open reservation of `ids` at its full amount (see
+ * `BudgetStore.expireReservations`); ids no longer open are skipped.
+ */
+export function chargeIn(tx: BudgetTransaction, ids: readonly string[]): ExpiredReservation[] {
+  const charged: ExpiredReservation[] = [];
+  for (const id of ids) {
+    const reservation = tx.getReservation(id);
+    if (reservation === undefined) continue;
+    const { crossed } = settleIn(tx, id, reservation.amountPico);
+    const budgetIds = reservation.items.map((i) => i.budgetId);
+    charged.push({ reservationId: id, chargedPico: reservation.amountPico, budgetIds, crossed });
+  }
+  return charged;
 }
 
 /**

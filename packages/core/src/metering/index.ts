@@ -16,6 +16,7 @@ export {
 } from "./budget-codec.ts";
 export {
   type BudgetTransaction,
+  chargeIn,
   releaseIn,
   reserveApplicableIn,
   reserveIn,

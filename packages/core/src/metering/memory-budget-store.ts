@@ -4,6 +4,7 @@
  */
 import {
   type BudgetTransaction,
+  chargeIn,
   releaseIn,
   reserveApplicableIn,
   reserveIn,
@@ -22,6 +23,7 @@ import type {
   BudgetDefinition,
   BudgetStatus,
   BudgetStore,
+  ExpiredReservation,
   ReserveApplicableRequest,
   ReserveApplicableResult,
   ReserveRequest,
@@ -41,6 +43,8 @@ export class MemoryBudgetStore implements BudgetStore {
   readonly #budgets = new Map<string, BudgetDefinition>();
   readonly #counters = new Map<string, PeriodCounters>();
   readonly #reservations = new Map<string, Reservation>();
+  /** When each open reservation was made (its reserve's `now`), in epoch ms. */
+  readonly #reservedAt = new Map<string, number>();
   readonly #tx: BudgetTransaction = {
     getBudget: (id) => this.#budgets.get(id),
     getCounters: (id, key) => this.#counters.get(counterKey(id, key)) ?? emptyCounters(),
@@ -48,11 +52,13 @@ export class MemoryBudgetStore implements BudgetStore {
       this.#counters.set(counterKey(id, key), counters);
     },
     getReservation: (id) => this.#reservations.get(id),
-    putReservation: (reservation) => {
+    putReservation: (reservation, createdAt) => {
       this.#reservations.set(reservation.id, reservation);
+      this.#reservedAt.set(reservation.id, createdAt.getTime());
     },
     deleteReservation: (id) => {
       this.#reservations.delete(id);
+      this.#reservedAt.delete(id);
     },
   };
 
@@ -104,6 +110,13 @@ export class MemoryBudgetStore implements BudgetStore {
 
   async release(reservationId: string): Promise<void> {
     releaseIn(this.#tx, reservationId);
+  }
+
+  /** Charges in full the reservations made before `olderThan` (see the interface). */
+  async expireReservations(olderThan: Date): Promise<ExpiredReservation[]> {
+    const cutoff = instantOf(olderThan, "expireReservations() olderThan");
+    const stale = [...this.#reservedAt].filter(([, at]) => at < cutoff).map(([id]) => id);
+    return chargeIn(this.#tx, stale);
   }
 }
 

@@ -183,4 +183,20 @@ export interface BudgetStore {
   settle(reservationId: string, actualPico: bigint, now: Date): Promise<SettleResult>;
   /** Drops a reservation without spending (the call never ran). */
   release(reservationId: string): Promise<void>;
+  /**
+   * Charges in full every reservation made before `olderThan`: its process died (or lost its
+   * store) before settling, so the call may have run and what it cost is unknown. Charging the
+   * reserved maximum never undercounts spend; holding it forever would shrink the budget for
+   * good. A reservation settled or released concurrently is skipped.
+   */
+  expireReservations(olderThan: Date): Promise<ExpiredReservation[]>;
+}
+
+/** A reservation {@link BudgetStore.expireReservations} charged in full. */
+export interface ExpiredReservation {
+  reservationId: string;
+  /** The reserved amount, now spent on each of its budgets. */
+  chargedPico: bigint;
+  budgetIds: string[];
+  crossed: SettleResult["crossed"];
 }

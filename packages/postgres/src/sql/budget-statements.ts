@@ -49,8 +49,12 @@ export function budgetStatements(s: string) {
     /** Locks an open reservation, so two settles of one id run one after the other. */
     lockReservation: `SELECT id, amount_pico::text AS "amountPico", items
       FROM ${s}.conclave_budget_reservations WHERE id = $1 FOR UPDATE`,
-    insertReservation: `INSERT INTO ${s}.conclave_budget_reservations (id, amount_pico, items)
-      VALUES ($1, $2::bigint, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    /** $4 is the reserve's `now`, so expiry follows the caller's clock as in every store. */
+    insertReservation: `INSERT INTO ${s}.conclave_budget_reservations
+        (id, amount_pico, items, created_at)
+      VALUES ($1, $2::bigint, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    staleReservations: `SELECT id FROM ${s}.conclave_budget_reservations
+      WHERE created_at < $1 ORDER BY created_at, id`,
     deleteReservation: `DELETE FROM ${s}.conclave_budget_reservations WHERE id = $1`,
   } as const;
 }

@@ -33,6 +33,9 @@ export const BUDGET_SQL = {
   putReservation: `INSERT INTO conclave_budget_reservations (id, amount_pico, items, created_at)
     VALUES (@id, @amountPico, @items, @createdAt)`,
   deleteReservation: "DELETE FROM conclave_budget_reservations WHERE id = ?",
+  /** Reservations made before a time (ISO-8601 UTC strings sort as time). */
+  staleReservations: `SELECT id FROM conclave_budget_reservations WHERE created_at < ?
+    ORDER BY created_at, id`,
   /** getReservation + deleteReservation in one statement (settle and release). */
   takeReservation: `DELETE FROM conclave_budget_reservations WHERE id = ?
     RETURNING id, CAST(amount_pico AS TEXT) AS amountPico, items`,
