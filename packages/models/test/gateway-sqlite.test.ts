@@ -23,6 +23,7 @@ import { openMeteringDatabase, SqliteBudgetStore, SqliteLedger } from "@conclave
 import { generateText, streamText } from "ai";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { usageRecord } from "../../../test/support/usage-records.ts";
 import {
   createGateway,
   createRegistry,
@@ -220,26 +221,7 @@ describe("gateway metering on SQLite", () => {
   });
 });
 
-const RECORD: UsageRecord = {
-  id: "call-1",
-  ts: NOW.toISOString(),
-  alias: "fast",
-  deployment: "cheap",
-  provider: "sim",
-  model: "sim-cheap",
-  tokens: {
-    inputNoCache: 10,
-    inputCacheRead: 0,
-    inputCacheWrite: 0,
-    outputText: 5,
-    outputReasoning: 0,
-  },
-  costPico: 20_000_000n,
-  priceVersion: "test",
-  latencyMs: 1,
-  status: "ok",
-  streamed: false,
-};
+const RECORD = usageRecord({ id: "call-1", ts: NOW.toISOString() });
 
 describe("SqliteLedger.recordSettled", () => {
   async function stores() {

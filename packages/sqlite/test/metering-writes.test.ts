@@ -6,10 +6,12 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BudgetDefinition, ReservationNotFoundError, type UsageRecord } from "@conclave/core";
+import { ReservationNotFoundError, type UsageRecord } from "@conclave/core";
 import { openMeteringDatabase, SqliteBudgetStore, SqliteLedger } from "@conclave/sqlite";
-import BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3, { type Database } from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { budget } from "../../../test/contracts/budget-store.contract.ts";
+import { usageRecord } from "../../../test/support/usage-records.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conclave-metering-writes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,35 +19,21 @@ let files = 0;
 const freshFile = () => join(dir, `m-${files++}.db`);
 
 const NOW = new Date("2026-11-22T14:15:00.000Z");
-const GLOBAL: BudgetDefinition = {
-  id: "global",
-  scope: { kind: "global" },
-  limitPico: 10n ** 15n,
-  period: "none",
-  action: "fail",
-};
+const GLOBAL = budget("global", 10n ** 15n);
 
 function record(id: string, costPico = 1_000n): UsageRecord {
-  return {
-    id,
-    ts: NOW.toISOString(),
-    alias: "fast",
-    deployment: "cheap",
-    provider: "sim",
-    model: "sim-cheap",
-    tokens: {
-      inputNoCache: 10,
-      inputCacheRead: 0,
-      inputCacheWrite: 0,
-      outputText: 5,
-      outputReasoning: 0,
-    },
-    costPico,
-    priceVersion: "test",
-    latencyMs: 1,
-    status: "ok",
-    streamed: false,
-  };
+  return usageRecord({ id, ts: NOW.toISOString(), costPico });
+}
+
+/** A budget store and a ledger on `db`, with 5,000 pico reserved under each of `ids`. */
+async function reservedOn(db: Database, ids: string[]) {
+  const budgets = new SqliteBudgetStore(db);
+  const ledger = new SqliteLedger(db);
+  await budgets.setBudget(GLOBAL);
+  for (const reservationId of ids) {
+    await budgets.reserve({ reservationId, budgetIds: ["global"], amountPico: 5_000n, now: NOW });
+  }
+  return { budgets, ledger };
 }
 
 /** Frames in the WAL file: every commit appends one per page it changed. */
@@ -101,18 +89,8 @@ describe("SQLite metering writes", () => {
 
   it("roll back a failing settlement alone; the others commit", async () => {
     const db = openMeteringDatabase(freshFile());
-    const budgets = new SqliteBudgetStore(db);
-    const ledger = new SqliteLedger(db);
+    const { budgets, ledger } = await reservedOn(db, ["r1", "r2"]);
     try {
-      await budgets.setBudget(GLOBAL);
-      for (const id of ["r1", "r2"]) {
-        await budgets.reserve({
-          reservationId: id,
-          budgetIds: ["global"],
-          amountPico: 5_000n,
-          now: NOW,
-        });
-      }
       const settle = (id: string, reservationId: string) =>
         ledger.recordSettled(record(id), { budgets, reservationId, now: NOW });
       const results = await Promise.allSettled([
@@ -134,15 +112,7 @@ describe("SQLite metering writes", () => {
   it("are committed before a read of the same connection, and before close", async () => {
     const file = freshFile();
     const db = openMeteringDatabase(file);
-    const budgets = new SqliteBudgetStore(db);
-    const ledger = new SqliteLedger(db);
-    await budgets.setBudget(GLOBAL);
-    await budgets.reserve({
-      reservationId: "r1",
-      budgetIds: ["global"],
-      amountPico: 5_000n,
-      now: NOW,
-    });
+    const { budgets, ledger } = await reservedOn(db, ["r1"]);
     const settled = ledger.recordSettled(record("a"), { budgets, reservationId: "r1", now: NOW });
     // Same turn: the status read commits the queue first.
     const [status] = await budgets.status(NOW);
