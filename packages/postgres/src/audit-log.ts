@@ -34,7 +34,7 @@ import {
 import type pg from "pg";
 import type { PostgresMeteringOptions } from "./budget-store.ts";
 import { migrate, quoteSchema } from "./migrate.ts";
-import { newPool } from "./pool.ts";
+import { newPool, rollbackAfter } from "./pool.ts";
 import { type AuditStatements, auditListSql, auditStatements } from "./sql/audit-statements.ts";
 
 /** Options of {@link PostgresAuditLog}. */
@@ -108,6 +108,7 @@ export class PostgresAuditLog implements AuditLog {
     const tenants = [...new Set(prepared.map((event) => event.tenant))];
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      let broken = false;
       try {
         await client.query("BEGIN");
         const locked = await client.query<AuditHead>(this.#sql.lockHeads, [tenants]);
@@ -117,10 +118,10 @@ export class PostgresAuditLog implements AuditLog {
         await client.query("COMMIT");
         return sealed.rows.map(auditEventFromRow);
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        broken = await rollbackAfter(client, error);
         if (sqlState(error) !== DEADLOCK_DETECTED || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     }
   }
@@ -139,16 +140,17 @@ export class PostgresAuditLog implements AuditLog {
     checkAuditTenant(tenant);
     await this.setup();
     const client = await this.pool.connect();
+    let broken = false;
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const result = await this.#verifyIn(client, tenant);
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
+      broken = await rollbackAfter(client, error);
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

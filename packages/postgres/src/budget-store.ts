@@ -46,7 +46,7 @@ import {
 } from "@conclave/core";
 import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
-import { newPool } from "./pool.ts";
+import { newPool, rollbackAfter } from "./pool.ts";
 import { type BudgetStatements, budgetStatements } from "./sql/budget-statements.ts";
 
 /** Options of the PostgreSQL metering stores. */
@@ -103,17 +103,18 @@ export class PostgresBudgetStore implements BudgetStore {
     await this.setup();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      let broken = false;
       try {
         await client.query("BEGIN");
         const result = await work(client);
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        broken = await rollbackAfter(client, error);
         const code = (error as { code?: string }).code;
         if (code !== DEADLOCK_DETECTED || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     }
   }

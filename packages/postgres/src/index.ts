@@ -10,7 +10,7 @@ export {
   type PostgresPlatformStoreOptions,
   wakeChannel,
 } from "./platform/platform-store.ts";
-export { CONNECT_TIMEOUT_MS } from "./pool.ts";
+export { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS } from "./pool.ts";
 export { PostgresRowStore, type WriteGuard } from "./postgres-row-store.ts";
 export { PostgresSaver, type PostgresSaverOptions } from "./postgres-saver.ts";
 export { PostgresStore, type PostgresStoreOptions, type VectorBackend } from "./postgres-store.ts";

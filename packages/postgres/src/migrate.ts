@@ -5,6 +5,7 @@
  */
 import { CheckpointFormatError, InvalidArgumentError } from "@conclave/core";
 import type pg from "pg";
+import { NO_QUERY_TIMEOUT_MS, rollbackAfter } from "./pool.ts";
 import { MIGRATIONS } from "./sql/migrations/index.ts";
 
 /** The newest schema version this package knows. */
@@ -34,7 +35,10 @@ export function quoteSchema(schema: string): string {
  */
 export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const q = quoteSchema(schema);
-  const client = await pool.connect();
+  const connected = await pool.connect();
+  // Migrations (and waiting for another process's) may take longer than a query is allowed.
+  const client = untimed(connected);
+  let broken = false;
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_CLASS, schema]);
@@ -61,9 +65,17 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     }
     await client.query("COMMIT");
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    broken = await rollbackAfter(connected, error);
     throw error;
   } finally {
-    client.release();
+    connected.release(broken);
   }
+}
+
+/** `client` whose statements wait for their answer as long as they need. */
+function untimed(client: pg.PoolClient): { query: pg.PoolClient["query"] } {
+  const query = (text: string, values?: unknown[]) =>
+    // node-postgres reads a query's own query_timeout; its types do not list it.
+    client.query({ text, values, query_timeout: NO_QUERY_TIMEOUT_MS } as pg.QueryConfig);
+  return { query: query as pg.PoolClient["query"] };
 }

@@ -17,6 +17,7 @@ import type {
   ThreadHead,
 } from "@conclave/core";
 import type pg from "pg";
+import { rollbackAfter } from "./pool.ts";
 import { type Statements, statements } from "./sql/statements.ts";
 
 const LIST_PAGE_SIZE = 128;
@@ -211,16 +212,17 @@ export class PostgresRowStore implements RowStore {
   async #transaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.#ready();
     const client = await this.#pool.connect();
+    let broken = false;
     try {
       await client.query(begin);
       const result = await work(client);
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
+      broken = await rollbackAfter(client, error);
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

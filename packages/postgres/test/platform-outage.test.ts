@@ -3,8 +3,14 @@
  * pg_terminate_backend) must not crash the process: node-postgres emits "error" on such a
  * client, and the pool listens only to idle ones. Found by the server's database-outage test.
  */
-import { type AddressInfo, createServer, type Socket } from "node:net";
-import { CONNECT_TIMEOUT_MS, PostgresPlatformStore } from "@conclave/postgres";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import {
+  CONNECT_TIMEOUT_MS,
+  PostgresBudgetStore,
+  PostgresPlatformStore,
+  QUERY_TIMEOUT_MS,
+} from "@conclave/postgres";
+import { isUnavailable } from "@conclave/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
@@ -79,6 +85,107 @@ describe("a database host that accepts and never answers", () => {
       await defaults.close();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+/**
+ * A TCP proxy to the test database that can freeze: it keeps every connection open but stops
+ * passing bytes, as a frozen server or a dropped network path does.
+ */
+async function freezableProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  const pairs: Socket[][] = [];
+  let frozen = false;
+  const proxy = createServer((inbound) => {
+    const outbound = connect(Number(port), hostname);
+    pairs.push([inbound, outbound]);
+    inbound.on("data", (chunk) => frozen || outbound.write(chunk));
+    outbound.on("data", (chunk) => frozen || inbound.write(chunk));
+    for (const [a, b] of [
+      [inbound, outbound],
+      [outbound, inbound],
+    ] as const) {
+      a.on("error", () => b.destroy());
+      a.on("close", () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const url = new URL(target);
+  url.port = String((proxy.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+    },
+    close: async () => {
+      for (const pair of pairs) for (const socket of pair) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+describe("a database that stops answering mid-session", () => {
+  const fast = { query_timeout: 300, connectionTimeoutMillis: 300 };
+
+  it("fails statements and transactions after the query timeout, as unavailable", async () => {
+    const proxy = await freezableProxy(db!.url);
+    const defaults = PostgresPlatformStore.fromConnString(proxy.url);
+    const store = PostgresPlatformStore.fromConnString(proxy.url, {
+      pool: fast,
+      onError: () => {},
+    });
+    const register = () =>
+      store.workers.register({ workerId: "w", graphIds: ["g"], concurrency: 1 }, new Date(), 1000);
+    try {
+      expect(defaults.pool.options.query_timeout).toBe(QUERY_TIMEOUT_MS);
+      await store.setup();
+      await store.ping();
+      proxy.freeze();
+      // On the pooled connection: its statement gets no answer.
+      const stuck = await register().catch((error: unknown) => error);
+      // On a new connection: it cannot even connect.
+      const unreachable = await store.ping().catch((error: unknown) => error);
+      for (const failure of [stuck, unreachable]) {
+        expect(failure).toBeInstanceOf(Error);
+        expect(isUnavailable(failure)).toBe(true);
+      }
+      expect((stuck as Error).message).toBe("Query read timeout");
+      expect(store.pool.totalCount).toBe(0);
+      proxy.thaw();
+      await register();
+    } finally {
+      await store.close();
+      await defaults.close();
+      await proxy.close();
+    }
+  });
+
+  it("drops a connection whose statement timed out instead of pooling it", async () => {
+    const proxy = await freezableProxy(db!.url);
+    const budgets = PostgresBudgetStore.fromConnString(proxy.url, { pool: fast });
+    const reserve = (reservationId: string) =>
+      budgets.reserve({ reservationId, budgetIds: ["b"], amountPico: 1n, now: new Date() });
+    try {
+      await budgets.setBudget({
+        id: "b",
+        scope: { kind: "global" },
+        limitPico: 10n,
+        period: "none",
+        action: "fail",
+      });
+      proxy.freeze();
+      await expect(reserve("r1")).rejects.toThrow("Query read timeout");
+      // Pooled, the stuck connection would fail every later statement given to it.
+      expect(budgets.pool.totalCount).toBe(0);
+      proxy.thaw();
+      expect(await reserve("r2")).toEqual({ ok: true });
+    } finally {
+      await budgets.end();
+      await proxy.close();
     }
   });
 });

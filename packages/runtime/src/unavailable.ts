@@ -31,10 +31,11 @@ const DOWN_CODES = new Set<string>([...SOCKET_DOWN, ...Object.values(PG_DOWN), S
 /**
  * node-postgres reports a lost or timed-out connection with these messages and no code:
  * "Connection terminated unexpectedly", "Connection terminated due to connection timeout",
- * pg-pool's "timeout exceeded when trying to connect", and a client that already failed.
+ * pg-pool's "timeout exceeded when trying to connect", a client that already failed, and
+ * "Query read timeout" (no answer within the pool's query_timeout: a frozen server or path).
  */
 const DOWN_MESSAGE =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting|shutting) up/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting|shutting) up|Query read timeout/i;
 
 const MAX_DEPTH = 5;
 

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { NO_QUERY_TIMEOUT_MS, rollbackAfter } from "../pool.ts";
 import { type QueueStatements, queueStatements } from "../sql/platform-queue-statements.ts";
 import { type PlatformStatements, platformStatements } from "../sql/platform-statements.ts";
 
@@ -73,6 +74,8 @@ export class PlatformDb {
     client?: pg.PoolClient,
   ): Promise<pg.QueryResult<R>> {
     const config = { name: this.#prefix + name, text: this.sql[name], values };
+    // ANALYZE of a large queue may take longer than a query is allowed to wait.
+    if (name === "refreshStatistics") Object.assign(config, { query_timeout: NO_QUERY_TIMEOUT_MS });
     if (client !== undefined) return client.query<R>(config);
     await this.#ready();
     return retried(() => this.pool.query<R>(config));
@@ -93,6 +96,8 @@ export class PlatformDb {
   ): Promise<R[]> {
     await this.#ready();
     const config = { name: this.#prefix + name, text: this.sql[name], values };
+    // ANALYZE of a large queue may take longer than a query is allowed to wait.
+    if (name === "refreshStatistics") Object.assign(config, { query_timeout: NO_QUERY_TIMEOUT_MS });
     return (await retried(() => this.#claims().query<R>(config))).rows;
   }
 
@@ -152,10 +157,7 @@ export class PlatformDb {
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        // A failed ROLLBACK means the connection is gone (server restart): discard it.
-        await client.query("ROLLBACK").catch(() => {
-          broken = true;
-        });
+        broken = await rollbackAfter(client, error);
         throw error;
       } finally {
         client.release(broken);
