@@ -13,6 +13,7 @@ import {
 import { isUnavailable } from "@conclave/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { budget } from "../../../test/contracts/budget-store.contract.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 
 let db: TestDatabase | undefined;
@@ -170,13 +171,7 @@ describe("a database that stops answering mid-session", () => {
     const reserve = (reservationId: string) =>
       budgets.reserve({ reservationId, budgetIds: ["b"], amountPico: 1n, now: new Date() });
     try {
-      await budgets.setBudget({
-        id: "b",
-        scope: { kind: "global" },
-        limitPico: 10n,
-        period: "none",
-        action: "fail",
-      });
+      await budgets.setBudget(budget("b", 10n));
       proxy.freeze();
       await expect(reserve("r1")).rejects.toThrow("Query read timeout");
       // Pooled, the stuck connection would fail every later statement given to it.

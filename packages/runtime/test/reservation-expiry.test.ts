@@ -6,6 +6,7 @@
 import { MemoryBudgetStore, MemoryPlatformStore } from "@conclave/core";
 import { Runtime, type RuntimeLogger } from "@conclave/runtime";
 import { describe, expect, it } from "vitest";
+import { budget } from "../../../test/contracts/budget-store.contract.ts";
 
 function recordingLogger(): RuntimeLogger & { warnings: { obj: object; msg?: string }[] } {
   const warnings: { obj: object; msg?: string }[] = [];
@@ -22,13 +23,7 @@ describe("budget reservation expiry", () => {
   it("charges reservations older than the maximum age in the workers' sweep", async () => {
     let now = new Date("2026-11-22T10:00:00.000Z");
     const budgets = new MemoryBudgetStore();
-    await budgets.setBudget({
-      id: "daily",
-      scope: { kind: "global" },
-      limitPico: 1_000n,
-      period: "day",
-      action: "fail",
-    });
+    await budgets.setBudget(budget("daily", 1_000n, { period: "day" }));
     // A process reserved, then died before settling.
     await budgets.reserve({ reservationId: "orphan", budgetIds: ["daily"], amountPico: 300n, now });
     const logger = recordingLogger();
