@@ -2,6 +2,8 @@
  * Boots what `dev`, `serve` and `worker` share: the database, the runtime with its audit
  * trail, and the graphs from conclave.config.ts and langgraph.json (watched in dev).
  */
+
+import { flushAllGateways } from "@conclave/models";
 import {
   applyEnv,
   type GraphSpec,
@@ -63,9 +65,13 @@ export async function boot(
   return { platform, runtime, graphs, logger, stopWatching };
 }
 
-/** Stops in order: no new work, drain in-flight runs, close the database. */
+/**
+ * Stops in order: no new work, drain in-flight runs, store the usage of their model calls
+ * (written after each call returns), close the database.
+ */
 export async function shutdown(booted: Booted, drainMs: number): Promise<void> {
   booted.stopWatching();
   await booted.runtime.close(drainMs);
+  await flushAllGateways();
   await booted.platform.close();
 }

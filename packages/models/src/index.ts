@@ -13,7 +13,7 @@ export {
   type ModelsConfig,
 } from "./config/models-config.ts";
 export { appliesTo, BudgetExceededError } from "./gateway/budget-gate.ts";
-export { createGateway, type Gateway } from "./gateway/create-gateway.ts";
+export { createGateway, flushAllGateways, type Gateway } from "./gateway/create-gateway.ts";
 export { GatewayLanguageModel } from "./gateway/gateway-model.ts";
 export type {
   CallContext,

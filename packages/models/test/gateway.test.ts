@@ -14,6 +14,7 @@ import {
   createGateway,
   createRegistry,
   createVirtualClock,
+  flushAllGateways,
   type GatewayEvent,
   usdToPico,
 } from "../src/index.ts";
@@ -264,5 +265,35 @@ describe("the model gateway", () => {
     });
     expect(checker).toHaveLength(1);
     expect(checker[0]![0].content.startsWith("[simulated]")).toBe(true);
+  });
+});
+
+describe("flushAllGateways", () => {
+  it("waits for the usage writes of every gateway in the process", async () => {
+    // A ledger whose writes finish only when the test says so (a slow database).
+    const pending: (() => void)[] = [];
+    const slow = new MemoryLedger();
+    const record = slow.record.bind(slow);
+    slow.record = (r) => new Promise<void>((resolve) => pending.push(() => resolve(record(r))));
+    const registry = createRegistry({
+      env: {},
+      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
+      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
+    });
+    const aliases = { fast: { strategy: "ordered" as const } };
+    const gateways = [1, 2].map(() => createGateway({ registry, aliases, ledger: slow }));
+    for (const gateway of gateways)
+      await generateText({ model: gateway.model("fast"), prompt: "hello" });
+    let flushed = false;
+    const flushing = flushAllGateways().then(() => {
+      flushed = true;
+    });
+    await expect.poll(() => pending.length).toBe(2);
+    pending.shift()!();
+    await Promise.resolve();
+    expect(flushed).toBe(false);
+    pending.shift()!();
+    await flushing;
+    expect(await slow.list({})).toHaveLength(2);
   });
 });

@@ -35,6 +35,18 @@ function partialUsage(promptTokens: number, outputTokens: number): LanguageModel
   };
 }
 
+/** Every gateway's writes in progress, for {@link flushAllGateways}. */
+const persistingEverywhere = new Set<Promise<void>>();
+
+/**
+ * Waits until every gateway in this process has stored its finished calls' usage records and
+ * settlements. A process that shuts down (`conclave serve` on SIGTERM) calls it after its runs
+ * drained and before it closes the database, since graphs make their own gateways.
+ */
+export async function flushAllGateways(): Promise<void> {
+  while (persistingEverywhere.size > 0) await Promise.all(persistingEverywhere);
+}
+
 /** The model gateway: routed, metered, budgeted models by alias. */
 export interface Gateway {
   /** A LanguageModelV4 for `alias`: use it with `generateText`/`streamText`. */
@@ -177,7 +189,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       (error: unknown) => reportMeteringFailure(record, error),
     );
     persisting.add(done);
-    void done.finally(() => persisting.delete(done));
+    persistingEverywhere.add(done);
+    void done.finally(() => {
+      persisting.delete(done);
+      persistingEverywhere.delete(done);
+    });
   }
 
   function reportMeteringFailure(record: UsageRecord, error: unknown): void {
