@@ -6,6 +6,7 @@
  */
 import { hostname } from "node:os";
 import {
+  type ClaimRequest,
   type Fence,
   LeaseLostError,
   type Run,
@@ -61,6 +62,7 @@ export class Worker {
   #stopping = false;
   #timers: ReturnType<typeof setInterval>[] = [];
   #unsubscribe: (() => Promise<void>) | undefined;
+  #stopHandoff: (() => void) | undefined;
 
   constructor(ctx: RuntimeContext, options: WorkerOptions = {}) {
     this.#ctx = ctx;
@@ -93,8 +95,16 @@ export class Worker {
       this.#options.leaseMs,
     );
     this.#unsubscribe = await store.subscribe((event) => {
-      if (event.kind === "run.pending") this.poke();
-      else if (event.kind === "run.cancel") this.#stop(event.runId, `cancel:${event.action}`);
+      // A run handed to this worker as it was enqueued is already running here.
+      if (event.kind === "run.pending") {
+        if (!this.#inFlight.has(event.runId)) this.poke();
+      } else if (event.kind === "run.cancel") this.#stop(event.runId, `cancel:${event.action}`);
+    });
+    this.#stopHandoff = store.runs.handoff?.({
+      request: () => this.#handoffRequest(),
+      claimed: (runs) => {
+        for (const run of runs) this.#begin(run);
+      },
     });
     this.#every(this.#options.heartbeatMs, () => this.#heartbeat());
     this.#every(this.#options.safetyMs, () => this.#safetyPass());
@@ -126,6 +136,7 @@ export class Worker {
    */
   async stop(drainMs = 30_000): Promise<void> {
     this.#stopping = true;
+    this.#stopHandoff?.();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     await this.#unsubscribe?.();
@@ -141,20 +152,35 @@ export class Worker {
     await this.#ctx.store.workers.deregister(this.workerId).catch(() => undefined);
   }
 
+  /**
+   * The claim an enqueue makes for this worker in its own transaction (`RunQueue.handoff`):
+   * none while stopping, while a claim pass is under way (it claims what it finds), or with no
+   * free slot.
+   */
+  #handoffRequest(): ClaimRequest | undefined {
+    const free = this.#options.concurrency - this.#inFlight.size;
+    if (this.#stopping || this.#claiming || free <= 0) return undefined;
+    return this.#claimRequest(free);
+  }
+
+  #claimRequest(limit: number): ClaimRequest {
+    return {
+      workerId: this.workerId,
+      limit,
+      now: this.#ctx.clock(),
+      graphIds: this.#options.graphIds ?? this.#ctx.registry.ids(),
+      maxPerAssistant: this.#options.maxPerAssistant,
+      maxPerTenant: this.#options.maxPerTenant,
+    };
+  }
+
   async #claimPass(): Promise<void> {
     try {
       do {
         this.#again = false;
         const free = this.#options.concurrency - this.#inFlight.size;
         if (free <= 0 || this.#stopping) break;
-        const runs = await this.#ctx.store.runs.claim({
-          workerId: this.workerId,
-          limit: free,
-          now: this.#ctx.clock(),
-          graphIds: this.#options.graphIds ?? this.#ctx.registry.ids(),
-          maxPerAssistant: this.#options.maxPerAssistant,
-          maxPerTenant: this.#options.maxPerTenant,
-        });
+        const runs = await this.#ctx.store.runs.claim(this.#claimRequest(free));
         for (const run of runs) this.#begin(run);
         if (runs.length === free) this.#again = true;
       } while (this.#again);

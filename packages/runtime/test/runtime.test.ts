@@ -11,7 +11,7 @@ import {
 } from "@conclave/core";
 import { defaultAssistantId, Runtime } from "@conclave/runtime";
 import { SqlitePlatformStore } from "@conclave/sqlite";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 const State = Annotation.Root({
   log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
@@ -109,6 +109,22 @@ async function start(store: PlatformStore = makeStore()) {
 describe.each(STORES)("Runtime on %s", (_name, make) => {
   beforeEach(() => {
     makeStore = make;
+  });
+
+  it("starts a run submitted to an idle worker; on SQLite it is handed over in the enqueue's commit", async () => {
+    const store = makeStore();
+    const rt = await start(store);
+    const claim = vi.spyOn(store.runs, "claim");
+    const run = await rt.submit({ assistant: "echo", thread: "t-handoff", input: { log: [] } });
+    expect(await rt.join("default", run.runId)).toMatchObject({ status: "success", attempt: 1 });
+    const handoff = store.runs.handoff !== undefined;
+    expect(handoff).toBe(store instanceof SqlitePlatformStore);
+    // Claim passes after the run ended find nothing; none may have claimed this run.
+    for (const result of claim.mock.results) {
+      const claimed = (await result.value) as { runId: string }[];
+      if (handoff) expect(claimed.map((r) => r.runId)).not.toContain(run.runId);
+    }
+    if (!handoff) expect(claim).toHaveBeenCalled();
   });
 
   it("runs a submitted run to success and caches the thread's values", async () => {

@@ -112,6 +112,24 @@ export interface RunQueue {
   delete(tenant: string, runId: string): Promise<boolean>;
   /** Depths and ages; `stranded` counts pending runs whose assistant version is gone. */
   status(now: Date, tenant?: string): Promise<QueueStatus>;
+  /**
+   * Optional: hands runs to a worker of this process as they are enqueued. The store claims for
+   * `claimer` inside the transaction that enqueues runs, as `claim` would, and gives it the
+   * claimed runs once that transaction committed: one transaction and one wake-up hop fewer
+   * between submit and start. Returns the function that stops it.
+   */
+  handoff?(claimer: HandoffClaimer): () => void;
+}
+
+/** A worker that takes runs from {@link RunQueue.handoff}. */
+export interface HandoffClaimer {
+  /**
+   * The claim to make now, or undefined when the worker has no free slot. Called inside the
+   * store's transaction, so it must not call the store.
+   */
+  request(): ClaimRequest | undefined;
+  /** The runs claimed for it, once their transaction committed. */
+  claimed(runs: Run[]): void;
 }
 
 export interface WorkerRegistry {

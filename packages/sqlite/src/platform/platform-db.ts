@@ -17,6 +17,12 @@ import type { Database, Statement, Transaction } from "better-sqlite3";
 
 type Listener = (event: WakeEvent) => void;
 
+/**
+ * Work done inside a group commit that enqueued runs, before its COMMIT (a handoff claim);
+ * returns what to do once that commit succeeded, if anything.
+ */
+type EnqueueCommitHook = () => (() => void) | undefined;
+
 interface PendingWrite {
   work: () => unknown;
   async: boolean;
@@ -55,6 +61,7 @@ export class PlatformDb {
   /** Writes waiting for the next group commit. */
   #pending: PendingWrite[] = [];
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
+  readonly #enqueueHooks = new Set<EnqueueCommitHook>();
 
   constructor(db: Database) {
     this.db = db;
@@ -134,18 +141,22 @@ export class PlatformDb {
     const events: WakeEvent[] = [];
     this.#events = events;
     let outcomes: WriteOutcome[];
+    let afterCommit: (() => void)[] = [];
     try {
       outcomes = batch.some((item) => item.async)
         ? await this.#runAsyncGroup(batch)
-        : (this.#transaction.immediate(() =>
-            batch.map((item) => this.#attempt(item.work)),
-          ) as WriteOutcome[]);
+        : (this.#transaction.immediate(() => {
+            const done = batch.map((item) => this.#attempt(item.work));
+            afterCommit = this.#runEnqueueHooks(events);
+            return done;
+          }) as WriteOutcome[]);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     } finally {
       this.#events = null;
     }
+    for (const after of afterCommit) after();
     if (events.length > 0) this.#deliver(events);
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);
@@ -169,6 +180,28 @@ export class PlatformDb {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /**
+   * Adds work to run inside every group commit that enqueued runs, before its COMMIT (see
+   * `SqliteRunQueue.handoff`); returns the function that removes it.
+   */
+  onEnqueueCommit(hook: EnqueueCommitHook): () => void {
+    this.#enqueueHooks.add(hook);
+    return () => this.#enqueueHooks.delete(hook);
+  }
+
+  /** Runs the hooks when the group made runs pending, each in a savepoint of its own. */
+  #runEnqueueHooks(events: WakeEvent[]): (() => void)[] {
+    if (this.#enqueueHooks.size === 0 || !events.some((e) => e.kind === "run.pending")) return [];
+    const after: (() => void)[] = [];
+    for (const hook of this.#enqueueHooks) {
+      const outcome = this.#attempt(hook);
+      // A hook that failed changed nothing; its worker still gets the wake-up and claims.
+      if (outcome.ok && typeof outcome.value === "function")
+        after.push(outcome.value as () => void);
+    }
+    return after;
   }
 
   /** One write of a group commit, in a savepoint so its failure undoes only its own changes. */

@@ -10,6 +10,7 @@ import {
   type ClaimRequest,
   type EnqueueResult,
   type Fence,
+  type HandoffClaimer,
   LeaseLostError,
   type NewRun,
   newRunRecord,
@@ -101,6 +102,16 @@ export class SqliteRunQueue implements RunQueue {
 
   async claim(request: ClaimRequest): Promise<Run[]> {
     return claimRuns(this.#db, request);
+  }
+
+  /** Claims for `claimer` inside each group commit that enqueued runs (see `RunQueue`). */
+  handoff(claimer: HandoffClaimer): () => void {
+    return this.#db.onEnqueueCommit(() => {
+      const request = claimer.request();
+      if (request === undefined) return undefined;
+      const runs = claimRuns(this.#db, request);
+      return runs.length === 0 ? undefined : () => claimer.claimed(runs);
+    });
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
