@@ -9,7 +9,9 @@ import {
   type AuditContentMode,
   type AuditLog,
   auditContent,
+  type FinishAudit,
   type NewAuditEvent,
+  type Run,
 } from "@conclave/core";
 import type { RuntimeLogger } from "./runtime-context.ts";
 
@@ -142,6 +144,19 @@ export class AuditSink {
     return new Promise((resolve, reject) => {
       waiting.push({ events: [...earlier, ...all], holdForRun: false, resolve, reject });
     });
+  }
+
+  /**
+   * The events that end a run, for a store to append in the transaction that ends it
+   * (`RunQueue.finishAudited`). Only under `sync`, and once the run's creation is recorded:
+   * then every earlier event of the run is already in the log, so the trail keeps its order.
+   */
+  finishAudit(runId: string, finalOf: (run: Run) => NewAuditEvent[]): FinishAudit | undefined {
+    if (this.durability !== "sync" || this.#submitting.has(runId)) return undefined;
+    return {
+      log: this.#log,
+      events: (run) => finalOf(run).map((e) => ({ ...e, ts: e.ts ?? new Date() })),
+    };
   }
 
   /** Waits until everything recorded so far is appended; throws if the log refuses it. */

@@ -7,6 +7,7 @@ import {
   type CancelAction,
   type EnqueueResult,
   type Fence,
+  type NewAuditEvent,
   type NewRun,
   type OperationalMode,
   type PlatformStore,
@@ -298,18 +299,23 @@ export class Runtime {
   }
 
   async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
-    const ended = await this.store.runs.finish(fence, outcome, this.clock());
-    const kind = ended.status === "interrupted" ? "run.interrupted" : "run.finished";
-    await this.audit?.endRun(run.runId, [
+    const endEvents = (ended: Run): NewAuditEvent[] => [
       {
         tenant: run.tenant,
-        kind,
+        kind: ended.status === "interrupted" ? "run.interrupted" : "run.finished",
         actor: `worker:${run.workerId}`,
         runId: run.runId,
         threadId: run.threadId,
         data: { status: ended.status, ...(ended.error ? { error: ended.error } : {}) },
       },
-    ]);
+    ];
+    // Under `sync` audit, a store that can append the end events in the transaction that ends
+    // the run does: a crash between the two can then never lose them.
+    const audit = this.audit?.finishAudit(run.runId, endEvents);
+    const now = this.clock();
+    const joined = audit && (await this.store.runs.finishAudited?.(fence, outcome, now, audit));
+    const ended = joined || (await this.store.runs.finish(fence, outcome, now));
+    if (!joined) await this.audit?.endRun(run.runId, endEvents(ended));
     if (outcome.status === "error" || outcome.status === "timeout") {
       this.events.publish(run.runId, "error", outcome.error ?? null);
     }

@@ -10,7 +10,7 @@ import {
   StateGraph,
 } from "@conclave/core";
 import { defaultAssistantId, Runtime } from "@conclave/runtime";
-import { SqlitePlatformStore } from "@conclave/sqlite";
+import { SqliteAuditLog, SqlitePlatformStore } from "@conclave/sqlite";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 const State = Annotation.Root({
@@ -192,6 +192,39 @@ describe.each(STORES)("Runtime on %s", (_name, make) => {
       ]),
     ).rejects.toMatchObject({ code: "ASSISTANT_NOT_FOUND" });
     expect((await rt.queueStatus()).pending).toBe(0);
+  });
+
+  it("under sync audit on SQLite, ends each run and appends its end event in one commit", async () => {
+    const store = makeStore();
+    if (!(store instanceof SqlitePlatformStore)) return void (await store.close());
+    const log = new SqliteAuditLog(store.db);
+    const rt = await Runtime.create({
+      store,
+      graphs: { echo: echoGraph },
+      audit: { log, durability: "sync" },
+    });
+    const finish = vi.spyOn(store.runs, "finish");
+    const finishAudited = vi.spyOn(store.runs, "finishAudited");
+    try {
+      await rt.startWorker({ concurrency: 4 });
+      const runs = await Promise.all(
+        [0, 1, 2].map((i) =>
+          rt.submit({ assistant: "echo", thread: `joined-${i}`, input: { log: [] } }),
+        ),
+      );
+      for (const run of runs) await rt.join("default", run.runId);
+      expect(finish).not.toHaveBeenCalled();
+      expect(finishAudited).toHaveBeenCalledTimes(3);
+      const events = await log.list({ tenant: "default" });
+      for (const run of runs) {
+        const kinds = events.filter((e) => e.runId === run.runId).map((e) => e.kind);
+        expect(kinds).toEqual(["run.created", "run.started", "run.finished"]);
+      }
+      expect(await log.verify("default")).toMatchObject({ ok: true });
+    } finally {
+      await rt.close(0);
+      await store.close();
+    }
   });
 
   it("records each run's created, started and finished events in that order", async () => {

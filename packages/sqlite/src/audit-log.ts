@@ -86,6 +86,14 @@ export class SqliteAuditLog implements AuditLog {
 
   /** Appends the whole batch in one immediate transaction, or nothing. */
   async append(events: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
+    return this.appendWithin(events);
+  }
+
+  /**
+   * `append`, synchronously: inside a transaction the caller holds on {@link db} it is a
+   * savepoint of it, so the events commit (or roll back) with the caller's other writes.
+   */
+  appendWithin(events: readonly NewAuditEvent[]): AuditEvent[] {
     const prepared = this.#prepare(events);
     if (prepared.length === 0) return [];
     this.#append ??= this.#ready().transaction((batch: PreparedAuditEvent[]) => this.#write(batch));

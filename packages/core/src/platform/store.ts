@@ -3,6 +3,7 @@
  * marks the thread busy, finish frees it) can touch several tables in one transaction. Memory,
  * SQLite and PostgreSQL implement it and run one contract suite (test/contracts/platform*).
  */
+import type { AuditLog, NewAuditEvent } from "../audit/types.ts";
 import type { CheckpointSaver } from "../checkpoint/types.ts";
 import type {
   Assistant,
@@ -97,6 +98,17 @@ export interface RunQueue {
   /** Ends a claimed run and updates its thread. Fails with LEASE_LOST for a stale fence. */
   finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run>;
   /**
+   * Optional: `finish`, with the run's audit events appended in the same transaction, so a
+   * crash can never leave an ended run without them (or them without it). Returns undefined,
+   * having done nothing, when `audit.log` cannot join this store's transactions.
+   */
+  finishAudited?(
+    fence: Fence,
+    outcome: RunOutcome,
+    now: Date,
+    audit: FinishAudit,
+  ): Promise<Run | undefined>;
+  /**
    * Gives a claimed run back after a transient failure: pending again at `retryAt`, or dead
    * (with the error) when it has used `maxAttempts`. Fails with LEASE_LOST for a stale fence.
    */
@@ -119,6 +131,13 @@ export interface RunQueue {
    * between submit and start. Returns the function that stops it.
    */
   handoff?(claimer: HandoffClaimer): () => void;
+}
+
+/** The audit events {@link RunQueue.finishAudited} appends with a run's end. */
+export interface FinishAudit {
+  log: AuditLog;
+  /** The events, given the ended run (its final status decides them). */
+  events(run: Run): NewAuditEvent[];
 }
 
 /** A worker that takes runs from {@link RunQueue.handoff}. */

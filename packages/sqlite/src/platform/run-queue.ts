@@ -10,6 +10,7 @@ import {
   type ClaimRequest,
   type EnqueueResult,
   type Fence,
+  type FinishAudit,
   type HandoffClaimer,
   LeaseLostError,
   type NewRun,
@@ -31,6 +32,7 @@ import {
   threadBusy,
   threadNotFound,
 } from "@conclave/core";
+import { SqliteAuditLog } from "../audit-log.ts";
 import { RUN_COLUMNS, RUN_SQL } from "../sql/platform-run-statements.ts";
 import { whereEqual, whereIn, whereSql, whereTenant, withPage } from "./filters.ts";
 import type { PlatformDb } from "./platform-db.ts";
@@ -115,6 +117,29 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
+    return this.#db.writeSoon(() => this.#finishIn(fence, outcome, now));
+  }
+
+  /**
+   * Ends the run and appends its audit events in one savepoint of the group commit, when the
+   * log is a {@link SqliteAuditLog} on this connection (see `RunQueue.finishAudited`).
+   */
+  async finishAudited(
+    fence: Fence,
+    outcome: RunOutcome,
+    now: Date,
+    audit: FinishAudit,
+  ): Promise<Run | undefined> {
+    const { log } = audit;
+    if (!(log instanceof SqliteAuditLog) || log.db !== this.#db.db) return undefined;
+    return this.#db.writeSoon(() => {
+      const run = this.#finishIn(fence, outcome, now);
+      log.appendWithin(audit.events(run));
+      return run;
+    });
+  }
+
+  #finishIn(fence: Fence, outcome: RunOutcome, now: Date): Run {
     const params = {
       runId: fence.runId,
       generation: fence.generation,
@@ -122,20 +147,18 @@ export class SqliteRunQueue implements RunQueue {
       error: outcome.error === undefined ? null : JSON.stringify(outcome.error),
       now: now.getTime(),
     };
-    return this.#db.writeSoon(() => {
-      const row = this.#db.stmt(RUN_SQL.finish).get(params) as RunRow | undefined;
-      if (row === undefined) throw new LeaseLostError(fence);
-      const run = runFromRow(row);
-      const cache = { values: outcome.values, interrupts: outcome.interrupts ?? {} };
-      settleThread(this.#db, run, outcome.status, now, cache);
-      this.#db.emit({
-        kind: "run.finished",
-        tenant: run.tenant,
-        runId: run.runId,
-        status: run.status,
-      });
-      return run;
+    const row = this.#db.stmt(RUN_SQL.finish).get(params) as RunRow | undefined;
+    if (row === undefined) throw new LeaseLostError(fence);
+    const run = runFromRow(row);
+    const cache = { values: outcome.values, interrupts: outcome.interrupts ?? {} };
+    settleThread(this.#db, run, outcome.status, now, cache);
+    this.#db.emit({
+      kind: "run.finished",
+      tenant: run.tenant,
+      runId: run.runId,
+      status: run.status,
     });
+    return run;
   }
 
   async release(fence: Fence, error: Run["error"], retryAt: Date, now: Date): Promise<Run> {
