@@ -84,11 +84,19 @@ function holdWrites(store: PlatformStore, hold: NonNullable<WorkerConfig["hold"]
     };
     return saver;
   };
+  const chosenFinish = (fence: Fence) =>
+    hold.finishPrefix !== undefined && fence.runId.startsWith(hold.finishPrefix);
   const finish = store.runs.finish.bind(store.runs);
   store.runs.finish = (fence: Fence, outcome: RunOutcome, now: Date) => {
     const write = () => finish(fence, outcome, now);
-    const chosen = hold.finishPrefix !== undefined && fence.runId.startsWith(hold.finishPrefix);
-    return chosen ? held("finish", fence.runId, write) : write();
+    return chosenFinish(fence) ? held("finish", fence.runId, write) : write();
+  };
+  // Under `sync` audit the runtime ends runs through finishAudited: hold that too.
+  const finishAudited = store.runs.finishAudited?.bind(store.runs);
+  if (finishAudited === undefined) return;
+  store.runs.finishAudited = (fence, outcome, now, audit) => {
+    const write = () => finishAudited(fence, outcome, now, audit);
+    return chosenFinish(fence) ? held("finish", fence.runId, write) : write();
   };
 }
 

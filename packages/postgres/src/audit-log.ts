@@ -44,6 +44,9 @@ const DEADLOCK_DETECTED = "40P01";
 /** SQLSTATE classes that mean the server refused the data: the transaction surely rolled back. */
 const REJECTION_CLASSES = ["22", "23", "54"];
 const MAX_ATTEMPTS = 5;
+/** Outbox events chained per audit write at most. */
+const OUTBOX_BATCH = 5_000;
+
 /** Rows read per query by `verify`. */
 const VERIFY_PAGE = 5000;
 
@@ -103,20 +106,53 @@ export class PostgresAuditLog implements AuditLog {
     return this.#queue.enqueue(prepared);
   }
 
-  /** Writes one group in one transaction, retrying when PostgreSQL picks it as a deadlock victim. */
+  /**
+   * Validates and redacts events for a store to keep in the audit outbox
+   * (`conclave_audit_outbox`) until this log chains them (see `RunQueue.finishAudited`).
+   * @throws InvalidAuditEventError before anything is written.
+   */
+  prepareForOutbox(events: readonly NewAuditEvent[]): string[] {
+    return this.#prepare(events).map((event) => JSON.stringify(event));
+  }
+
+  /**
+   * Chains what the outbox holds (events of runs whose process ended them and then died).
+   * Every append does this first; the runtime also calls it after such a finish and in the
+   * workers' sweep.
+   */
+  async flushPending(): Promise<void> {
+    await this.setup();
+    await this.#write([]);
+  }
+
+  /**
+   * Writes one group in one transaction, after the outbox's events (so a run's end keeps its
+   * place before later events), retrying when PostgreSQL picks it as a deadlock victim.
+   */
   async #write(prepared: PreparedAuditEvent[]): Promise<AuditEvent[]> {
-    const tenants = [...new Set(prepared.map((event) => event.tenant))];
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
+        const taken = await client.query<{ id: number; event: string }>(this.#sql.takeOutbox, [
+          OUTBOX_BATCH,
+        ]);
+        const outbox = taken.rows
+          .sort((a, b) => a.id - b.id)
+          .map((row) => JSON.parse(row.event) as PreparedAuditEvent);
+        const batch = [...outbox, ...prepared];
+        if (batch.length === 0) {
+          await client.query("COMMIT");
+          return [];
+        }
+        const tenants = [...new Set(batch.map((event) => event.tenant))];
         const locked = await client.query<AuditHead>(this.#sql.lockHeads, [tenants]);
         const heads = new Map(locked.rows.map((h) => [h.tenant, h.seq === 0 ? undefined : h]));
-        const sealed = sealAuditEvents(prepared, heads);
+        const sealed = sealAuditEvents(batch, heads);
         await client.query(this.#sql.write, writeValues(sealed.rows, sealed.heads, sealed.created));
         await client.query("COMMIT");
-        return sealed.rows.map(auditEventFromRow);
+        return sealed.rows.slice(outbox.length).map(auditEventFromRow);
       } catch (error) {
         broken = await rollbackAfter(client, error);
         if (sqlState(error) !== DEADLOCK_DETECTED || attempt >= MAX_ATTEMPTS) throw error;

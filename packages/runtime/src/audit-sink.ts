@@ -17,6 +17,9 @@ import type { RuntimeLogger } from "./runtime-context.ts";
 
 export type AuditDurability = "sync" | "async" | "exit";
 
+/** How a run ended: what its end events say. */
+type RunEnd = Pick<Run, "status" | "error">;
+
 export interface AuditOptions {
   log: AuditLog;
   /** What of prompts and inputs is kept: nothing, a digest, or the (redacted) content. Default "digest". */
@@ -151,11 +154,11 @@ export class AuditSink {
    * (`RunQueue.finishAudited`). Only under `sync`, and once the run's creation is recorded:
    * then every earlier event of the run is already in the log, so the trail keeps its order.
    */
-  finishAudit(runId: string, finalOf: (run: Run) => NewAuditEvent[]): FinishAudit | undefined {
+  finishAudit(runId: string, finalOf: (end: RunEnd) => NewAuditEvent[]): FinishAudit | undefined {
     if (this.durability !== "sync" || this.#submitting.has(runId)) return undefined;
     return {
       log: this.#log,
-      events: (run) => finalOf(run).map((e) => ({ ...e, ts: e.ts ?? new Date() })),
+      events: (end) => finalOf(end).map((e) => ({ ...e, ts: e.ts ?? new Date() })),
     };
   }
 

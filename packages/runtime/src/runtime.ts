@@ -4,6 +4,7 @@
  * PostgreSQL database, and one embedded runtime owns a SQLite file.
  */
 import {
+  type AuditLog,
   type CancelAction,
   type EnqueueResult,
   type Fence,
@@ -294,12 +295,14 @@ export class Runtime {
       onDead: (runId) => this.events.close(runId),
       onSweep: async (now) => {
         if (this.#budgets) await expireStaleReservations(this.#budgets, now, this.logger);
+        // Ends that a dead process left in the audit outbox.
+        await this.audit?.log.flushPending?.();
       },
     };
   }
 
   async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
-    const endEvents = (ended: Run): NewAuditEvent[] => [
+    const endEvents = (ended: Pick<Run, "status" | "error">): NewAuditEvent[] => [
       {
         tenant: run.tenant,
         kind: ended.status === "interrupted" ? "run.interrupted" : "run.finished",
@@ -316,6 +319,8 @@ export class Runtime {
     const joined = audit && (await this.store.runs.finishAudited?.(fence, outcome, now, audit));
     const ended = joined || (await this.store.runs.finish(fence, outcome, now));
     if (!joined) await this.audit?.endRun(run.runId, endEvents(ended));
+    // The events may wait in a store's outbox (PostgreSQL): chain them now, as `sync` promises.
+    else if (audit.log.flushPending) await this.#flushAuditOutbox(audit.log);
     if (outcome.status === "error" || outcome.status === "timeout") {
       this.events.publish(run.runId, "error", outcome.error ?? null);
     }
@@ -330,6 +335,15 @@ export class Runtime {
         this.logger.error({ err: error, runId: run.runId }, "after-run hook failed");
       }
     }
+  }
+
+  /** A failure leaves the events in the outbox for the next append or sweep: logged, not thrown. */
+  async #flushAuditOutbox(log: AuditLog): Promise<void> {
+    await log
+      .flushPending?.()
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, "chaining the audit outbox failed; the sweep retries"),
+      );
   }
 
   /** Ends the stream of a run cancelled before it started, so its readers stop waiting. */

@@ -161,6 +161,11 @@ export interface AuditLog {
    * @throws InvalidAuditEventError (AUDIT_INVALID_EVENT) before writing anything.
    */
   append(events: readonly NewAuditEvent[]): Promise<AuditEvent[]>;
+  /**
+   * Optional: chains events a store left for this log to append (PostgreSQL's audit outbox,
+   * written by `RunQueue.finishAudited`). Logs without such a place do not have it.
+   */
+  flushPending?(): Promise<void>;
   /** Events of one tenant passing the filters, by seq. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
   /** Recomputes the tenant's whole chain and checks it against the head record. */

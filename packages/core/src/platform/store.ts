@@ -136,8 +136,8 @@ export interface RunQueue {
 /** The audit events {@link RunQueue.finishAudited} appends with a run's end. */
 export interface FinishAudit {
   log: AuditLog;
-  /** The events, given the ended run (its final status decides them). */
-  events(run: Run): NewAuditEvent[];
+  /** The events, given how the run ended (its final status decides them). */
+  events(end: Pick<Run, "status" | "error">): NewAuditEvent[];
 }
 
 /** A worker that takes runs from {@link RunQueue.handoff}. */

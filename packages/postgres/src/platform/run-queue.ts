@@ -19,6 +19,7 @@ import {
   type ClaimRequest,
   type EnqueueResult,
   type Fence,
+  type FinishAudit,
   InvalidArgumentError,
   LeaseLostError,
   type NewRun,
@@ -39,6 +40,7 @@ import {
   threadStatusAfter,
 } from "@conclave/core";
 import type pg from "pg";
+import { PostgresAuditLog } from "../audit-log.ts";
 import { enqueue, enqueueMany } from "./enqueue.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { type StatusRow, tallyStatus } from "./queue-status.ts";
@@ -136,18 +138,33 @@ export class PostgresRunQueue implements RunQueue {
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
     checkChoice(outcome.status, OUTCOMES, "outcome.status");
-    const [row] = await this.#db.rows<RunRow>("finish", [
-      fence.runId,
-      fence.generation,
-      outcome.status,
-      json(outcome.error),
-      now.getTime(),
-      threadStatusAfter(outcome.status, false),
-      threadStatusAfter(outcome.status, true),
-      outcome.values !== undefined,
-      outcome.values === undefined ? null : JSON.stringify(outcome.values),
-      JSON.stringify(outcome.interrupts ?? {}),
-    ]);
+    const [row] = await this.#db.rows<RunRow>("finish", finishValues(fence, outcome, now));
+    if (row === undefined) throw new LeaseLostError(fence);
+    return runFromRow(row);
+  }
+
+  /**
+   * `finish`, with the run's end events entering the audit outbox in the same statement, when
+   * the log is a {@link PostgresAuditLog} on this pool and schema; the log chains them next.
+   */
+  async finishAudited(
+    fence: Fence,
+    outcome: RunOutcome,
+    now: Date,
+    audit: FinishAudit,
+  ): Promise<Run | undefined> {
+    const { log } = audit;
+    const ours =
+      log instanceof PostgresAuditLog &&
+      log.pool === this.#db.pool &&
+      log.schema === this.#db.schema;
+    if (!ours) return undefined;
+    checkChoice(outcome.status, OUTCOMES, "outcome.status");
+    const end = { status: outcome.status, error: outcome.error ?? null };
+    const events = log.prepareForOutbox(audit.events(end));
+    await log.setup();
+    const values = [...finishValues(fence, outcome, now), events];
+    const [row] = await this.#db.rows<RunRow>("finishAudited", values);
     if (row === undefined) throw new LeaseLostError(fence);
     return runFromRow(row);
   }
@@ -249,4 +266,20 @@ export class PostgresRunQueue implements RunQueue {
     const rows = await this.#db.rows<StatusRow>("queueStatus", [now.getTime(), tenant ?? null]);
     return tallyStatus(rows, now);
   }
+}
+
+/** The parameters of the finish statements ($1 to $10). */
+function finishValues(fence: Fence, outcome: RunOutcome, now: Date): unknown[] {
+  return [
+    fence.runId,
+    fence.generation,
+    outcome.status,
+    json(outcome.error),
+    now.getTime(),
+    threadStatusAfter(outcome.status, false),
+    threadStatusAfter(outcome.status, true),
+    outcome.values !== undefined,
+    outcome.values === undefined ? null : JSON.stringify(outcome.values),
+    JSON.stringify(outcome.interrupts ?? {}),
+  ];
 }

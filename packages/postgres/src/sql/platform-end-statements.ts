@@ -5,14 +5,12 @@
  */
 import { events, type QueueParts } from "./platform-queue-parts.ts";
 
-/** The end statements, from the schema's {@link QueueParts}. */
-export function endStatements(p: QueueParts) {
-  return {
-    /**
-     * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
-     * $8 whether $9 holds new thread values, $10 interrupts.
-     */
-    finish: `WITH ${p.target("run_id = $1")}, run AS (
+/**
+ * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
+ * $8 whether $9 holds new thread values, $10 interrupts.
+ */
+function endFinish(p: QueueParts): string {
+  return `WITH ${p.target("run_id = $1")}, run AS (
         UPDATE ${p.runs} r SET status = $3, error = $4, cancel_action = NULL, ended_at = $5,
           updated_at = $5
         WHERE r.run_id = $1 AND r.generation = $2 AND r.status = 'running'
@@ -25,7 +23,19 @@ export function endStatements(p: QueueParts) {
           running_run_id = NULL, updated_at = $5
         FROM run WHERE t.tenant = run.tenant AND t.thread_id = run.thread_id RETURNING 1
       ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run)
-      ${p.result}`,
+      ${p.result}`;
+}
+
+/** The end statements, from the schema's {@link QueueParts}. */
+export function endStatements(p: QueueParts) {
+  return {
+    /**
+     * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
+     * $8 whether $9 holds new thread values, $10 interrupts.
+     */
+    finish: endFinish(p),
+    /** `finish`, and $11 (prepared audit events as JSON) into the audit outbox, in order. */
+    finishAudited: finishAuditedStatement(p),
     /** $1 run, $2 generation, $3 error, $4 retry at, $5 now, $6/$7 thread status if last/else. */
     release: `WITH ${p.target("run_id = $1")}, run AS (
         UPDATE ${p.runs} r SET
@@ -43,6 +53,22 @@ export function endStatements(p: QueueParts) {
     sweep: sweepStatement(p),
     refreshStatistics: refreshStatistics(p),
   };
+}
+
+/**
+ * The finish statement with one more data-modifying step: the run's end events enter the audit
+ * outbox only when the run was really ended (a stale fence ends nothing and writes nothing).
+ */
+function finishAuditedStatement(p: QueueParts): string {
+  const finish = endFinish(p);
+  const outbox = `, audited AS (
+        INSERT INTO ${p.s}.conclave_audit_outbox (event)
+        SELECT e.event FROM run, unnest($11::text[]) WITH ORDINALITY AS e (event, n) ORDER BY e.n
+        RETURNING 1
+      )`;
+  const at = finish.lastIndexOf(p.result);
+  return `${finish.slice(0, at)}${outbox}
+      ${p.result}`;
 }
 
 /**
