@@ -116,31 +116,27 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   /**
-   * Chains what the outbox holds (events of runs whose process ended them and then died).
-   * Every append does this first; the runtime also calls it after such a finish and in the
-   * workers' sweep.
+   * Chains what the outbox holds, in the order it was written. The runtime calls it right after
+   * a finish that wrote there, and in the workers' sweep, which chains the events of a process
+   * that died in between. Appends do not look at the outbox: that would cost every audit write
+   * a statement, and a run's end event has nothing of its run to come after it.
    */
   async flushPending(): Promise<void> {
     await this.setup();
-    await this.#write([]);
+    await this.#write([], true);
   }
 
   /**
-   * Writes one group in one transaction, after the outbox's events (so a run's end keeps its
-   * place before later events), retrying when PostgreSQL picks it as a deadlock victim.
+   * Writes one group in one transaction (after the outbox's events, when asked), retrying when
+   * PostgreSQL picks it as a deadlock victim.
    */
-  async #write(prepared: PreparedAuditEvent[]): Promise<AuditEvent[]> {
+  async #write(prepared: PreparedAuditEvent[], withOutbox = false): Promise<AuditEvent[]> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
-        const taken = await client.query<{ id: number; event: string }>(this.#sql.takeOutbox, [
-          OUTBOX_BATCH,
-        ]);
-        const outbox = taken.rows
-          .sort((a, b) => a.id - b.id)
-          .map((row) => JSON.parse(row.event) as PreparedAuditEvent);
+        const outbox = withOutbox ? await this.#takeOutbox(client) : [];
         const batch = [...outbox, ...prepared];
         if (batch.length === 0) {
           await client.query("COMMIT");
@@ -160,6 +156,15 @@ export class PostgresAuditLog implements AuditLog {
         client.release(broken);
       }
     }
+  }
+
+  async #takeOutbox(client: pg.PoolClient): Promise<PreparedAuditEvent[]> {
+    const taken = await client.query<{ id: number; event: string }>(this.#sql.takeOutbox, [
+      OUTBOX_BATCH,
+    ]);
+    return taken.rows
+      .sort((a, b) => a.id - b.id)
+      .map((row) => JSON.parse(row.event) as PreparedAuditEvent);
   }
 
   /** Events passing the filters, by seq. */

@@ -1,7 +1,6 @@
 /**
  * `finishAudited` on PostgreSQL: a run's end and its audit events are written by one statement
- * (the events into the audit outbox), and the next audit write of any process chains them,
- * ahead of its own events.
+ * (the events into the audit outbox), and `flushPending` of any process chains them.
  */
 import type { NewAuditEvent, Run } from "@conclave/core";
 import { PostgresAuditLog, PostgresPlatformStore } from "@conclave/postgres";
@@ -45,7 +44,7 @@ const kinds = async (log: PostgresAuditLog) =>
   (await log.list({ tenant: "acme" })).map((e) => [e.kind, e.runId]);
 
 describe("PostgresRunQueue.finishAudited", () => {
-  it("ends the run with its events in the outbox; the next audit write chains them first", async () => {
+  it("ends the run with its events in the outbox, which any process's flushPending chains", async () => {
     const { store, schema, log, fence } = await claimedRun();
     try {
       const run = await store.runs.finishAudited!(fence, { status: "success" }, T, {
@@ -54,13 +53,16 @@ describe("PostgresRunQueue.finishAudited", () => {
       });
       expect(run).toMatchObject({ runId: "r1", status: "success" });
       expect(await kinds(log)).toEqual([]);
-      // Its process dies here. Another process's log appends later, and chains them first.
+      // Its process dies here. Another process appends (not touching the outbox), then its
+      // sweep chains what the dead one left.
       const other = PostgresAuditLog.fromConnString(db!.url, { schema });
       try {
         await other.append([{ tenant: "acme", kind: "run.created", actor: "key:k", runId: "r2" }]);
+        expect(await kinds(log)).toEqual([["run.created", "r2"]]);
+        await other.flushPending();
         expect(await kinds(log)).toEqual([
-          ["run.finished", "r1"],
           ["run.created", "r2"],
+          ["run.finished", "r1"],
         ]);
         expect(await other.verify("acme")).toMatchObject({ ok: true });
       } finally {
