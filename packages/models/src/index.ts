@@ -13,7 +13,7 @@ export {
   type ModelsConfig,
 } from "./config/models-config.ts";
 export { appliesTo, BudgetExceededError } from "./gateway/budget-gate.ts";
-export { createGateway, flushAllGateways, type Gateway } from "./gateway/create-gateway.ts";
+export { createGateway, type Gateway } from "./gateway/create-gateway.ts";
 export { GatewayLanguageModel } from "./gateway/gateway-model.ts";
 export type {
   CallContext,
@@ -22,6 +22,7 @@ export type {
   GatewayOptions,
 } from "./gateway/gateway-types.ts";
 export { endCallSpan, startCallSpan, usageRecordOf } from "./gateway/metering.ts";
+export { flushAllGateways } from "./gateway/usage-writer.ts";
 export {
   type CostBreakdown,
   costOf,

@@ -4,11 +4,9 @@
  * PostgreSQL database, and one embedded runtime owns a SQLite file.
  */
 import {
-  type AuditLog,
   type CancelAction,
   type EnqueueResult,
   type Fence,
-  type NewAuditEvent,
   type NewRun,
   type OperationalMode,
   type PlatformStore,
@@ -25,6 +23,7 @@ import { type AuditOptions, AuditSink } from "./audit-sink.ts";
 import { auditAnnotations, ModePolicy } from "./governance.ts";
 import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
 import { expireStaleReservations, type ReservationExpiryOptions } from "./reservation-expiry.ts";
+import { endRunAudited } from "./run-end.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
@@ -302,25 +301,13 @@ export class Runtime {
   }
 
   async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
-    const endEvents = (ended: Pick<Run, "status" | "error">): NewAuditEvent[] => [
-      {
-        tenant: run.tenant,
-        kind: ended.status === "interrupted" ? "run.interrupted" : "run.finished",
-        actor: `worker:${run.workerId}`,
-        runId: run.runId,
-        threadId: run.threadId,
-        data: { status: ended.status, ...(ended.error ? { error: ended.error } : {}) },
-      },
-    ];
-    // Under `sync` audit, a store that can append the end events in the transaction that ends
-    // the run does: a crash between the two can then never lose them.
-    const audit = this.audit?.finishAudit(run.runId, endEvents);
     const now = this.clock();
-    const joined = audit && (await this.store.runs.finishAudited?.(fence, outcome, now, audit));
-    const ended = joined || (await this.store.runs.finish(fence, outcome, now));
-    if (!joined) await this.audit?.endRun(run.runId, endEvents(ended));
-    // The events may wait in a store's outbox (PostgreSQL): chain them now, as `sync` promises.
-    else if (audit.log.flushPending) await this.#flushAuditOutbox(audit.log);
+    const ended = await endRunAudited(this.store, this.audit, this.logger, {
+      fence,
+      run,
+      outcome,
+      now,
+    });
     if (outcome.status === "error" || outcome.status === "timeout") {
       this.events.publish(run.runId, "error", outcome.error ?? null);
     }
@@ -335,15 +322,6 @@ export class Runtime {
         this.logger.error({ err: error, runId: run.runId }, "after-run hook failed");
       }
     }
-  }
-
-  /** A failure leaves the events in the outbox for the next append or sweep: logged, not thrown. */
-  async #flushAuditOutbox(log: AuditLog): Promise<void> {
-    await log
-      .flushPending?.()
-      .catch((error: unknown) =>
-        this.logger.error({ err: error }, "chaining the audit outbox failed; the sweep retries"),
-      );
   }
 
   /** Ends the stream of a run cancelled before it started, so its readers stop waiting. */

@@ -6,13 +6,7 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import {
-  type NodeConfig,
-  type SettleResult,
-  TENANT_CONFIG_KEY,
-  type UsageRecord,
-  uuidV7,
-} from "@conclave/core";
+import { type NodeConfig, TENANT_CONFIG_KEY, uuidV7 } from "@conclave/core";
 import { countTokens } from "gpt-tokenizer";
 import { maxCostOf } from "../pricing/cost.ts";
 import { createRouter, type Router } from "../router/create-router.ts";
@@ -22,6 +16,7 @@ import { type Admission, admit } from "./budget-gate.ts";
 import { GatewayLanguageModel } from "./gateway-model.ts";
 import type { CallContext, GatewayEvent, GatewayOptions } from "./gateway-types.ts";
 import { endCallSpan, startCallSpan, usageRecordOf } from "./metering.ts";
+import { UsageWriter } from "./usage-writer.ts";
 
 /**
  * The usage of a stream cut short: providers send usage only on their finish part, so it is
@@ -33,18 +28,6 @@ function partialUsage(promptTokens: number, outputTokens: number): LanguageModel
     inputTokens: { total: promptTokens, noCache: promptTokens, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 },
   };
-}
-
-/** Every gateway's writes in progress, for {@link flushAllGateways}. */
-const persistingEverywhere = new Set<Promise<void>>();
-
-/**
- * Waits until every gateway in this process has stored its finished calls' usage records and
- * settlements. A process that shuts down (`conclave serve` on SIGTERM) calls it after its runs
- * drained and before it closes the database, since graphs make their own gateways.
- */
-export async function flushAllGateways(): Promise<void> {
-  while (persistingEverywhere.size > 0) await Promise.all(persistingEverywhere);
 }
 
 /** The model gateway: routed, metered, budgeted models by alias. */
@@ -100,7 +83,13 @@ interface Admitted {
 export function createGateway(options: GatewayOptions): Gateway {
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
   const now = options.now ?? (() => new Date());
-  const persisting = new Set<Promise<void>>();
+  const usage = new UsageWriter({
+    ledger: options.ledger,
+    budgets: options.budgets,
+    now,
+    emit,
+    heard: options.onEvent !== undefined,
+  });
   const deployments: Deployment[] = options.registry.deployments.map((d) => ({
     ...d,
     contextWindow: d.contextWindow ?? d.price.maxInputTokens ?? 128_000,
@@ -161,57 +150,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
   }
 
-  // Settles the reservation and writes the record: one transaction when the ledger can join
-  // the budget store's (SQLite on one connection), else settle then record.
-  async function persist(
-    record: UsageRecord,
-    reservationId: string | undefined,
-  ): Promise<SettleResult["crossed"]> {
-    const { budgets, ledger } = options;
-    if (reservationId === undefined || budgets === undefined) {
-      await ledger?.record(record);
-      return [];
-    }
-    const at = now();
-    const joint = await ledger?.recordSettled?.(record, { budgets, reservationId, now: at });
-    if (joint !== undefined) return joint.crossed;
-    const settled = await budgets.settle(reservationId, record.costPico, at);
-    await ledger?.record(record);
-    return settled.crossed;
-  }
-
-  /** Stores the call in the background; `flush()` waits for it. */
-  function persistSoon(record: UsageRecord, reservationId: string | undefined): void {
-    const done = persist(record, reservationId).then(
-      (crossed) => {
-        for (const c of crossed) emit({ type: "budget:alert", ...c });
-      },
-      (error: unknown) => reportMeteringFailure(record, error),
-    );
-    persisting.add(done);
-    persistingEverywhere.add(done);
-    void done.finally(() => {
-      persisting.delete(done);
-      persistingEverywhere.delete(done);
-    });
-  }
-
-  function reportMeteringFailure(record: UsageRecord, error: unknown): void {
-    if (options.onEvent) {
-      emit({ type: "model:metering-failed", record, error });
-      return;
-    }
-    // Nobody listens: a lost usage record must still reach the operator.
-    process.emitWarning(
-      `Conclave could not store the usage record of a call to "${record.alias}" (${record.id}): ${(error as Error)?.message ?? String(error)}. Its budget reservation stays held. Pass onEvent to createGateway to handle model:metering-failed.`,
-      { code: "CONCLAVE_METERING_FAILED" },
-    );
-  }
-
-  async function flush(): Promise<void> {
-    while (persisting.size > 0) await Promise.all(persisting);
-  }
-
   function settle(
     admitted: Admitted,
     outcome: {
@@ -237,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       context,
     );
-    persistSoon(record, admitted.reservationId);
+    usage.writeSoon(record, admitted.reservationId);
     emit({ type: "model:usage", record });
     context.runtime?.annotate("usage", {
       alias: record.alias,
@@ -367,7 +305,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     generate,
     stream,
-    flush,
+    flush: () => usage.flush(),
     maxCost: (alias, call) => maxCostFor(alias, call, countPromptTokens(call)),
     model: (alias, context = {}) => new GatewayLanguageModel(alias, { generate, stream }, context),
     forNode(config, extra = {}) {
