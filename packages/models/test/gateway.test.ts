@@ -1,6 +1,7 @@
 import {
   type BudgetDefinition,
   Command,
+  type Ledger,
   MemoryBudgetStore,
   MemoryLedger,
   MemorySaver,
@@ -295,5 +296,43 @@ describe("flushAllGateways", () => {
     pending.shift()!();
     await flushing;
     expect(await slow.list({})).toHaveLength(2);
+  });
+});
+
+describe("usage writes and the caller", () => {
+  it("waits for the write when the ledger's reads might not see it yet (readsOwnWrites unset)", async () => {
+    const memory = new MemoryLedger();
+    let release: () => void = () => {};
+    let recording = false;
+    // A ledger on a pool of connections, as PostgreSQL's: another connection may read first.
+    const pooled: Ledger = {
+      record: (r) =>
+        new Promise<void>((resolve) => {
+          recording = true;
+          release = () => resolve(memory.record(r));
+        }),
+      query: (q) => memory.query(q),
+      list: (q) => memory.list(q),
+    };
+    const registry = createRegistry({
+      env: {},
+      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
+      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
+    });
+    const gateway = createGateway({
+      registry,
+      aliases: { fast: { strategy: "ordered" } },
+      ledger: pooled,
+    });
+    let answered = false;
+    const call = generateText({ model: gateway.model("fast"), prompt: "hello" }).then(() => {
+      answered = true;
+    });
+    await expect.poll(() => recording).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    release();
+    await call;
+    expect(await pooled.list({})).toHaveLength(1);
   });
 });

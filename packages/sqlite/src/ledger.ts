@@ -51,6 +51,8 @@ type Params = Record<string, string | number>;
 export class SqliteLedger implements Ledger {
   /** The connection, for callers that share it. */
   readonly db: Database;
+  /** Reads on the connection commit the queued writes first (`MeteringWrites`). */
+  readonly readsOwnWrites = true;
   readonly #owned: boolean;
   readonly #statements = new Map<string, Statement>();
   #migrated = false;

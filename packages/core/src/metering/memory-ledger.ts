@@ -35,6 +35,8 @@ interface Stored {
  * const byModel = await ledger.query({ groupBy: ["model"] });
  */
 export class MemoryLedger implements Ledger {
+  /** `record` stores before it first awaits anything. */
+  readonly readsOwnWrites = true;
   readonly #byId = new Map<string, Stored>();
 
   /** Stores a record; a second record with the same id is ignored (the first wins). */

@@ -84,6 +84,13 @@ export interface Ledger {
    * @throws what `settle` and `record` throw; then neither is written.
    */
   recordSettled?(record: UsageRecord, settle: SettleTarget): Promise<SettleResult | undefined>;
+  /**
+   * Optional. True when this process's reads (of the ledger, and of a budget store it settles
+   * with) see a record from the moment `record`/`recordSettled` is called, before its promise
+   * settles: the gateway then returns a call without waiting for its usage write. Without it
+   * (PostgreSQL: another pool connection may read first) the gateway waits for the write.
+   */
+  readonly readsOwnWrites?: boolean;
 }
 
 /** The reservation {@link Ledger.recordSettled} settles along with the record. */

@@ -83,6 +83,11 @@ interface Admitted {
 export function createGateway(options: GatewayOptions): Gateway {
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
   const now = options.now ?? (() => new Date());
+  // See the decision above; the ledger says whether readers would see a write still in flight.
+  const writesBehind =
+    options.ledger === undefined
+      ? options.budgets === undefined
+      : options.ledger.readsOwnWrites === true;
   const usage = new UsageWriter({
     ledger: options.ledger,
     budgets: options.budgets,
@@ -164,7 +169,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     decision: RoutingDecision | undefined,
     span: ReturnType<typeof startCallSpan>,
     error?: unknown,
-  ): void {
+  ): Promise<void> | undefined {
     const record = usageRecordOf(
       {
         ...outcome,
@@ -175,7 +180,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       context,
     );
-    usage.writeSoon(record, admitted.reservationId);
+    const written = usage.writeSoon(record, admitted.reservationId);
     emit({ type: "model:usage", record });
     context.runtime?.annotate("usage", {
       alias: record.alias,
@@ -190,6 +195,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         attempt: decision.attempt,
       });
     endCallSpan(span, record, error);
+    // A store whose reads might not see the write yet (PostgreSQL) gets waited for.
+    return writesBehind ? undefined : written;
   }
 
   async function generate(
@@ -217,7 +224,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       span.end();
       throw error;
     }
-    settle(
+    await settle(
       admitted,
       {
         deployment: routed.deployment,
@@ -272,8 +279,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       finish(usage) {
         const { deployment, decision } = routed!;
         const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
-        settle(admitted, { ...outcome, status: "ok" }, context, decision, span);
+        const written = settle(admitted, { ...outcome, status: "ok" }, context, decision, span);
         if (journaled) slot?.record(journaled);
+        return written;
       },
       // Cut short: the prompt was billed in full, and the output up to where it stopped.
       abandon({ kind }) {
@@ -282,7 +290,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const outcome = { deployment, usage, startedMs, firstTokenMs, streamed: true } as const;
         // A caller's abort reaches the provider first and surfaces as a broken stream.
         const status = kind === "cancelled" || call.abortSignal?.aborted ? "cancelled" : "error";
-        settle(admitted, { ...outcome, status }, context, decision, span);
+        return settle(admitted, { ...outcome, status }, context, decision, span);
       },
     };
     try {

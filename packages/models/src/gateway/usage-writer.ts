@@ -36,8 +36,11 @@ export class UsageWriter {
     this.#options = options;
   }
 
-  /** Stores the call's record (and settles its reservation) in the background. */
-  writeSoon(record: UsageRecord, reservationId: string | undefined): void {
+  /**
+   * Stores the call's record (and settles its reservation) in the background. The promise
+   * settles once it is written or reported as failed; it never rejects.
+   */
+  writeSoon(record: UsageRecord, reservationId: string | undefined): Promise<void> {
     const done = this.#write(record, reservationId).then(
       (crossed) => {
         for (const c of crossed) this.#options.emit({ type: "budget:alert", ...c });
@@ -50,6 +53,7 @@ export class UsageWriter {
       this.#writing.delete(done);
       writingEverywhere.delete(done);
     });
+    return done;
   }
 
   async flush(): Promise<void> {
