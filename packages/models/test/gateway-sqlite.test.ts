@@ -24,12 +24,8 @@ import { generateText, streamText } from "ai";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { usageRecord } from "../../../test/support/usage-records.ts";
-import {
-  createGateway,
-  createRegistry,
-  createVirtualClock,
-  type GatewayEvent,
-} from "../src/index.ts";
+import { createGateway, type GatewayEvent } from "../src/index.ts";
+import { cheapSimRegistry } from "./sim-registry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conclave-gateway-sqlite-"));
 const open: Database[] = [];
@@ -45,7 +41,6 @@ function database(): Database {
 }
 
 const NOW = new Date("2026-11-22T14:15:00.000Z");
-const price = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
 const GLOBAL: BudgetDefinition = {
   id: "global",
   scope: { kind: "global" },
@@ -55,11 +50,7 @@ const GLOBAL: BudgetDefinition = {
 };
 
 function gatewayWith(ledger: Ledger, budgets: BudgetStore) {
-  const registry = createRegistry({
-    env: {},
-    sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
-    deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
-  });
+  const registry = cheapSimRegistry();
   const aliases = { fast: { strategy: "ordered" as const } };
   return createGateway({ registry, aliases, ledger, budgets, now: () => NOW });
 }
@@ -148,11 +139,7 @@ describe("gateway metering on SQLite", () => {
     const ledger = new SqliteLedger(db);
     await budgets.setBudget(GLOBAL);
     const events: GatewayEvent[] = [];
-    const registry = createRegistry({
-      env: {},
-      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
-      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
-    });
+    const registry = cheapSimRegistry();
     const gateway = createGateway({
       registry,
       aliases: { fast: { strategy: "ordered" } },

@@ -19,6 +19,7 @@ import {
   type GatewayEvent,
   usdToPico,
 } from "../src/index.ts";
+import { cheapSimRegistry } from "./sim-registry.ts";
 
 // $1 per million input tokens and $2 per million output tokens, so costs are easy to check.
 const price = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
@@ -276,11 +277,7 @@ describe("flushAllGateways", () => {
     const slow = new MemoryLedger();
     const record = slow.record.bind(slow);
     slow.record = (r) => new Promise<void>((resolve) => pending.push(() => resolve(record(r))));
-    const registry = createRegistry({
-      env: {},
-      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
-      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
-    });
+    const registry = cheapSimRegistry();
     const aliases = { fast: { strategy: "ordered" as const } };
     const gateways = [1, 2].map(() => createGateway({ registry, aliases, ledger: slow }));
     for (const gateway of gateways)
@@ -314,11 +311,7 @@ describe("usage writes and the caller", () => {
       query: (q) => memory.query(q),
       list: (q) => memory.list(q),
     };
-    const registry = createRegistry({
-      env: {},
-      sim: { clock: createVirtualClock(), timeToFirstTokenMs: 0, perTokenMs: 0 },
-      deployments: [{ id: "cheap", alias: "fast", provider: "sim", model: "sim-cheap", price }],
-    });
+    const registry = cheapSimRegistry();
     const gateway = createGateway({
       registry,
       aliases: { fast: { strategy: "ordered" } },
