@@ -39,8 +39,8 @@ import {
   validateBudget,
 } from "@conclave/core";
 import BetterSqlite3, { type Database, type Statement, type Transaction } from "better-sqlite3";
-import { MeteringWrites, releaseConnection } from "./metering-writes.ts";
 import { migrate } from "./migrate.ts";
+import { PlatformDb, releaseConnection } from "./platform/platform-db.ts";
 import { BUDGET_SQL } from "./sql/budget-statements.ts";
 import { useWal } from "./wal-mode.ts";
 
@@ -216,7 +216,7 @@ export class SqliteBudgetStore implements BudgetStore {
   /** The budgets (all, or those named) in id order, with their current period's counters. */
   async status(now: Date, ids?: string[]): Promise<BudgetStatus[]> {
     instantOf(now, "status() now");
-    MeteringWrites.of(this.db).flush();
+    PlatformDb.of(this.db).flush();
     const read = () => {
       const budgets = ids
         ? ids.map((id) => found(this.#budget(id), id))
@@ -275,7 +275,7 @@ export class SqliteBudgetStore implements BudgetStore {
   async expireReservations(olderThan: Date): Promise<ExpiredReservation[]> {
     const cutoff = new Date(instantOf(olderThan, "expireReservations() olderThan")).toISOString();
     // Settlements queued in this process land first, so a finished call is never charged in full.
-    MeteringWrites.of(this.#ready()).flush();
+    PlatformDb.of(this.#ready()).flush();
     return this.db
       .transaction(() => {
         const rows = this.#stmt("staleReservations").all(cutoff) as { id: string }[];

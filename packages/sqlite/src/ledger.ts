@@ -29,8 +29,8 @@ import {
   SqliteBudgetStore,
   type SqliteMeteringOptions,
 } from "./budget-store.ts";
-import { MeteringWrites, releaseConnection } from "./metering-writes.ts";
 import { migrate } from "./migrate.ts";
+import { PlatformDb, releaseConnection } from "./platform/platform-db.ts";
 import {
   aggregateSql,
   type FilterShape,
@@ -51,7 +51,7 @@ type Params = Record<string, string | number>;
 export class SqliteLedger implements Ledger {
   /** The connection, for callers that share it. */
   readonly db: Database;
-  /** Reads on the connection commit the queued writes first (`MeteringWrites`). */
+  /** Reads on the connection commit its queued writes first (`PlatformDb.flush`). */
   readonly readsOwnWrites = true;
   readonly #owned: boolean;
   readonly #statements = new Map<string, Statement>();
@@ -85,12 +85,12 @@ export class SqliteLedger implements Ledger {
   /**
    * Stores a record; a second record with the same id is ignored (the first wins). The record is
    * checked at once and committed with the other metering writes of this event-loop turn
-   * (`MeteringWrites`); the promise settles once it is committed.
+   * (the connection's group commit, `PlatformDb`); the promise settles once it is committed.
    */
   async record(record: UsageRecord): Promise<void> {
     const params = insertParams(record);
     const insert = this.#stmt(LEDGER_SQL.insert);
-    await MeteringWrites.of(this.db).soon(() => insert.run(params));
+    await PlatformDb.of(this.db).writeSoon(() => insert.run(params));
   }
 
   /**
@@ -111,7 +111,7 @@ export class SqliteLedger implements Ledger {
     if (!(budgets instanceof SqliteBudgetStore) || budgets.db !== this.db) return undefined;
     const params = insertParams(record);
     const insert = this.#stmt(LEDGER_SQL.insert);
-    return MeteringWrites.of(this.db).soon(() => {
+    return PlatformDb.of(this.db).writeSoon(() => {
       const settled = budgets.settleWithin(reservationId, record.costPico);
       insert.run(params);
       return settled;
@@ -121,7 +121,7 @@ export class SqliteLedger implements Ledger {
   /** Sums calls, tokens and cost per group, ordered by the group key. */
   async query(query: LedgerQuery): Promise<LedgerRow[]> {
     const checked = checkQuery(query);
-    MeteringWrites.of(this.db).flush();
+    PlatformDb.of(this.db).flush();
     const { shape, params } = filterOf(checked);
     if (checked.groupBy.includes("day")) {
       const days = this.#days(checked, shape, params);
@@ -155,7 +155,7 @@ export class SqliteLedger implements Ledger {
   async list(query: Omit<LedgerQuery, "groupBy"> & { limit?: number }): Promise<UsageRecord[]> {
     const filter = checkFilter(query);
     const limit = checkLimit(query.limit) ?? -1;
-    MeteringWrites.of(this.db).flush();
+    PlatformDb.of(this.db).flush();
     const { shape, params } = filterOf(filter);
     const rows = this.#stmt(listSql(shape)).all({ ...params, limit }) as UsageRow[];
     return rows.map(usageFromRow);

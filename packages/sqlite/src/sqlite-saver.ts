@@ -8,7 +8,7 @@
  */
 import { ChainSaver, type ChainSaverOptions, InvalidArgumentError } from "@conclave/core";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { releaseConnection } from "./metering-writes.ts";
+import { releaseConnection } from "./platform/platform-db.ts";
 import { SqliteRowStore } from "./sqlite-row-store.ts";
 import { useWal } from "./wal-mode.ts";
 

@@ -133,7 +133,7 @@ describe("SQLite metering writes", () => {
     const lost = ledger.record(record("a"));
     db.close();
     await expect(lost).rejects.toMatchObject({
-      code: "METERING_WRITE_LOST",
+      code: "WRITE_LOST",
       message: expect.stringContaining("close the stores"),
     });
   });

@@ -83,11 +83,6 @@ interface Admitted {
 export function createGateway(options: GatewayOptions): Gateway {
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
   const now = options.now ?? (() => new Date());
-  // See the decision above; the ledger says whether readers would see a write still in flight.
-  const writesBehind =
-    options.ledger === undefined
-      ? options.budgets === undefined
-      : options.ledger.readsOwnWrites === true;
   const usage = new UsageWriter({
     ledger: options.ledger,
     budgets: options.budgets,
@@ -180,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       context,
     );
-    const written = usage.writeSoon(record, admitted.reservationId);
+    const written = usage.write(record, admitted.reservationId);
     emit({ type: "model:usage", record });
     context.runtime?.annotate("usage", {
       alias: record.alias,
@@ -195,8 +190,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         attempt: decision.attempt,
       });
     endCallSpan(span, record, error);
-    // A store whose reads might not see the write yet (PostgreSQL) gets waited for.
-    return writesBehind ? undefined : written;
+    return written;
   }
 
   async function generate(

@@ -31,16 +31,25 @@ export interface UsageWriterOptions {
 export class UsageWriter {
   readonly #options: UsageWriterOptions;
   readonly #writing = new Set<Promise<void>>();
+  /**
+   * Whether a caller may go on before the write lands: the ledger's reads see it at once
+   * (`Ledger.readsOwnWrites`). Else (PostgreSQL, where another pool connection may read first)
+   * the caller waits for it.
+   */
+  readonly #behind: boolean;
 
   constructor(options: UsageWriterOptions) {
     this.#options = options;
+    const { ledger, budgets } = options;
+    this.#behind = ledger === undefined ? budgets === undefined : ledger.readsOwnWrites === true;
   }
 
   /**
-   * Stores the call's record (and settles its reservation) in the background. The promise
-   * settles once it is written or reported as failed; it never rejects.
+   * Stores the call's record (and settles its reservation) in the background. Returns the
+   * write to wait for when the caller must not go on before it (see `#behind`); it never
+   * rejects: a failure is reported instead.
    */
-  writeSoon(record: UsageRecord, reservationId: string | undefined): Promise<void> {
+  write(record: UsageRecord, reservationId: string | undefined): Promise<void> | undefined {
     const done = this.#write(record, reservationId).then(
       (crossed) => {
         for (const c of crossed) this.#options.emit({ type: "budget:alert", ...c });
@@ -53,7 +62,7 @@ export class UsageWriter {
       this.#writing.delete(done);
       writingEverywhere.delete(done);
     });
-    return done;
+    return this.#behind ? undefined : done;
   }
 
   async flush(): Promise<void> {

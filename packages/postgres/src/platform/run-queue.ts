@@ -137,15 +137,13 @@ export class PostgresRunQueue implements RunQueue {
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
-    checkChoice(outcome.status, OUTCOMES, "outcome.status");
-    const [row] = await this.#db.rows<RunRow>("finish", finishValues(fence, outcome, now));
-    if (row === undefined) throw new LeaseLostError(fence);
-    return runFromRow(row);
+    return this.#end("finish", fence, outcome, now, []);
   }
 
   /**
    * `finish`, with the run's end events entering the audit outbox in the same statement, when
-   * the log is a {@link PostgresAuditLog} on this pool and schema; the log chains them next.
+   * the log is a {@link PostgresAuditLog} on this pool and schema (whose migrations made the
+   * outbox); the log chains them next.
    */
   async finishAudited(
     fence: Fence,
@@ -159,12 +157,22 @@ export class PostgresRunQueue implements RunQueue {
       log.pool === this.#db.pool &&
       log.schema === this.#db.schema;
     if (!ours) return undefined;
-    checkChoice(outcome.status, OUTCOMES, "outcome.status");
     const end = { status: outcome.status, error: outcome.error ?? null };
     const events = log.prepareForOutbox(audit.events(end));
-    await log.setup();
-    const values = [...finishValues(fence, outcome, now), events];
-    const [row] = await this.#db.rows<RunRow>("finishAudited", values);
+    return this.#end("finishAudited", fence, outcome, now, [events]);
+  }
+
+  /** Runs an end statement: $1 to $10 from the fence and outcome, then `extra`. */
+  async #end(
+    name: "finish" | "finishAudited",
+    fence: Fence,
+    outcome: RunOutcome,
+    now: Date,
+    extra: unknown[],
+  ): Promise<Run> {
+    checkChoice(outcome.status, OUTCOMES, "outcome.status");
+    const values = [...finishValues(fence, outcome, now), ...extra];
+    const [row] = await this.#db.rows<RunRow>(name, values);
     if (row === undefined) throw new LeaseLostError(fence);
     return runFromRow(row);
   }

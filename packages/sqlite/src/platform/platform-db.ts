@@ -7,10 +7,10 @@
  * transaction (a checkpoint batch on the same connection) becomes a savepoint, and its
  * wake-ups go out when that savepoint is released.
  *
- * `writeSoon` is group commit for the hot writes (enqueue, finish): writes asked for in the
- * same event-loop turn run together at the next turn, each in its own savepoint, under one
- * COMMIT. A commit costs more than the writes it carries (it writes every dirtied page to the
- * WAL), and concurrent submits and finishing runs share index pages.
+ * `writeSoon` is group commit for the hot writes (enqueue, finish, the ledger's usage records):
+ * writes asked for in the same event-loop turn run together at the next turn, each in its own
+ * savepoint, under one COMMIT. A commit costs more than the writes it carries (it writes every
+ * dirtied page to the WAL), and concurrent submits and finishing runs share index pages.
  */
 import { ConclaveError, type WakeEvent } from "@conclave/core";
 import type { Database, Statement, Transaction } from "better-sqlite3";
@@ -43,6 +43,14 @@ async function settle(work: () => unknown): Promise<WriteOutcome> {
   }
 }
 
+/** Writes still queued when the connection was closed under them. */
+function writeLost(): ConclaveError {
+  return new ConclaveError(
+    "WRITE_LOST",
+    "The SQLite connection was closed before these writes committed; close the stores (platform store, ledger, budgets, saver) instead of the raw connection, so they commit first.",
+  );
+}
+
 function lastError(outcomes: WriteOutcome[]): unknown {
   const last = outcomes[outcomes.length - 1];
   return last !== undefined && !last.ok
@@ -50,7 +58,13 @@ function lastError(outcomes: WriteOutcome[]): unknown {
     : new ConclaveError("PLATFORM_INTERNAL", "SQLite ended a group commit's transaction.");
 }
 
-/** Prepared statements, transactions and wake-ups over one better-sqlite3 connection. */
+const ofConnection = new WeakMap<Database, PlatformDb>();
+
+/**
+ * Prepared statements, transactions, group commit and wake-ups over one better-sqlite3
+ * connection. One per connection ({@link PlatformDb.of}), so every store on it (the platform
+ * store, the ledger and budget store) shares its group commit.
+ */
 export class PlatformDb {
   readonly db: Database;
   readonly #statements = new Map<string, Statement>();
@@ -63,7 +77,22 @@ export class PlatformDb {
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
   readonly #enqueueHooks = new Set<EnqueueCommitHook>();
 
-  constructor(db: Database) {
+  /** The connection's instance, made on first use. */
+  static of(db: Database): PlatformDb {
+    let found = ofConnection.get(db);
+    if (found === undefined) {
+      found = new PlatformDb(db);
+      ofConnection.set(db, found);
+    }
+    return found;
+  }
+
+  /** The connection's instance if one was made, so closing it can commit what waits. */
+  static existing(db: Database): PlatformDb | undefined {
+    return ofConnection.get(db);
+  }
+
+  private constructor(db: Database) {
     this.db = db;
     // One transaction function for every write: better-sqlite3 wraps it once, not per call.
     this.#transaction = db.transaction((work: () => unknown) => work());
@@ -135,28 +164,70 @@ export class PlatformDb {
 
   async #commitPending(): Promise<void> {
     // A batch of another saver holds the connection's transaction across awaits: wait for it.
-    if (this.db.inTransaction) return void setImmediate(() => void this.#commitPending());
+    if (this.db.open && this.db.inTransaction)
+      return void setImmediate(() => void this.#commitPending());
     const batch = this.#pending;
     this.#pending = [];
+    if (!batch.some((item) => item.async)) return this.#commitGroup(batch);
     const events: WakeEvent[] = [];
     this.#events = events;
     let outcomes: WriteOutcome[];
-    let afterCommit: (() => void)[] = [];
     try {
-      outcomes = batch.some((item) => item.async)
-        ? await this.#runAsyncGroup(batch)
-        : (this.#transaction.immediate(() => {
-            const done = batch.map((item) => this.#attempt(item.work));
-            afterCommit = this.#runEnqueueHooks(events);
-            return done;
-          }) as WriteOutcome[]);
+      outcomes = await this.#runAsyncGroup(batch);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     } finally {
       this.#events = null;
     }
+    this.#settleGroup(batch, outcomes, events);
+  }
+
+  /**
+   * Commits queued writes now instead of at the next turn, so a read of this connection sees
+   * them (the ledger's queries, budget status) and a close loses none. Queued async batches
+   * keep their turn.
+   */
+  flush(): void {
+    const now = this.#pending.filter((item) => !item.async);
+    if (now.length === 0) return;
+    this.#pending = this.#pending.filter((item) => item.async);
+    this.#commitGroup(now);
+  }
+
+  /**
+   * One group of synchronous writes in one transaction, each in its savepoint, then the
+   * handoff hooks. Inside a batch held open across awaits (a read during it) the group is a
+   * savepoint of that batch, and its wake-ups go out with the batch's.
+   */
+  #commitGroup(batch: PendingWrite[]): void {
+    if (batch.length === 0) return;
+    if (!this.db.open) {
+      for (const item of batch) item.reject(writeLost());
+      return;
+    }
+    const outer = this.#events;
+    const events = outer ?? [];
+    this.#events = events;
+    let outcomes: WriteOutcome[];
+    let afterCommit: (() => void)[] = [];
+    try {
+      outcomes = this.#transaction.immediate(() => {
+        const done = batch.map((item) => this.#attempt(item.work));
+        if (outer === null) afterCommit = this.#runEnqueueHooks(events);
+        return done;
+      }) as WriteOutcome[];
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    } finally {
+      this.#events = outer;
+    }
     for (const after of afterCommit) after();
+    this.#settleGroup(batch, outcomes, outer === null ? events : []);
+  }
+
+  #settleGroup(batch: PendingWrite[], outcomes: WriteOutcome[], events: WakeEvent[]): void {
     if (events.length > 0) this.#deliver(events);
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);
@@ -238,11 +309,6 @@ export class PlatformDb {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Drops every listener (on close). */
-  clearListeners(): void {
-    this.#listeners.clear();
-  }
-
   #deliver(events: WakeEvent[]): void {
     // After the calling method returns, as the memory store does: a listener that calls the
     // store again never runs inside the write that woke it.
@@ -258,4 +324,14 @@ export class PlatformDb {
       }
     });
   }
+}
+
+/**
+ * What a store's `close()` does with its connection: commit the writes still queued on it,
+ * then close it when the store owns it.
+ */
+export function releaseConnection(db: Database, owned: boolean): void {
+  if (!db.open) return;
+  PlatformDb.existing(db)?.flush();
+  if (owned) db.close();
 }

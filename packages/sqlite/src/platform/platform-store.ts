@@ -8,14 +8,13 @@
  */
 import type { CheckpointSaver, Fence, PlatformStore, WakeEvent } from "@conclave/core";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { releaseConnection } from "../metering-writes.ts";
 import { migrate } from "../migrate.ts";
 import { SqliteRowStore } from "../sqlite-row-store.ts";
 import type { SqliteSaverOptions } from "../sqlite-saver.ts";
 import { SqliteAssistants } from "./assistants.ts";
 import { SqliteCrons } from "./crons.ts";
 import { FenceGuard, SharedSqliteSaver } from "./fenced-saver.ts";
-import { PlatformDb } from "./platform-db.ts";
+import { PlatformDb, releaseConnection } from "./platform-db.ts";
 import { SqliteRunQueue } from "./run-queue.ts";
 import { SqliteThreads } from "./threads.ts";
 import { SqliteWorkers } from "./workers.ts";
@@ -49,6 +48,8 @@ export class SqlitePlatformStore implements PlatformStore {
   /** The connection, shared with the saver (and any other store the caller opens on it). */
   readonly db: Database;
   readonly #platform: PlatformDb;
+  /** Its own listeners: other stores may share the connection's PlatformDb. */
+  readonly #subscriptions = new Set<() => void>();
   readonly #rows: SqliteRowStore;
   readonly #fences: FenceGuard;
   readonly #options: SqlitePlatformOptions;
@@ -72,7 +73,7 @@ export class SqlitePlatformStore implements PlatformStore {
    * @param owned - Whether {@link close} closes the connection (default false).
    */
   constructor(db: Database, options: SqlitePlatformOptions = {}, owned = false) {
-    this.#platform = new PlatformDb(db);
+    this.#platform = PlatformDb.of(db);
     this.saver = new SharedSqliteSaver(db, this.#platform, options);
     if (!db.memory) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db);
@@ -97,8 +98,10 @@ export class SqlitePlatformStore implements PlatformStore {
   /** Wake-ups of this process's changes, delivered after each commit. */
   async subscribe(listener: (event: WakeEvent) => void): Promise<() => Promise<void>> {
     const unsubscribe = this.#platform.subscribe(listener);
+    this.#subscriptions.add(unsubscribe);
     return async () => {
       unsubscribe();
+      this.#subscriptions.delete(unsubscribe);
     };
   }
 
@@ -106,9 +109,10 @@ export class SqlitePlatformStore implements PlatformStore {
     this.#platform.stmt("SELECT 1").get();
   }
 
-  /** Drops the listeners, and closes the connection when this store opened it. */
+  /** Drops this store's listeners, and closes the connection when this store opened it. */
   async close(): Promise<void> {
-    this.#platform.clearListeners();
+    for (const unsubscribe of this.#subscriptions) unsubscribe();
+    this.#subscriptions.clear();
     releaseConnection(this.db, this.#owned);
   }
 }
