@@ -11,6 +11,7 @@ import type {
 } from "@conclave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatStates, putChain, threadId } from "../support/checkpoints.ts";
+import { batchContract } from "./batch.contract.ts";
 import { historyContract } from "./history.contract.ts";
 import { integrityContract } from "./integrity.contract.ts";
 
@@ -58,6 +59,7 @@ export function runCheckpointSaverContract(name: string, makeSaver: MakeSaver): 
     readWriteContract(ctx);
     historyContract(ctx);
     integrityContract(ctx);
+    batchContract(ctx);
   });
 }
 

@@ -12,7 +12,11 @@ export {
 } from "./platform/platform-store.ts";
 export { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS } from "./pool.ts";
 export { PostgresRowStore, type WriteGuard } from "./postgres-row-store.ts";
-export { PostgresSaver, type PostgresSaverOptions } from "./postgres-saver.ts";
+export {
+  PostgresChainSaver,
+  PostgresSaver,
+  type PostgresSaverOptions,
+} from "./postgres-saver.ts";
 export { PostgresStore, type PostgresStoreOptions, type VectorBackend } from "./postgres-store.ts";
 export { PostgresSettingsStore } from "./settings-store.ts";
 export { MIGRATIONS, type Migration } from "./sql/migrations/index.ts";

@@ -1,24 +1,28 @@
 /**
  * Core's `RowStore` on a pg.Pool. Each operation is one statement (one round trip) where it
- * can be; `loadThread` and `prune` use a transaction on one pooled client. Statements are
- * named, so each connection parses and plans them once.
+ * can be; `loadThread` and `prune` use a transaction on one pooled client; `batch` stores
+ * every write of its work in one statement. Statements are named, so each connection parses
+ * and plans them once.
  */
-import type {
-  ChainLink,
-  CheckpointRow,
-  EncodedWrite,
-  NewCheckpointRow,
-  PruneChanges,
-  ReadRow,
-  RowQuery,
-  RowStore,
-  SaverStats,
-  StoredWrite,
-  ThreadHead,
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  type ChainLink,
+  type CheckpointRow,
+  checkpointExists,
+  type EncodedWrite,
+  type NewCheckpointRow,
+  type PruneChanges,
+  type ReadRow,
+  type RowQuery,
+  type RowStore,
+  type SaverStats,
+  type StoredWrite,
+  type ThreadHead,
 } from "@conclave/core";
 import type pg from "pg";
 import { rollbackAfter } from "./pool.ts";
 import { type Statements, statements } from "./sql/statements.ts";
+import { WriteBatch } from "./write-batch.ts";
 
 const LIST_PAGE_SIZE = 128;
 
@@ -30,7 +34,7 @@ const LIST_PAGE_SIZE = 128;
  * check that a run is still its claim's.
  */
 export interface WriteGuard {
-  sql: Pick<Statements, "insert" | "putWrites">;
+  sql: Pick<Statements, "insert" | "putWrites" | "insertBatch">;
   values: unknown[];
   refused: () => Error;
 }
@@ -44,6 +48,8 @@ export class PostgresRowStore implements RowStore {
   readonly #guard: WriteGuard | undefined;
   /** A thread known to have no root checkpoint yet (see {@link assumeEmpty}). */
   #empty: string | undefined;
+  /** The batch the current async context is collecting into (see {@link batch}). */
+  readonly #batches = new AsyncLocalStorage<WriteBatch>();
 
   /**
    * @param ready - Resolves once migrations ran; awaited before every operation.
@@ -72,11 +78,39 @@ export class PostgresRowStore implements RowStore {
   }
 
   async getLink(threadId: string, ns: string, id: string): Promise<ChainLink | undefined> {
+    const batched = this.#batches.getStore()?.link(threadId, ns, id);
+    if (batched !== undefined) return batched;
     return (await this.#query<ChainLink & pg.QueryResultRow>("link", [threadId, ns, id]))[0];
   }
 
+  /**
+   * Runs `work`, collecting the rows and writes it stores, then stores them all in one
+   * statement (one round trip, one commit); if `work` throws, nothing it wrote is stored, as in
+   * a rolled-back transaction. A nested batch joins the open one. Reads inside a batch see only
+   * what is committed, except a put's parent link, which the batch answers.
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#batches.getStore() !== undefined) return work();
+    const batch = new WriteBatch();
+    const result = await this.#batches.run(batch, work);
+    if (!batch.empty) await this.#storeBatch(batch);
+    return result;
+  }
+
+  async #storeBatch(batch: WriteBatch): Promise<void> {
+    const [result] = await this.#write<{ conflicts: number[] }>("insertBatch", batch.values());
+    const conflict = result?.conflicts[0];
+    if (conflict !== undefined) {
+      const row = batch.rows[conflict - 1]!;
+      throw checkpointExists(row.threadId, row.id);
+    }
+  }
+
   /** Runs a write statement, with the guard's parameters and check when there is one. */
-  async #write<R extends pg.QueryResultRow>(name: "insert" | "putWrites", values: unknown[]) {
+  async #write<R extends pg.QueryResultRow>(
+    name: "insert" | "putWrites" | "insertBatch",
+    values: unknown[],
+  ) {
     this.#empty = undefined;
     const guard = this.#guard;
     if (guard === undefined) return this.#query<R>(name, values);
@@ -86,6 +120,8 @@ export class PostgresRowStore implements RowStore {
   }
 
   async insert(row: NewCheckpointRow): Promise<{ existingHash?: string }> {
+    const batch = this.#batches.getStore();
+    if (batch !== undefined) return batch.addRow(row);
     const [result] = await this.#write<{ existing: string | null }>("insert", [
       row.threadId,
       row.ns,
@@ -147,6 +183,8 @@ export class PostgresRowStore implements RowStore {
   }
 
   async putWrites(threadId: string, ns: string, id: string, writes: EncodedWrite[]) {
+    const batch = this.#batches.getStore();
+    if (batch !== undefined) return batch.addWrites(threadId, ns, id, writes);
     await this.#write("putWrites", [
       threadId,
       ns,

@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL saver: core's hash-chained delta rows in one schema. A `put` is one statement
- * (one round trip, one transaction) that inserts the row and moves the thread's head record.
+ * (one round trip, one transaction) that inserts the row and moves the thread's head record; a
+ * `batch` of puts and writes is one statement too.
  */
 import { ChainSaver, type ChainSaverOptions } from "@conclave/core";
 import type pg from "pg";
@@ -17,6 +18,30 @@ export interface PostgresSaverOptions extends ChainSaverOptions {
 }
 
 /**
+ * A `ChainSaver` over a {@link PostgresRowStore}, whose `batch` stores every checkpoint and
+ * write of its work in one statement (one round trip, one commit): the engine flushes
+ * checkpoints queued under `durability: "async"` through it.
+ */
+export class PostgresChainSaver extends ChainSaver {
+  readonly #batchRows: PostgresRowStore;
+
+  constructor(rows: PostgresRowStore, options: ChainSaverOptions = {}) {
+    super(rows, { durable: true, multiProcess: true }, options);
+    this.#batchRows = rows;
+  }
+
+  /** Runs `work` with its writes stored together once it is done, or not at all if it throws. */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#batchRows.batch(work);
+    } catch (error) {
+      this.forgetLinks();
+      throw error;
+    }
+  }
+}
+
+/**
  * A `CheckpointSaver` on PostgreSQL (node-postgres). Call `setup()` once (it is also run on
  * first use); it is idempotent and safe to run from many processes at once.
  * @example
@@ -26,7 +51,7 @@ export interface PostgresSaverOptions extends ChainSaverOptions {
  * // ... at shutdown:
  * await saver.end();
  */
-export class PostgresSaver extends ChainSaver {
+export class PostgresSaver extends PostgresChainSaver {
   /** The pool, for callers that share it. */
   readonly pool: pg.Pool;
   readonly schema: string;
@@ -47,7 +72,7 @@ export class PostgresSaver extends ChainSaver {
   constructor(pool: pg.Pool, options: PostgresSaverOptions = {}, owned = false) {
     const schema = options.schema ?? "public";
     const store = new PostgresRowStore(pool, quoteSchema(schema), () => this!.setup());
-    super(store, { durable: true, multiProcess: true }, options);
+    super(store, options);
     this.pool = pool;
     this.schema = schema;
     this.#rows = store;

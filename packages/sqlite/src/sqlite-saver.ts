@@ -85,6 +85,7 @@ export class SqliteSaver extends ChainSaver {
       return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.forgetLinks();
       throw error;
     }
   }

@@ -2,7 +2,7 @@
  * Turns what the engine passes to `put` into the row every saver stores. Pure: the savers do
  * the I/O (finding the parent's link, inserting the row, updating the head).
  */
-import { CheckpointNotFoundError, NotSerializableError } from "../errors.ts";
+import { CheckpointNotFoundError, InvalidArgumentError, NotSerializableError } from "../errors.ts";
 import { encode } from "../serde/encode.ts";
 import { findUnserializable } from "../serde/inspect.ts";
 import { SUPPORTED_KINDS } from "../serde/tags.ts";
@@ -97,5 +97,14 @@ export function missingParent(threadId: string, ns: string, parentId: string): E
     `put names parent checkpoint ${JSON.stringify(parentId)} in thread ` +
       `${JSON.stringify(threadId)}, namespace ${JSON.stringify(ns)}, but it does not exist. ` +
       `Pass the config returned by the previous put (or no checkpoint_id for a new thread).`,
+  );
+}
+
+/** The error for a `put` whose checkpoint id is taken by a row with different content. */
+export function checkpointExists(threadId: string, id: string): Error {
+  return new InvalidArgumentError(
+    `Checkpoint ${JSON.stringify(id)} already exists in thread ${JSON.stringify(threadId)} ` +
+      `with different content; checkpoint ids must be unique. Generate a new id for each put.`,
+    "CHECKPOINT_EXISTS",
   );
 }

@@ -7,7 +7,7 @@
  * (the link of a stored row never changes, except by `prune`, which clears the cache).
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { buildRow, missingParent } from "./build-row.ts";
+import { buildRow, checkpointExists, missingParent } from "./build-row.ts";
 import { checkRetentionPolicy, computePrune } from "./prune.ts";
 import { type ChainRow, type ReplayCache, replayChain } from "./replay.ts";
 import { type ChainLink, decodePayload } from "./row.ts";
@@ -133,11 +133,7 @@ export class ChainSaver implements CheckpointSaver {
     });
     const { existingHash } = await this.store.insert(row);
     if (existingHash !== undefined && existingHash !== row.hash) {
-      throw new InvalidArgumentError(
-        `Checkpoint ${JSON.stringify(row.id)} already exists in thread ${JSON.stringify(threadId)} ` +
-          `with different content; checkpoint ids must be unique. Generate a new id for each put.`,
-        "CHECKPOINT_EXISTS",
-      );
+      throw checkpointExists(threadId, row.id);
     }
     this.#remember(threadId, ns, row.id, row);
     return configFor(threadId, ns, row.id);
@@ -156,6 +152,14 @@ export class ChainSaver implements CheckpointSaver {
       id,
       link: { hash, sinceBytes, sinceCount, snapBytes },
     });
+  }
+
+  /**
+   * Forgets the cached chain links. A saver whose `batch` failed calls it: the batch's puts were
+   * remembered as stored, and a later put must not chain onto a row that never committed.
+   */
+  protected forgetLinks(): void {
+    this.#links.clear();
   }
 
   /** @inheritdoc */

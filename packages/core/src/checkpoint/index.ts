@@ -3,7 +3,7 @@
  * replay, verify, prune planning) and the in-memory saver.
  */
 export { type AnchorEntry, mergeAnchors, parseAnchors } from "./anchors.ts";
-export { type BuildRowInput, buildRow, missingParent } from "./build-row.ts";
+export { type BuildRowInput, buildRow, checkpointExists, missingParent } from "./build-row.ts";
 export { ChainSaver, type ChainSaverOptions } from "./chain-saver.ts";
 export { MemorySaver } from "./memory-saver.ts";
 export {

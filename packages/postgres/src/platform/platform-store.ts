@@ -9,7 +9,6 @@
  */
 import { createHash } from "node:crypto";
 import {
-  ChainSaver,
   type ChainSaverOptions,
   type CheckpointSaver,
   type Fence,
@@ -22,7 +21,7 @@ import type pg from "pg";
 import { migrate, quoteSchema } from "../migrate.ts";
 import { newPool } from "../pool.ts";
 import { PostgresRowStore, type WriteGuard } from "../postgres-row-store.ts";
-import { PostgresSaver } from "../postgres-saver.ts";
+import { PostgresChainSaver, PostgresSaver } from "../postgres-saver.ts";
 import { fenceStatements } from "../sql/platform-fence-statements.ts";
 import { PostgresAssistants } from "./assistants.ts";
 import { PostgresCrons } from "./crons.ts";
@@ -154,7 +153,7 @@ export class PostgresPlatformStore implements PlatformStore {
     const rows = new PostgresRowStore(this.pool, this.#quoted, () => this.setup(), guard);
     const fresh = this.#db.takeFresh(fence.runId);
     if (fresh !== undefined) rows.assumeEmpty(fresh);
-    return new ChainSaver(rows, { durable: true, multiProcess: true }, this.#saverOptions);
+    return new PostgresChainSaver(rows, this.#saverOptions);
   }
 
   /** Listens on this schema's channel (one connection per store, shared by all listeners). */

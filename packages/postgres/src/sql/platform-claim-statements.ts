@@ -8,7 +8,9 @@
  * then submission) and takes the run and thread row locks with SKIP LOCKED, so concurrent
  * claimers pass each other. A run qualifies when it is due, first in its thread's line, and its
  * thread has no running run: `running_run_id IS NULL` is re-checked on the thread row's newest
- * version when it is locked, so a thread never runs two runs.
+ * version when it is locked, so a thread never runs two runs. A thread whose one active run is
+ * the candidate needs no line check (`active_runs = 1`), so the usual claim reads no other run;
+ * the check itself leaves the tenant out so that only the line index matches it (migration 11).
  *
  * `claimCapped` also keeps to $5 running runs per assistant and $6 per tenant (null: no cap).
  * It counts running runs once, skips runs of assistants and tenants already at their cap while
@@ -56,8 +58,8 @@ function candidates(p: QueueParts, columns: string, joins: string, filter: strin
       ${joins}
       WHERE r.status = 'pending' AND r.run_at <= $2 AND t.running_run_id IS NULL
         AND ($3::text[] IS NULL OR r.graph_id = ANY ($3::text[]))
-        AND NOT EXISTS (SELECT 1 FROM ${p.runs} o WHERE o.tenant = r.tenant
-          AND o.thread_id = r.thread_id AND o.status = 'pending' AND o.seq < r.seq)
+        AND (t.active_runs = 1 OR NOT EXISTS (SELECT 1 FROM ${p.runs} o
+          WHERE o.thread_id = r.thread_id AND o.status = 'pending' AND o.seq < r.seq))
         AND EXISTS (SELECT 1 FROM ${p.s}.conclave_workers w WHERE w.worker_id = $1)
         ${filter}
       ORDER BY ${order("r")} LIMIT $4

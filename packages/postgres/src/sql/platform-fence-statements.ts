@@ -9,6 +9,7 @@
  * channels overwrite, others keep the first value); the checkpoint saver contract suite runs
  * against the fenced saver to hold them to it. Parameters: the saver's own, then the fence.
  */
+import { batchStatement } from "./batch-statements.ts";
 
 /** The fenced statements for schema `s` (already quoted), as a row store `WriteGuard.sql`. */
 export function fenceStatements(s: string) {
@@ -50,5 +51,7 @@ export function fenceStatements(s: string) {
           value = CASE WHEN excluded.idx < 0 THEN excluded.value ELSE w.value END
       )
       SELECT EXISTS (SELECT 1 FROM fence) AS held`,
+    /** $1...$18 as the saver's `insertBatch`; $19 run id, $20 generation. */
+    insertBatch: batchStatement(s, fence("$19", "$20")),
   };
 }

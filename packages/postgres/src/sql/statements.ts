@@ -3,6 +3,7 @@
  * aliases match core's row types; bigint columns are cast to float8 so they arrive as numbers
  * (exact up to 2^53).
  */
+import { batchStatement } from "./batch-statements.ts";
 
 const ROW_COLUMNS = `seq::float8 AS seq, thread_id AS "threadId", ns, id, parent_id AS "parentId",
   ts, payload, hash, prev_hash AS "prevHash", snapshot, since_bytes::float8 AS "sinceBytes",
@@ -93,6 +94,7 @@ export function statements(s: string) {
             FROM ${cp} WHERE $1::text IS NULL OR thread_id = $1)
           + (SELECT coalesce(sum(octet_length(value)), 0)
             FROM ${wr} WHERE $1::text IS NULL OR thread_id = $1))::float8 AS bytes`,
+    insertBatch: batchStatement(s),
   };
 }
 

@@ -38,7 +38,10 @@ export class FencedSqliteSaver extends ChainSaver {
    * enqueues and finishes; each write still checks the fence, in a savepoint.
    */
   async batch<T>(work: () => Promise<T>): Promise<T> {
-    return this.#db.batchSoon(work);
+    return this.#db.batchSoon(work).catch((error: unknown) => {
+      this.forgetLinks();
+      throw error;
+    });
   }
 }
 
@@ -57,7 +60,10 @@ export class SharedSqliteSaver extends SqliteSaver {
 
   // No migration step, unlike SqliteSaver.batch: the platform store migrated on construction.
   override async batch<T>(work: () => Promise<T>): Promise<T> {
-    return this.#platform.batchSoon(work);
+    return this.#platform.batchSoon(work).catch((error: unknown) => {
+      this.forgetLinks();
+      throw error;
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import keys from "./0007-keys.ts";
 import threadIds from "./0008-thread-ids.ts";
 import settings from "./0009-settings.ts";
 import auditOutbox from "./0010-audit-outbox.ts";
+import runLineIndex from "./0011-run-line-index.ts";
 
 /** A numbered schema change; `:schema` in `sql` stands for the quoted schema name. */
 export interface Migration {
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "thread-ids", sql: threadIds },
   { version: 9, name: "settings", sql: settings },
   { version: 10, name: "audit-outbox", sql: auditOutbox },
+  { version: 11, name: "run-line-index", sql: runLineIndex },
 ];
