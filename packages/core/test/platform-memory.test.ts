@@ -1,4 +1,5 @@
 import { MemoryPlatformStore } from "@conclave/core";
+import { platformAssistantCheckContract } from "../../../test/contracts/platform-assistant-check.contract.ts";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
@@ -11,3 +12,4 @@ const make = async () => {
 platformResourcesContract("MemoryPlatformStore", make);
 platformQueueContract("MemoryPlatformStore", make);
 platformBatchContract("MemoryPlatformStore", make);
+platformAssistantCheckContract("MemoryPlatformStore", make);

@@ -7,6 +7,7 @@ import { Annotation, type ChainSaver, StateGraph } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheckpointSaverContract } from "../../../test/contracts/checkpoint-saver.contract.ts";
+import { platformAssistantCheckContract } from "../../../test/contracts/platform-assistant-check.contract.ts";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import {
@@ -33,6 +34,7 @@ const make: MakePlatform = async () => {
 platformResourcesContract("PostgresPlatformStore", make);
 platformQueueContract("PostgresPlatformStore", make);
 platformBatchContract("PostgresPlatformStore", make);
+platformAssistantCheckContract("PostgresPlatformStore", make);
 
 runCheckpointSaverContract("PostgresPlatformStore fenced saver", async (options) => {
   const store = PostgresPlatformStore.fromConnString(db!.url, {

@@ -5,6 +5,7 @@
  */
 import {
   type CancelAction,
+  ConclaveError,
   type EnqueueResult,
   type Fence,
   type NewRun,
@@ -19,6 +20,7 @@ import {
 } from "@conclave/core";
 import { pino } from "pino";
 import { ApprovalInbox } from "./approvals.ts";
+import { AssistantCache, type ResolvedAssistant } from "./assistant-cache.ts";
 import { type AuditOptions, AuditSink } from "./audit-sink.ts";
 import { auditAnnotations, ModePolicy } from "./governance.ts";
 import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
@@ -82,6 +84,7 @@ export class Runtime {
   readonly #webhooks: WebhookOptions;
   readonly #temporaryTtlMs: number;
   readonly #budgets: ReservationExpiryOptions | undefined;
+  readonly #assistants = new AssistantCache();
   #unsubscribe: (() => Promise<void>) | undefined;
 
   private constructor(options: RuntimeOptions) {
@@ -118,8 +121,8 @@ export class Runtime {
    * fails (its error is thrown). Each is returned as `submit` would return it.
    */
   async submitMany(requests: readonly SubmitRequest[]): Promise<Run[]> {
-    const resolve = (tenant: string, name: string) => this.resolveAssistant(tenant, name);
-    const newRuns = await newRunsOf(requests, this.defaultTenant, resolve);
+    const remembered = (tenant: string, name: string) => this.#rememberedAssistant(tenant, name);
+    const newRuns = await newRunsOf(requests, this.defaultTenant, remembered);
     // A worker streams a run only into an open channel: open it before the run can start, so
     // a reader that subscribes after submit returns still gets every event.
     const streamed = newRuns.filter((_, i) => (requests[i]!.streamMode?.length ?? 0) > 0);
@@ -127,7 +130,7 @@ export class Runtime {
     const runIds = newRuns.map((run) => run.runId);
     this.audit?.submitting(runIds);
     try {
-      const results = await this.#enqueue(newRuns, streamed);
+      const results = await this.#enqueue(requests, newRuns, streamed);
       // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
       for (const { displaced } of results)
         for (const before of displaced)
@@ -142,20 +145,62 @@ export class Runtime {
     }
   }
 
-  async #enqueue(newRuns: NewRun[], streamed: NewRun[]): Promise<EnqueueResult[]> {
+  /**
+   * Enqueues the batch; when a remembered assistant changed meanwhile (ASSISTANT_CHANGED, and
+   * nothing was stored), builds it again from fresh reads, under the same ids, and enqueues once
+   * more (see `assistant-cache.ts`).
+   */
+  async #enqueue(
+    requests: readonly SubmitRequest[],
+    newRuns: NewRun[],
+    streamed: NewRun[],
+  ): Promise<EnqueueResult[]> {
     try {
-      return newRuns.length === 1
-        ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
-        : await this.store.runs.enqueueMany(newRuns, this.clock());
+      try {
+        return await this.#enqueueOnce(newRuns);
+      } catch (error) {
+        if (!(error instanceof ConclaveError && error.code === "ASSISTANT_CHANGED")) throw error;
+        for (const run of newRuns)
+          if (run.assistantCheck) this.#assistants.forget(run.tenant, run.assistantCheck.name);
+        const fresh = (tenant: string, name: string) => this.#freshAssistant(tenant, name);
+        return await this.#enqueueOnce(
+          await newRunsOf(requests, this.defaultTenant, fresh, newRuns),
+        );
+      }
     } catch (error) {
       for (const run of streamed) this.events.close(run.runId);
       throw error;
     }
   }
 
+  async #enqueueOnce(newRuns: NewRun[]): Promise<EnqueueResult[]> {
+    return newRuns.length === 1
+      ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
+      : await this.store.runs.enqueueMany(newRuns, this.clock());
+  }
+
   /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */
   resolveAssistant(tenant: string, name: string) {
     return resolveAssistant(this.store, this.registry, tenant, name, this.clock());
+  }
+
+  /**
+   * The assistant a submit builds its run from: the remembered one, with its check, or a fresh
+   * read. A name remembered as a graph id whose graph is no longer registered is read again.
+   */
+  async #rememberedAssistant(tenant: string, name: string): Promise<ResolvedAssistant> {
+    const remembered = this.#assistants.get(tenant, name);
+    const graphGone =
+      remembered !== undefined &&
+      remembered.assistant.assistantId !== name &&
+      this.registry.get(name) === undefined;
+    return remembered !== undefined && !graphGone ? remembered : this.#freshAssistant(tenant, name);
+  }
+
+  async #freshAssistant(tenant: string, name: string): Promise<ResolvedAssistant> {
+    const assistant = await this.resolveAssistant(tenant, name);
+    this.#assistants.remember(tenant, name, assistant);
+    return { assistant };
   }
 
   async getRun(tenant: string, runId: string): Promise<Run> {

@@ -15,6 +15,7 @@ import {
   type PlatformStore,
   type RunKwargs,
 } from "@conclave/core";
+import type { ResolvedAssistant } from "./assistant-cache.ts";
 import type { AuditSink } from "./audit-sink.ts";
 import type { GraphRegistry } from "./graph-registry.ts";
 import { defaultAssistantId, newId } from "./ids.ts";
@@ -105,24 +106,29 @@ export function ensureDefaultAssistant(
 
 /**
  * The queue entries of a batch of requests in `defaultTenant` unless they name one. Each
- * distinct assistant of the batch is resolved once.
+ * distinct assistant of the batch is resolved once. `ids` keeps the run and thread ids of an
+ * earlier build of the same batch (a resubmit after ASSISTANT_CHANGED).
  */
 export async function newRunsOf(
   requests: readonly SubmitRequest[],
   defaultTenant: string,
-  resolve: (tenant: string, name: string) => Promise<Assistant>,
+  resolve: (tenant: string, name: string) => Promise<ResolvedAssistant>,
+  ids?: readonly Pick<NewRun, "runId" | "threadId">[],
 ): Promise<NewRun[]> {
-  const assistants = new Map<string, Promise<Assistant>>();
+  const assistants = new Map<string, Promise<ResolvedAssistant>>();
   const runs: NewRun[] = [];
-  for (const request of requests) {
+  for (const [i, request] of requests.entries()) {
     const tenant = request.tenant ?? defaultTenant;
     const key = `${tenant}\0${request.assistant}`;
-    let assistant = assistants.get(key);
-    if (assistant === undefined) {
-      assistant = resolve(tenant, request.assistant);
-      assistants.set(key, assistant);
+    let resolved = assistants.get(key);
+    if (resolved === undefined) {
+      resolved = resolve(tenant, request.assistant);
+      assistants.set(key, resolved);
     }
-    runs.push(newRunOf(request, await assistant, tenant));
+    const { assistant, check } = await resolved;
+    const run = newRunOf(request, assistant, tenant);
+    if (ids !== undefined) Object.assign(run, { runId: ids[i]!.runId, threadId: ids[i]!.threadId });
+    runs.push(check === undefined ? run : { ...run, assistantCheck: check });
   }
   return runs;
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Annotation, StateGraph } from "@conclave/core";
 import { SqlitePlatformStore } from "@conclave/sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { platformAssistantCheckContract } from "../../../test/contracts/platform-assistant-check.contract.ts";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import { platformResourcesContract } from "../../../test/contracts/platform-resources.contract.ts";
@@ -23,6 +24,7 @@ const make = async () => {
 platformResourcesContract("SqlitePlatformStore", make);
 platformQueueContract("SqlitePlatformStore", make);
 platformBatchContract("SqlitePlatformStore", make);
+platformAssistantCheckContract("SqlitePlatformStore", make);
 
 const State = Annotation.Root({ n: Annotation<number>() });
 const workerScript = fileURLToPath(new URL("./platform-worker.ts", import.meta.url));

@@ -109,3 +109,13 @@ export function runActive(runId: string, status: string): ConflictError {
     `Run ${runId} is ${status}; cancel it before deleting it.`,
   );
 }
+
+/** A run built from a remembered assistant that has changed since (see `AssistantCheck`). */
+export function assistantChanged(tenant: string, name: string): ConflictError {
+  return new ConflictError(
+    "ASSISTANT_CHANGED",
+    `Assistant ${JSON.stringify(name)} of tenant ${JSON.stringify(tenant)} changed after the run ` +
+      "was built from it, so nothing was enqueued. Resolve the assistant again and resubmit " +
+      "(the runtime's submit does this itself).",
+  );
+}

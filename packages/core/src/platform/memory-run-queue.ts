@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import {
+  assistantChanged,
   LeaseLostError,
   runActive,
   runExists,
@@ -23,6 +24,7 @@ import {
 } from "./memory-resources.ts";
 import {
   applyStrategy,
+  assistantCheckHolds,
   newRunRecord,
   pageOf,
   RETRYABLE_STATUSES,
@@ -96,6 +98,13 @@ export class MemoryRunQueue implements RunQueue {
   #enqueueNow(input: NewRun, now: Date): EnqueueResult {
     const record = newRunRecord(input, now);
     const { state } = this.ctx;
+    const current = (id: string) => {
+      const entry = state.assistants.get(keyOf(record.tenant, id));
+      return entry?.versions.find((v) => v.version === entry.current);
+    };
+    const shadowed = () => current(input.assistantCheck!.name) !== undefined;
+    if (!assistantCheckHolds(input, current(input.assistantId), shadowed))
+      throw assistantChanged(record.tenant, input.assistantCheck!.name);
     if (record.idempotencyKey !== null) {
       const earlier = [...state.runs.values()].find(
         (r) => r.tenant === record.tenant && r.idempotencyKey === record.idempotencyKey,

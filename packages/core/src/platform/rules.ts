@@ -167,3 +167,26 @@ export function pageOf(query: { limit?: number; offset?: number }): {
   const offset = checkInteger(query.offset, "offset", 0, 0);
   return { limit: Math.min(limit, 1000), offset };
 }
+
+/**
+ * Whether `input`'s assistant check (if any) holds against the assistants as they are now:
+ * `current` is the assistant `input.assistantId`, `shadowed` whether an assistant has the id
+ * the request named (only asked when that name is not the assistant's id).
+ */
+export function assistantCheckHolds(
+  input: NewRun,
+  current: Assistant | undefined,
+  shadowed: () => boolean,
+): boolean {
+  const check = input.assistantCheck;
+  if (check === undefined) return true;
+  const context = current?.context == null ? null : JSON.stringify(current.context);
+  return (
+    current !== undefined &&
+    current.version === input.assistantVersion &&
+    current.graphId === input.graphId &&
+    JSON.stringify(current.config) === check.config &&
+    context === check.context &&
+    (check.name === input.assistantId || !shadowed())
+  );
+}

@@ -174,6 +174,28 @@ export interface NewRun {
   temporary?: boolean;
   runAt?: Date;
   maxAttempts?: number;
+  /**
+   * Set when the run was built from a remembered assistant: the enqueue checks, in its own
+   * transaction, that the request's name still resolves to it, and else stores nothing and
+   * fails with ASSISTANT_CHANGED (the submitter resolves the name again and resubmits).
+   */
+  assistantCheck?: AssistantCheck;
+}
+
+/**
+ * What {@link NewRun.assistantCheck} holds. It passes when the assistant `assistantId` is at
+ * `assistantVersion` with the run's `graphId` and exactly this config and context (as stored:
+ * JSON text), and, when `name` is not that id (a graph id resolved to its default assistant),
+ * no assistant has the id `name`. Version and content both: an assistant deleted and made
+ * again starts over at version 1.
+ */
+export interface AssistantCheck {
+  /** The name the request gave: an assistant id, or a graph id. */
+  name: string;
+  /** The assistant's config, as `JSON.stringify` wrote it. */
+  config: string;
+  /** The assistant's context, likewise, or null. */
+  context: string | null;
 }
 
 export interface EnqueueResult {

@@ -13,6 +13,7 @@
 import {
   alreadyExists,
   applyStrategy,
+  assistantChanged,
   type CancelAction,
   type EnqueueResult,
   type NewRun,
@@ -115,12 +116,22 @@ async function enqueueDirect(
   client?: pg.PoolClient,
 ): Promise<EnqueueResult> {
   const row = runToRow(record);
+  const check = input.assistantCheck;
   const values = [
     ...valuesOf(row, RUN_FIELDS),
     input.ifNotExists === "create",
     JSON.stringify(input.threadMetadata ?? {}),
+    check !== undefined,
+    check?.name ?? null,
+    check?.config ?? null,
+    check?.context ?? null,
   ];
-  const [result] = await db.rows<{ inserted: number }>("enqueueDirect", values, client);
+  const [result] = await db.rows<{ inserted: number; holds: boolean }>(
+    "enqueueDirect",
+    values,
+    client,
+  );
+  if (result?.holds === false) throw assistantChanged(record.tenant, check!.name);
   if (result?.inserted !== 1) throw threadNotFound(record.tenant, record.threadId);
   return { run: runFromRow(row), created: true, displaced: [] };
 }
@@ -132,12 +143,22 @@ async function enqueueFresh(
   records: Run[],
 ): Promise<EnqueueResult[]> {
   const rows = records.map(runToRow);
-  const json = rows.map((row, i) => ({
-    ...runJson(row),
-    ord: i,
-    thread_metadata: JSON.stringify(inputs[i]!.threadMetadata ?? {}),
-  }));
-  await db.query("enqueueMany", [JSON.stringify(json)]);
+  const json = rows.map((row, i) => {
+    const check = inputs[i]!.assistantCheck;
+    return {
+      ...runJson(row),
+      ord: i,
+      thread_metadata: JSON.stringify(inputs[i]!.threadMetadata ?? {}),
+      checked: check !== undefined,
+      check_name: check?.name ?? null,
+      check_config: check?.config ?? null,
+      check_context: check?.context ?? null,
+    };
+  });
+  const [result] = await db.rows<{ stale: number | null }>("enqueueMany", [JSON.stringify(json)]);
+  const stale = result?.stale;
+  if (stale != null)
+    throw assistantChanged(inputs[stale]!.tenant, inputs[stale]!.assistantCheck!.name);
   return rows.map((row) => ({ run: runFromRow(row), created: true, displaced: [] }));
 }
 
@@ -148,6 +169,7 @@ async function enqueueIn(
   record: Run,
 ): Promise<EnqueueResult> {
   const { tenant, threadId } = record;
+  await checkAssistant(db, client, input);
   if (record.idempotencyKey !== null) {
     const [earlier] = await db.rows<RunRow>("runByKey", [tenant, record.idempotencyKey], client);
     if (earlier !== undefined) return { run: runFromRow(earlier), created: false, displaced: [] };
@@ -169,6 +191,23 @@ async function enqueueIn(
     created: true,
     displaced: decision.cancel.map((c) => c.run),
   };
+}
+
+/** Fails with ASSISTANT_CHANGED when `input` carries an assistant check that fails. */
+async function checkAssistant(db: PlatformDb, client: pg.PoolClient, input: NewRun) {
+  const check = input.assistantCheck;
+  if (check === undefined) return;
+  const values = [
+    input.tenant,
+    input.assistantId,
+    input.assistantVersion,
+    input.graphId,
+    check.name,
+    check.config,
+    check.context,
+  ];
+  const [result] = await db.rows<{ holds: boolean }>("assistantCheck", values, client);
+  if (result?.holds !== true) throw assistantChanged(input.tenant, check.name);
 }
 
 /** Creates the thread (when asked to) or locks it; false when it does not exist. */

@@ -9,23 +9,77 @@ import { ACTIVE, at, events, type QueueParts } from "./platform-queue-parts.ts";
 /** The column definitions of a run row read from JSON, e.g. `"run_id" text, ...`. */
 const recordType = RUN_FIELDS.map((f) => `${column(f)} ${RUN_TYPES[f]}`).join(", ");
 
+/** SQL text for the values an assistant check compares (see core's `AssistantCheck`). */
+interface CheckTerms {
+  tenant: string;
+  assistantId: string;
+  version: string;
+  graphId: string;
+  name: string;
+  config: string;
+  context: string;
+}
+
+/** Whether an `AssistantCheck` holds: a boolean over `conclave_assistants` of schema `s`. */
+function assistantHolds(s: string, c: CheckTerms): string {
+  const assistants = `${s}.conclave_assistants`;
+  return `(EXISTS (SELECT 1 FROM ${assistants} a WHERE a.tenant = ${c.tenant}
+        AND a.assistant_id = ${c.assistantId} AND a.version = ${c.version}
+        AND a.graph_id = ${c.graphId} AND a.config = ${c.config}
+        AND a.context IS NOT DISTINCT FROM ${c.context})
+      AND (${c.name} = ${c.assistantId} OR NOT EXISTS (SELECT 1 FROM ${assistants} a
+        WHERE a.tenant = ${c.tenant} AND a.assistant_id = ${c.name})))`;
+}
+
 /** The enqueue statements, from the schema's {@link QueueParts}. */
 export function enqueueStatements(p: QueueParts) {
   const { runs, threads, notify, all } = p;
+  const direct = assistantHolds(p.s, {
+    tenant: at("tenant"),
+    assistantId: at("assistantId"),
+    version: at("assistantVersion"),
+    graphId: at("graphId"),
+    name: "$29::text",
+    config: "$30::text",
+    context: "$31::text",
+  });
+  const batched = assistantHolds(p.s, {
+    tenant: "x.tenant",
+    assistantId: "x.assistant_id",
+    version: "x.assistant_version",
+    graphId: "x.graph_id",
+    name: "x.check_name",
+    config: "x.check_config",
+    context: "x.check_context",
+  });
   return {
+    /** Whether an `AssistantCheck` holds: $1 tenant, $2 assistant, $3 version, $4 graph,
+     * $5 the name the request gave, $6 config, $7 context. */
+    assistantCheck: `SELECT ${assistantHolds(p.s, {
+      tenant: "$1::text",
+      assistantId: "$2::text",
+      version: "$3::int",
+      graphId: "$4::text",
+      name: "$5::text",
+      config: "$6::text",
+      context: "$7::text",
+    })} AS holds`,
     /**
      * The whole enqueue in one statement, for the "enqueue" strategy without an idempotency
      * key (that strategy never displaces a run, so the active runs need not be read): counts
      * the run on its thread (creating the thread when $26; $27 its metadata), inserts it
-     * ($1...$25) and sends its wake-up. Nothing is inserted when the thread is missing.
+     * ($1...$25) and sends its wake-up. Nothing is inserted when the thread is missing, or
+     * when $28 asks for an assistant check ($29 name, $30 config, $31 context) that fails.
      * `ON CONFLICT DO UPDATE` and UPDATE both act on the thread row's newest version.
      */
-    enqueueDirect: `WITH created AS (
+    enqueueDirect: `WITH assistant AS MATERIALIZED (
+        SELECT NOT $28::boolean OR ${direct} AS holds
+      ), created AS (
         INSERT INTO ${threads} AS t (tenant, thread_id, status, metadata, "values", interrupts,
           active_runs, created_at, updated_at)
         SELECT ${at("tenant")}, ${at("threadId")}, 'busy', $27, NULL, '{}', 1,
           ${at("createdAt")}, ${at("createdAt")}
-        WHERE $26::boolean
+        WHERE $26::boolean AND (SELECT holds FROM assistant)
         ON CONFLICT (tenant, thread_id) DO UPDATE SET status = 'busy',
           active_runs = t.active_runs + 1, updated_at = excluded.updated_at
         RETURNING 1
@@ -33,27 +87,34 @@ export function enqueueStatements(p: QueueParts) {
         UPDATE ${threads} t SET status = 'busy', active_runs = t.active_runs + 1,
           updated_at = ${at("createdAt")}
         WHERE NOT $26::boolean AND t.tenant = ${at("tenant")} AND t.thread_id = ${at("threadId")}
+          AND (SELECT holds FROM assistant)
         RETURNING 1
       ), run AS (
         INSERT INTO ${runs} (${insertList(RUN_FIELDS)}) SELECT ${placeholders(RUN_FIELDS)}
         WHERE EXISTS (SELECT 1 FROM created) OR EXISTS (SELECT 1 FROM existing)
         RETURNING tenant, run_id, graph_id
       ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
-      SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM wake)::int AS woken`,
+      SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM wake)::int AS woken,
+        (SELECT holds FROM assistant) AS holds`,
     /**
      * A batch of enqueues in one statement, when every run creates its thread if missing and
      * uses the "enqueue" strategy without an idempotency key: $1 is a JSON array of run rows
      * (see `runJson`), each with its batch position `ord` and `thread_metadata`. Each thread
      * is counted once per run in one upsert (a row cannot be updated twice by one statement);
-     * runs are inserted in batch order, so their seqs keep it.
+     * runs are inserted in batch order, so their seqs keep it. Rows with `checked` carry an
+     * assistant check (`check_name`, `check_config`, `check_context`); if one fails, nothing
+     * is stored and `stale` is its batch position.
      */
     enqueueMany: `WITH input AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}, ord integer,
-          thread_metadata text)
+          thread_metadata text, checked boolean, check_name text, check_config text,
+          check_context text)
+      ), stale AS MATERIALIZED (
+        SELECT x.ord FROM input x WHERE x.checked AND NOT ${batched} ORDER BY x.ord LIMIT 1
       ), line AS (
         SELECT tenant, thread_id, count(*)::int AS n, min(created_at) AS created_at,
           (array_agg(thread_metadata ORDER BY ord))[1] AS metadata
-        FROM input GROUP BY tenant, thread_id
+        FROM input WHERE NOT EXISTS (SELECT 1 FROM stale) GROUP BY tenant, thread_id
       ), thread AS (
         INSERT INTO ${threads} AS t (tenant, thread_id, status, metadata, "values", interrupts,
           active_runs, created_at, updated_at)
@@ -64,11 +125,12 @@ export function enqueueStatements(p: QueueParts) {
         RETURNING 1
       ), run AS (
         INSERT INTO ${runs} (${insertList(RUN_FIELDS)})
-        SELECT ${insertList(RUN_FIELDS)} FROM input ORDER BY ord
+        SELECT ${insertList(RUN_FIELDS)} FROM input WHERE NOT EXISTS (SELECT 1 FROM stale)
+        ORDER BY ord
         RETURNING tenant, run_id, graph_id
       ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
       SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM thread)::int
-        AS threads, (SELECT count(*) FROM wake)::int AS woken`,
+        AS threads, (SELECT count(*) FROM wake)::int AS woken, (SELECT ord FROM stale) AS stale`,
     /** Creates the thread ($3 metadata, $4 now) or locks the existing one. */
     enqueueThread: `INSERT INTO ${threads} AS t
         (tenant, thread_id, status, metadata, "values", interrupts, created_at, updated_at)

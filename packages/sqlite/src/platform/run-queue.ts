@@ -6,6 +6,7 @@
  */
 import {
   applyStrategy,
+  assistantChanged,
   type CancelAction,
   type ClaimRequest,
   type EnqueueResult,
@@ -63,6 +64,7 @@ export class SqliteRunQueue implements RunQueue {
 
   #enqueueIn(input: NewRun, now: Date): EnqueueResult {
     const record = newRunRecord(input, now);
+    this.#checkAssistant(input);
     const earlier = this.#earlier(record);
     if (earlier !== undefined) return { run: earlier, created: false, displaced: [] };
     const { tenant, threadId } = record;
@@ -79,6 +81,19 @@ export class SqliteRunQueue implements RunQueue {
     this.#db.stmt(RUN_SQL.enqueued).run({ tenant, threadId, seq, now: now.getTime() });
     this.#db.emit({ kind: "run.pending", tenant, runId: record.runId, graphId: record.graphId });
     return { run: record, created: true, displaced };
+  }
+
+  #checkAssistant(input: NewRun): void {
+    const check = input.assistantCheck;
+    if (check === undefined) return;
+    const { holds } = this.#db.stmt(RUN_SQL.assistantCheck).get({
+      tenant: input.tenant,
+      assistantId: input.assistantId,
+      version: input.assistantVersion,
+      graphId: input.graphId,
+      ...check,
+    }) as { holds: number };
+    if (holds !== 1) throw assistantChanged(input.tenant, check.name);
   }
 
   async get(tenant: string, runId: string): Promise<Run | undefined> {

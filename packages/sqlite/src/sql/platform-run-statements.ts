@@ -111,6 +111,12 @@ export const RUN_SQL = {
   enqueued: `UPDATE conclave_threads SET status = 'busy', updated_at = @now,
       head_seq = COALESCE(head_seq, @seq)
     WHERE tenant = @tenant AND thread_id = @threadId`,
+  /** Whether a run's `AssistantCheck` holds (see core's `AssistantCheck`). */
+  assistantCheck: `SELECT EXISTS (SELECT 1 FROM conclave_assistants WHERE tenant = @tenant
+        AND assistant_id = @assistantId AND version = @version AND graph_id = @graphId
+        AND config = @config AND context IS @context)
+      AND (@name = @assistantId OR NOT EXISTS (SELECT 1 FROM conclave_assistants
+        WHERE tenant = @tenant AND assistant_id = @name)) AS holds`,
   /** The thread's line head: undefined for a missing thread, null when nothing waits. */
   headSeq: `SELECT head_seq AS headSeq FROM conclave_threads WHERE tenant = ? AND thread_id = ?`,
   /** The line head the thread names, and the one it should name (its oldest pending run). */
