@@ -15,7 +15,7 @@ import {
   type RunRow,
   runFromRow,
 } from "@conclave/core";
-import { RUN_SQL } from "../sql/platform-run-statements.ts";
+import { candidatesSql, RUN_SQL } from "../sql/platform-run-statements.ts";
 import { WORKER_SQL } from "../sql/platform-statements.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { refreshHead } from "./run-transitions.ts";
@@ -69,9 +69,13 @@ function candidates(
   after: { afterPriority: number; afterRunAt: number; afterSeq: number },
   limit: number,
 ): Candidate[] {
-  const graphIds = request.graphIds === undefined ? null : JSON.stringify(request.graphIds);
-  const params = { ...after, now: request.now.getTime(), graphIds, limit };
-  return db.stmt(RUN_SQL.candidates).all(params) as Candidate[];
+  const graphs = request.graphIds;
+  const params: Record<string, unknown> = { ...after, now: request.now.getTime() };
+  graphs?.forEach((graphId, i) => {
+    params[`g${i}`] = graphId;
+  });
+  const sql = candidatesSql(limit, graphs === undefined ? null : graphs.length);
+  return db.stmt(sql).all(params) as Candidate[];
 }
 
 function claimOne(db: PlatformDb, candidate: Candidate, request: ClaimRequest): Run {
