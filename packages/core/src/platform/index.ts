@@ -1,5 +1,6 @@
 export * from "./codec.ts";
 export * from "./errors.ts";
+export * from "./fresh-threads.ts";
 export * from "./keys.ts";
 export * from "./memory-platform-store.ts";
 export * from "./rules.ts";

@@ -5,6 +5,7 @@
  * the lock order of the queue's statements (thread, then run) should make that never happen.
  */
 import { createHash } from "node:crypto";
+import { FreshThreads } from "@conclave/core";
 import pg from "pg";
 import { NO_QUERY_TIMEOUT_MS, rollbackAfter } from "../pool.ts";
 import { type QueueStatements, queueStatements } from "../sql/platform-queue-statements.ts";
@@ -17,7 +18,6 @@ export const PG_ERROR = {
 } as const;
 
 const MAX_ATTEMPTS = 5;
-const MAX_FRESH = 10_000;
 
 /** Every platform statement, by name. */
 export type PlatformSql = PlatformStatements & QueueStatements;
@@ -37,12 +37,8 @@ export class PlatformDb {
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
   #claimPool: pg.Pool | undefined;
-  /**
-   * Runs claimed here whose thread had no root checkpoint, with that thread, until their fenced
-   * saver is made. Bounded: a run claimed and never executed (a crash, a cancel) is forgotten
-   * among the oldest.
-   */
-  readonly #freshThreads = new Map<string, string>();
+  /** Runs claimed here whose thread had no root checkpoint (see core's `FreshThreads`). */
+  readonly fresh = new FreshThreads();
 
   /**
    * @param quoted - The quoted schema; `channel` the wake-up channel its statements notify.
@@ -111,22 +107,6 @@ export class PlatformDb {
   #claims(): pg.Pool {
     this.#claimPool ??= claimPoolOf(this.pool);
     return this.#claimPool;
-  }
-
-  /** Notes a claimed run whose thread had no root checkpoint (see `#freshThreads`). */
-  noteFresh(runId: string, threadId: string): void {
-    this.#freshThreads.set(runId, threadId);
-    if (this.#freshThreads.size > MAX_FRESH) {
-      const oldest = this.#freshThreads.keys().next().value;
-      if (oldest !== undefined) this.#freshThreads.delete(oldest);
-    }
-  }
-
-  /** The thread of a run noted by `noteFresh`, once: its fenced saver is being made. */
-  takeFresh(runId: string): string | undefined {
-    const threadId = this.#freshThreads.get(runId);
-    this.#freshThreads.delete(runId);
-    return threadId;
   }
 
   /** Ends the claim pool, if one was made (the main pool is the store's to end). */

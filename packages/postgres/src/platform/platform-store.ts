@@ -151,7 +151,7 @@ export class PostgresPlatformStore implements PlatformStore {
       refused: () => new LeaseLostError(fence),
     };
     const rows = new PostgresRowStore(this.pool, this.#quoted, () => this.setup(), guard);
-    const fresh = this.#db.takeFresh(fence.runId);
+    const fresh = this.#db.fresh.take(fence.runId);
     if (fresh !== undefined) rows.assumeEmpty(fresh);
     return new PostgresChainSaver(rows, this.#saverOptions);
   }

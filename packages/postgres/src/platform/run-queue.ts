@@ -132,7 +132,7 @@ export class PostgresRunQueue implements RunQueue {
     if (rows.length === 0 && (await this.#db.query("workerExists", [workerId])).rowCount === 0)
       throw workerNotRegistered(workerId);
     for (const row of rows)
-      if (row.threadFresh === true) this.#db.noteFresh(row.runId, row.threadId);
+      if (row.threadFresh === true) this.#db.fresh.note(row.runId, row.threadId);
     return rows.map(runFromRow);
   }
 

@@ -91,6 +91,33 @@ export class FenceGuard {
     const pinned = { runId: fence.runId, generation: fence.generation };
     // Inside an open transaction (a batch) better-sqlite3 makes this a savepoint.
     const guard = <T>(write: () => T): T => this.#guarded.immediate(pinned, write) as T;
-    return new FencedSqliteSaver(guardRowStore(rows, guard), capabilities, options, this.#db);
+    const guarded = guardRowStore(rows, guard);
+    const fresh = this.#db.fresh.take(fence.runId);
+    if (fresh !== undefined) answerEmptyOnce(guarded, fresh);
+    return new FencedSqliteSaver(guarded, capabilities, options, this.#db);
   }
+}
+
+/**
+ * Makes the store's next read of `threadId`'s newest root checkpoint answer "none" (see core's
+ * `FreshThreads`), unless the store wrote first.
+ */
+function answerEmptyOnce(store: RowStore, threadId: string): void {
+  const { latestId, insert, putWrites } = store;
+  let pending = true;
+  store.latestId = (thread, ns) => {
+    if (pending && ns === "" && thread === threadId) {
+      pending = false;
+      return undefined;
+    }
+    return latestId(thread, ns);
+  };
+  store.insert = (row) => {
+    pending = false;
+    return insert(row);
+  };
+  store.putWrites = (thread, ns, id, writes) => {
+    pending = false;
+    return putWrites(thread, ns, id, writes);
+  };
 }

@@ -12,7 +12,7 @@
  * savepoint, under one COMMIT. A commit costs more than the writes it carries (it writes every
  * dirtied page to the WAL), and concurrent submits and finishing runs share index pages.
  */
-import { ConclaveError, type WakeEvent } from "@conclave/core";
+import { ConclaveError, FreshThreads, type WakeEvent } from "@conclave/core";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 
 type Listener = (event: WakeEvent) => void;
@@ -76,6 +76,8 @@ export class PlatformDb {
   #pending: PendingWrite[] = [];
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
   readonly #enqueueHooks = new Set<EnqueueCommitHook>();
+  /** Runs claimed on this connection whose thread had no root checkpoint (core's `FreshThreads`). */
+  readonly fresh = new FreshThreads();
 
   /** The connection's instance, made on first use. */
   static of(db: Database): PlatformDb {

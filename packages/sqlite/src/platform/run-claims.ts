@@ -85,6 +85,10 @@ function claimOne(db: PlatformDb, candidate: Candidate, request: ClaimRequest): 
   db.stmt(RUN_SQL.holdThread).run(thread);
   // The next run in line becomes the head; it waits in the index until the thread is free.
   refreshHead(db, run.tenant, run.threadId);
+  // Taken, not only left alone, when not fresh: a note from a claim that rolled back is stale.
+  if (db.stmt(RUN_SQL.hasRoot).get(run.threadId) === undefined)
+    db.fresh.note(run.runId, run.threadId);
+  else db.fresh.take(run.runId);
   return run;
 }
 

@@ -96,6 +96,8 @@ export const RUN_SQL = {
   enqueued: `UPDATE conclave_threads SET status = 'busy', updated_at = @now,
       head_seq = COALESCE(head_seq, @seq)
     WHERE tenant = @tenant AND thread_id = @threadId`,
+  /** Whether the thread has a root checkpoint (a claimed run whose thread has none is fresh). */
+  hasRoot: "SELECT 1 AS found FROM conclave_checkpoints WHERE thread_id = ? AND ns = '' LIMIT 1",
   /** Whether a run's `AssistantCheck` holds (see core's `AssistantCheck`). */
   assistantCheck: `SELECT EXISTS (SELECT 1 FROM conclave_assistants WHERE tenant = @tenant
         AND assistant_id = @assistantId AND version = @version AND graph_id = @graphId
