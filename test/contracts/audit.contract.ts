@@ -90,6 +90,21 @@ export function runAuditContract(name: string, make: MakeAuditLog): void {
       expect(await log.verify("acme")).toMatchObject({ ok: true, count: 3 });
     });
 
+    it("chains events whose text mimics the payload's own keys, and any Unicode", async () => {
+      const log = await open();
+      const tricky = ',"seq":0,"tenant":"x"';
+      const stored = await log.append([
+        auditEvent("acme", { runId: tricky, threadId: `t${tricky}`, actor: `user:${tricky}` }),
+        auditEvent("acme", { data: { note: `é 日本 🧪 a\u0301 \\ "q"\n${tricky}`, seq: 7 } }),
+        auditEvent(`ténant${tricky}`, { kind: "tool.call", data: { ["seq"]: "0" } }),
+      ]);
+      for (const event of stored) expect(event.hash).toBe(expectedHash(event));
+      expect(stored.map((e) => e.seq)).toEqual([1, 2, 1]);
+      expect(await log.verify("acme")).toMatchObject({ ok: true, count: 2 });
+      expect(await log.verify(`ténant${tricky}`)).toMatchObject({ ok: true, count: 1 });
+      expect(await log.list({ tenant: "acme" })).toEqual(stored.slice(0, 2));
+    });
+
     it("stores absent fields as absent and takes ts from the clock or the event", async () => {
       const log = await open({ now: () => new Date("2026-11-22T14:15:00Z") });
       const [a, b] = await log.append([
