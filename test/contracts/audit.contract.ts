@@ -96,7 +96,7 @@ export function runAuditContract(name: string, make: MakeAuditLog): void {
       const stored = await log.append([
         auditEvent("acme", { runId: tricky, threadId: `t${tricky}`, actor: `user:${tricky}` }),
         auditEvent("acme", { data: { note: `é 日本 🧪 a\u0301 \\ "q"\n${tricky}`, seq: 7 } }),
-        auditEvent(`ténant${tricky}`, { kind: "tool.call", data: { ["seq"]: "0" } }),
+        auditEvent(`ténant${tricky}`, { kind: "tool.call", data: { seq: "0" } }),
       ]);
       for (const event of stored) expect(event.hash).toBe(expectedHash(event));
       expect(stored.map((e) => e.seq)).toEqual([1, 2, 1]);
