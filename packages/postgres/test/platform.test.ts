@@ -3,12 +3,13 @@
  * database made for this file; and the checkpoint saver contract against a fenced saver whose
  * claim stays current, which holds the fenced write statements to the saver's semantics.
  */
-import { Annotation, type ChainSaver, StateGraph } from "@conclave/core";
+import type { ChainSaver } from "@conclave/core";
 import { PostgresPlatformStore } from "@conclave/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheckpointSaverContract } from "../../../test/contracts/checkpoint-saver.contract.ts";
 import { platformAssistantCheckContract } from "../../../test/contracts/platform-assistant-check.contract.ts";
 import { platformBatchContract } from "../../../test/contracts/platform-batch.contract.ts";
+import { platformFreshThreadContract } from "../../../test/contracts/platform-fresh.contract.ts";
 import { newRun, platformQueueContract } from "../../../test/contracts/platform-queue.contract.ts";
 import {
   type MakePlatform,
@@ -94,49 +95,21 @@ describe("PostgresPlatformStore statistics", () => {
   });
 });
 
-describe("PostgresPlatformStore fresh threads", () => {
-  const Count = Annotation.Root({
-    log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
-  });
-  const graph = new StateGraph(Count)
-    .addNode("step", (s: { log: string[] }) => ({ log: [`step:${s.log.length}`] }))
-    .addEdge("__start__", "step");
-
-  it("skips the first checkpoint read of a run on a thread with none, and only then", async () => {
-    const store = PostgresPlatformStore.fromConnString(db!.url, { schema: `fresh_${++schemas}` });
-    await store.setup();
-    const reads: string[] = [];
-    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => unknown;
-    store.pool.query = ((config: unknown, ...rest: unknown[]) => {
-      const text = (config as { text?: string }).text ?? "";
-      if (text.startsWith("SELECT id FROM") && text.includes("ORDER BY id DESC LIMIT 1"))
-        reads.push(text);
-      return query(config, ...rest);
-    }) as typeof store.pool.query;
-    try {
-      const T = new Date("2026-11-22T10:00:00.000Z");
-      await store.workers.register(
-        { workerId: "w", graphIds: ["agent"], concurrency: 2 },
-        T,
-        30_000,
-      );
-      const runOn = async (runId: string, input: { log: string[] }) => {
-        await store.runs.enqueue(newRun(runId, { threadId: "t" }), T);
-        const [run] = await store.runs.claim({ workerId: "w", limit: 1, now: T });
-        const app = graph.compile({ checkpointer: store.fencedSaver(run!) });
-        reads.length = 0;
-        const values = await app.invoke(input, { configurable: { thread_id: "t" } });
-        await store.runs.finish(run!, { status: "success", values }, T);
-        return { values, reads: reads.length };
-      };
-      const first = await runOn("r1", { log: ["a"] });
-      expect(first).toEqual({ values: { log: ["a", "step:1"] }, reads: 0 });
-      // The thread has checkpoints now: the second run reads them and continues the state.
-      const second = await runOn("r2", { log: ["b"] });
-      expect(second.values).toEqual({ log: ["a", "step:1", "b", "step:3"] });
-      expect(second.reads).toBeGreaterThan(0);
-    } finally {
-      await store.close();
-    }
-  });
+platformFreshThreadContract("PostgresPlatformStore", async () => {
+  const store = PostgresPlatformStore.fromConnString(db!.url, { schema: `fresh_${++schemas}` });
+  await store.setup();
+  let reads = 0;
+  const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => unknown;
+  store.pool.query = ((config: unknown, ...rest: unknown[]) => {
+    const text = (config as { text?: string }).text ?? "";
+    if (text.startsWith("SELECT id FROM") && text.includes("ORDER BY id DESC LIMIT 1")) reads++;
+    return query(config, ...rest);
+  }) as typeof store.pool.query;
+  const counter = {
+    count: () => reads,
+    reset: () => {
+      reads = 0;
+    },
+  };
+  return { store, reads: counter, close: () => store.close() };
 });
