@@ -46,8 +46,6 @@ export class PostgresRowStore implements RowStore {
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
   readonly #guard: WriteGuard | undefined;
-  /** A thread known to have no root checkpoint yet (see {@link assumeEmpty}). */
-  #empty: string | undefined;
   /** The batch the current async context is collecting into (see {@link batch}). */
   readonly #batches = new AsyncLocalStorage<WriteBatch>();
 
@@ -111,7 +109,6 @@ export class PostgresRowStore implements RowStore {
     name: "insert" | "putWrites" | "insertBatch",
     values: unknown[],
   ) {
-    this.#empty = undefined;
     const guard = this.#guard;
     if (guard === undefined) return this.#query<R>(name, values);
     const rows = await this.#query<R & { held: boolean }>(name, [...values, ...guard.values]);
@@ -139,20 +136,7 @@ export class PostgresRowStore implements RowStore {
   }
 
   async latestId(threadId: string, ns: string): Promise<string | undefined> {
-    if (ns === "" && threadId === this.#empty) {
-      this.#empty = undefined;
-      return undefined;
-    }
     return (await this.#query<{ id: string }>("latestId", [threadId, ns]))[0]?.id;
-  }
-
-  /**
-   * Answers the next read of `threadId`'s newest root checkpoint with "none" without asking the
-   * database: the claim that gave this store's run its fence found the thread had none, and the
-   * run holds the thread. Saves the round trip every fresh run's first step made.
-   */
-  assumeEmpty(threadId: string): void {
-    this.#empty = threadId;
   }
 
   async loadChain(threadId: string, ns: string, id: string): Promise<ReadRow[]> {

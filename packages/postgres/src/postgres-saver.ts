@@ -3,7 +3,7 @@
  * (one round trip, one transaction) that inserts the row and moves the thread's head record; a
  * `batch` of puts and writes is one statement too.
  */
-import { ChainSaver, type ChainSaverOptions } from "@conclave/core";
+import { ChainSaver, type ChainSaverOptions, type RowStore } from "@conclave/core";
 import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
 import { newPool } from "./pool.ts";
@@ -25,19 +25,15 @@ export interface PostgresSaverOptions extends ChainSaverOptions {
 export class PostgresChainSaver extends ChainSaver {
   readonly #batchRows: PostgresRowStore;
 
-  constructor(rows: PostgresRowStore, options: ChainSaverOptions = {}) {
-    super(rows, { durable: true, multiProcess: true }, options);
+  /** @param store - What the saver reads and writes through: `rows`, or a wrapper of it. */
+  constructor(rows: PostgresRowStore, options: ChainSaverOptions = {}, store: RowStore = rows) {
+    super(store, { durable: true, multiProcess: true }, options);
     this.#batchRows = rows;
   }
 
   /** Runs `work` with its writes stored together once it is done, or not at all if it throws. */
   async batch<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await this.#batchRows.batch(work);
-    } catch (error) {
-      this.forgetLinks();
-      throw error;
-    }
+    return this.settledBatch(this.#batchRows.batch(work));
   }
 }
 

@@ -11,7 +11,7 @@
  * check. A stale entry costs one refused enqueue, after which the submit reads the assistant
  * again and enqueues without a check, which is what every submit did before.
  */
-import type { Assistant, AssistantCheck } from "@conclave/core";
+import { type Assistant, type AssistantCheck, assistantCheckOf, type NewRun } from "@conclave/core";
 
 /** Entries kept before the cache starts over (tenants times names in use). */
 const MAX_ENTRIES = 1_000;
@@ -22,32 +22,48 @@ export interface ResolvedAssistant {
   check?: AssistantCheck;
 }
 
-/** The check a run built from `assistant`, named `name` in its request, carries. */
-export function checkOf(name: string, assistant: Assistant): AssistantCheck {
-  return {
-    name,
-    config: JSON.stringify(assistant.config),
-    context: assistant.context == null ? null : JSON.stringify(assistant.context),
-  };
-}
-
-/** Remembered assistants by tenant and name. */
+/**
+ * Resolves the assistants submits build runs from: remembered ones (with the check a run built
+ * from one carries), by tenant and name, or fresh reads, which it then remembers.
+ */
 export class AssistantCache {
-  readonly #entries = new Map<string, Assistant>();
+  readonly #entries = new Map<string, Required<ResolvedAssistant>>();
+  readonly #read: (tenant: string, name: string) => Promise<Assistant>;
+  readonly #registered: (graphId: string) => boolean;
 
-  /** The remembered assistant, with its check, or undefined. */
-  get(tenant: string, name: string): ResolvedAssistant | undefined {
-    const assistant = this.#entries.get(keyOf(tenant, name));
-    return assistant === undefined ? undefined : { assistant, check: checkOf(name, assistant) };
+  /**
+   * @param read - Reads what a name refers to now (the runtime's `resolveAssistant`).
+   * @param registered - Whether a graph id is registered: a name remembered as a graph id whose
+   *   graph is gone is read again.
+   */
+  constructor(
+    read: (tenant: string, name: string) => Promise<Assistant>,
+    registered: (graphId: string) => boolean,
+  ) {
+    this.#read = read;
+    this.#registered = registered;
   }
 
-  remember(tenant: string, name: string, assistant: Assistant): void {
+  /** The remembered assistant, with its check, or a fresh read. */
+  async remembered(tenant: string, name: string): Promise<ResolvedAssistant> {
+    const entry = this.#entries.get(keyOf(tenant, name));
+    const graphGone =
+      entry !== undefined && entry.assistant.assistantId !== name && !this.#registered(name);
+    return entry !== undefined && !graphGone ? entry : this.fresh(tenant, name);
+  }
+
+  /** A fresh read (no check), remembered for the next submit. */
+  async fresh(tenant: string, name: string): Promise<ResolvedAssistant> {
+    const assistant = await this.#read(tenant, name);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
-    this.#entries.set(keyOf(tenant, name), assistant);
+    this.#entries.set(keyOf(tenant, name), { assistant, check: assistantCheckOf(name, assistant) });
+    return { assistant };
   }
 
-  forget(tenant: string, name: string): void {
-    this.#entries.delete(keyOf(tenant, name));
+  /** Forgets the assistants runs were built from with a check (one of them changed). */
+  forgetChecked(runs: readonly NewRun[]): void {
+    for (const run of runs)
+      if (run.assistantCheck) this.#entries.delete(keyOf(run.tenant, run.assistantCheck.name));
   }
 }
 

@@ -20,7 +20,7 @@ import {
 } from "@conclave/core";
 import { pino } from "pino";
 import { ApprovalInbox } from "./approvals.ts";
-import { AssistantCache, type ResolvedAssistant } from "./assistant-cache.ts";
+import { AssistantCache } from "./assistant-cache.ts";
 import { type AuditOptions, AuditSink } from "./audit-sink.ts";
 import { auditAnnotations, ModePolicy } from "./governance.ts";
 import { type GraphFactoryContext, GraphRegistry, type GraphSource } from "./graph-registry.ts";
@@ -84,7 +84,10 @@ export class Runtime {
   readonly #webhooks: WebhookOptions;
   readonly #temporaryTtlMs: number;
   readonly #budgets: ReservationExpiryOptions | undefined;
-  readonly #assistants = new AssistantCache();
+  readonly #assistants = new AssistantCache(
+    (tenant, name) => this.resolveAssistant(tenant, name),
+    (graphId) => this.registry.get(graphId) !== undefined,
+  );
   #unsubscribe: (() => Promise<void>) | undefined;
 
   private constructor(options: RuntimeOptions) {
@@ -121,7 +124,7 @@ export class Runtime {
    * fails (its error is thrown). Each is returned as `submit` would return it.
    */
   async submitMany(requests: readonly SubmitRequest[]): Promise<Run[]> {
-    const remembered = (tenant: string, name: string) => this.#rememberedAssistant(tenant, name);
+    const remembered = (tenant: string, name: string) => this.#assistants.remembered(tenant, name);
     const newRuns = await newRunsOf(requests, this.defaultTenant, remembered);
     // A worker streams a run only into an open channel: open it before the run can start, so
     // a reader that subscribes after submit returns still gets every event.
@@ -160,9 +163,8 @@ export class Runtime {
         return await this.#enqueueOnce(newRuns);
       } catch (error) {
         if (!(error instanceof ConclaveError && error.code === "ASSISTANT_CHANGED")) throw error;
-        for (const run of newRuns)
-          if (run.assistantCheck) this.#assistants.forget(run.tenant, run.assistantCheck.name);
-        const fresh = (tenant: string, name: string) => this.#freshAssistant(tenant, name);
+        this.#assistants.forgetChecked(newRuns);
+        const fresh = (tenant: string, name: string) => this.#assistants.fresh(tenant, name);
         return await this.#enqueueOnce(
           await newRunsOf(requests, this.defaultTenant, fresh, newRuns),
         );
@@ -182,25 +184,6 @@ export class Runtime {
   /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */
   resolveAssistant(tenant: string, name: string) {
     return resolveAssistant(this.store, this.registry, tenant, name, this.clock());
-  }
-
-  /**
-   * The assistant a submit builds its run from: the remembered one, with its check, or a fresh
-   * read. A name remembered as a graph id whose graph is no longer registered is read again.
-   */
-  async #rememberedAssistant(tenant: string, name: string): Promise<ResolvedAssistant> {
-    const remembered = this.#assistants.get(tenant, name);
-    const graphGone =
-      remembered !== undefined &&
-      remembered.assistant.assistantId !== name &&
-      this.registry.get(name) === undefined;
-    return remembered !== undefined && !graphGone ? remembered : this.#freshAssistant(tenant, name);
-  }
-
-  async #freshAssistant(tenant: string, name: string): Promise<ResolvedAssistant> {
-    const assistant = await this.resolveAssistant(tenant, name);
-    this.#assistants.remember(tenant, name, assistant);
-    return { assistant };
   }
 
   async getRun(tenant: string, runId: string): Promise<Run> {

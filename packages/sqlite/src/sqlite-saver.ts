@@ -78,6 +78,10 @@ export class SqliteSaver extends ChainSaver {
   async batch<T>(work: () => Promise<T>): Promise<T> {
     this.#rows.ready();
     if (this.db.inTransaction) return work();
+    return this.settledBatch(this.#inTransaction(work));
+  }
+
+  async #inTransaction<T>(work: () => Promise<T>): Promise<T> {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const result = await work();
@@ -85,7 +89,6 @@ export class SqliteSaver extends ChainSaver {
       return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      this.forgetLinks();
       throw error;
     }
   }

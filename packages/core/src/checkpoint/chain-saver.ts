@@ -155,11 +155,17 @@ export class ChainSaver implements CheckpointSaver {
   }
 
   /**
-   * Forgets the cached chain links. A saver whose `batch` failed calls it: the batch's puts were
-   * remembered as stored, and a later put must not chain onto a row that never committed.
+   * Waits for a `batch`'s writes. When they fail it forgets the cached chain links: the batch's
+   * puts were remembered as stored, and a later put must not chain onto a row that never
+   * committed. Every saver's `batch` returns through it.
    */
-  protected forgetLinks(): void {
-    this.#links.clear();
+  protected async settledBatch<T>(written: Promise<T>): Promise<T> {
+    try {
+      return await written;
+    } catch (error) {
+      this.#links.clear();
+      throw error;
+    }
   }
 
   /** @inheritdoc */

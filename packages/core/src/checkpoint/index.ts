@@ -29,6 +29,7 @@ export {
 } from "./row.ts";
 export {
   type Awaitable,
+  answerEmptyOnce,
   type EncodedWrite,
   guardRowStore,
   type PruneChanges,

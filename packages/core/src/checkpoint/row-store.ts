@@ -95,13 +95,51 @@ export interface RowStore {
  */
 export function guardRowStore(store: RowStore, guard: <T>(write: () => T) => T): RowStore {
   return {
-    getLink: (threadId, ns, id) => store.getLink(threadId, ns, id),
+    ...delegate(store),
     insert: (row) => guard(() => store.insert(row)),
+    putWrites: (threadId, ns, id, writes) => guard(() => store.putWrites(threadId, ns, id, writes)),
+  };
+}
+
+/**
+ * A store whose next read of `threadId`'s newest root checkpoint answers "none" without asking
+ * `store`, unless it wrote first. A platform store's fenced saver uses it when the claim that
+ * gave the run its fence found the thread had no root checkpoint: the run holds the thread, so
+ * nothing else writes one in between, and the read every fresh run's first step made is saved
+ * (a round trip on PostgreSQL). See `FreshThreads`.
+ */
+export function answerEmptyOnce(store: RowStore, threadId: string): RowStore {
+  let pending = true;
+  return {
+    ...delegate(store),
+    latestId: (thread, ns) => {
+      if (pending && ns === "" && thread === threadId) {
+        pending = false;
+        return undefined;
+      }
+      return store.latestId(thread, ns);
+    },
+    insert: (row) => {
+      pending = false;
+      return store.insert(row);
+    },
+    putWrites: (thread, ns, id, writes) => {
+      pending = false;
+      return store.putWrites(thread, ns, id, writes);
+    },
+  };
+}
+
+/** Every operation of `store`, called on it. */
+function delegate(store: RowStore): RowStore {
+  return {
+    getLink: (threadId, ns, id) => store.getLink(threadId, ns, id),
+    insert: (row) => store.insert(row),
     latestId: (threadId, ns) => store.latestId(threadId, ns),
     loadChain: (threadId, ns, id) => store.loadChain(threadId, ns, id),
     listRows: (query) => store.listRows(query),
     loadWrites: (threadId, ns, id) => store.loadWrites(threadId, ns, id),
-    putWrites: (threadId, ns, id, writes) => guard(() => store.putWrites(threadId, ns, id, writes)),
+    putWrites: (threadId, ns, id, writes) => store.putWrites(threadId, ns, id, writes),
     deleteThread: (threadId) => store.deleteThread(threadId),
     loadThread: (threadId) => store.loadThread(threadId),
     prune: (threadId, plan) => store.prune(threadId, plan),

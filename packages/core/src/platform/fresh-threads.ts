@@ -1,8 +1,7 @@
 /**
  * Claimed runs whose thread had no root checkpoint when the claim took it, until their fenced
- * saver is made: that saver answers the run's first read of the thread's newest checkpoint
- * with "none" itself, since the run holds the thread and nothing else writes one in between.
- * It saves the read every fresh run's first step made (a round trip on PostgreSQL).
+ * saver is made: that saver's store answers the run's first read of the thread's newest
+ * checkpoint with "none" itself (`answerEmptyOnce`).
  *
  * Bounded: a run claimed and never executed (a crash, a cancel) is forgotten among the oldest.
  */

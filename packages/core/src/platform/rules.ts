@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type {
   Assistant,
+  AssistantCheck,
   CancelAction,
   JsonObject,
   MultitaskStrategy,
@@ -168,6 +169,15 @@ export function pageOf(query: { limit?: number; offset?: number }): {
   return { limit: Math.min(limit, 1000), offset };
 }
 
+/** The check a run built from `assistant`, named `name` in its request, carries. Pure. */
+export function assistantCheckOf(name: string, assistant: Assistant): AssistantCheck {
+  return {
+    name,
+    config: JSON.stringify(assistant.config),
+    context: assistant.context == null ? null : JSON.stringify(assistant.context),
+  };
+}
+
 /**
  * Whether `input`'s assistant check (if any) holds against the assistants as they are now:
  * `current` is the assistant `input.assistantId`, `shadowed` whether an assistant has the id
@@ -180,13 +190,13 @@ export function assistantCheckHolds(
 ): boolean {
   const check = input.assistantCheck;
   if (check === undefined) return true;
-  const context = current?.context == null ? null : JSON.stringify(current.context);
+  if (current === undefined) return false;
+  const now = assistantCheckOf(check.name, current);
   return (
-    current !== undefined &&
     current.version === input.assistantVersion &&
     current.graphId === input.graphId &&
-    JSON.stringify(current.config) === check.config &&
-    context === check.context &&
+    now.config === check.config &&
+    now.context === check.context &&
     (check.name === input.assistantId || !shadowed())
   );
 }

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import {
+  answerEmptyOnce,
   type ChainSaverOptions,
   type CheckpointSaver,
   type Fence,
@@ -152,8 +153,8 @@ export class PostgresPlatformStore implements PlatformStore {
     };
     const rows = new PostgresRowStore(this.pool, this.#quoted, () => this.setup(), guard);
     const fresh = this.#db.fresh.take(fence.runId);
-    if (fresh !== undefined) rows.assumeEmpty(fresh);
-    return new PostgresChainSaver(rows, this.#saverOptions);
+    const store = fresh === undefined ? rows : answerEmptyOnce(rows, fresh);
+    return new PostgresChainSaver(rows, this.#saverOptions, store);
   }
 
   /** Listens on this schema's channel (one connection per store, shared by all listeners). */

@@ -73,7 +73,7 @@ function candidates(p: QueueParts, columns: string, joins: string, filter: strin
  * the cached generic plan (batch size unknown, guessed at 10% of the pending runs) hash-join
  * against a scan of the whole table, so a claim would cost more with every run ever stored.
  * `threadFresh` says the thread had no root checkpoint, so the run's first read of one can be
- * skipped (see `PostgresRowStore.assumeEmpty`); a subquery with LIMIT 1 per claimed run, not
+ * skipped (see core's `FreshThreads`); a subquery with LIMIT 1 per claimed run, not
  * NOT EXISTS, which the planner may turn into a hash of every checkpoint.
  */
 function start(p: QueueParts): string {

@@ -6,6 +6,7 @@
  * another process: the check and the write hold the file's write lock together.
  */
 import {
+  answerEmptyOnce,
   ChainSaver,
   type ChainSaverOptions,
   type Fence,
@@ -38,10 +39,7 @@ export class FencedSqliteSaver extends ChainSaver {
    * enqueues and finishes; each write still checks the fence, in a savepoint.
    */
   async batch<T>(work: () => Promise<T>): Promise<T> {
-    return this.#db.batchSoon(work).catch((error: unknown) => {
-      this.forgetLinks();
-      throw error;
-    });
+    return this.settledBatch(this.#db.batchSoon(work));
   }
 }
 
@@ -60,10 +58,7 @@ export class SharedSqliteSaver extends SqliteSaver {
 
   // No migration step, unlike SqliteSaver.batch: the platform store migrated on construction.
   override async batch<T>(work: () => Promise<T>): Promise<T> {
-    return this.#platform.batchSoon(work).catch((error: unknown) => {
-      this.forgetLinks();
-      throw error;
-    });
+    return this.settledBatch(this.#platform.batchSoon(work));
   }
 }
 
@@ -93,31 +88,7 @@ export class FenceGuard {
     const guard = <T>(write: () => T): T => this.#guarded.immediate(pinned, write) as T;
     const guarded = guardRowStore(rows, guard);
     const fresh = this.#db.fresh.take(fence.runId);
-    if (fresh !== undefined) answerEmptyOnce(guarded, fresh);
-    return new FencedSqliteSaver(guarded, capabilities, options, this.#db);
+    const store = fresh === undefined ? guarded : answerEmptyOnce(guarded, fresh);
+    return new FencedSqliteSaver(store, capabilities, options, this.#db);
   }
-}
-
-/**
- * Makes the store's next read of `threadId`'s newest root checkpoint answer "none" (see core's
- * `FreshThreads`), unless the store wrote first.
- */
-function answerEmptyOnce(store: RowStore, threadId: string): void {
-  const { latestId, insert, putWrites } = store;
-  let pending = true;
-  store.latestId = (thread, ns) => {
-    if (pending && ns === "" && thread === threadId) {
-      pending = false;
-      return undefined;
-    }
-    return latestId(thread, ns);
-  };
-  store.insert = (row) => {
-    pending = false;
-    return insert(row);
-  };
-  store.putWrites = (thread, ns, id, writes) => {
-    pending = false;
-    return putWrites(thread, ns, id, writes);
-  };
 }
