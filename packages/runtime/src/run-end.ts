@@ -1,11 +1,11 @@
 /**
  * Ending a claimed run in the store together with its audit trail: the `run.finished` (or
  * `run.interrupted`) event, written with the end itself when the store and the audit sink
- * allow it (`sync` audit and `RunQueue.finishAudited`), so no crash can separate the two.
+ * allow it (`sync` or `exit` audit and `RunQueue.finishAudited`), so no crash can separate
+ * the two.
  */
 import type { Fence, NewAuditEvent, PlatformStore, Run, RunOutcome } from "@conclave/core";
 import type { AuditSink } from "./audit-sink.ts";
-import type { RuntimeLogger } from "./runtime-context.ts";
 
 /** The events that record how `run` ended. */
 function endEventsOf(run: Run) {
@@ -28,22 +28,17 @@ function endEventsOf(run: Run) {
 export async function endRunAudited(
   store: PlatformStore,
   audit: AuditSink | undefined,
-  logger: RuntimeLogger,
   ended: { fence: Fence; run: Run; outcome: RunOutcome; now: Date },
 ): Promise<Run> {
   const { fence, run, outcome, now } = ended;
   const endEvents = endEventsOf(run);
   const joint = audit?.finishAudit(run.runId, endEvents);
   const joined = joint && (await store.runs.finishAudited?.(fence, outcome, now, joint));
-  if (!joined) {
+  if (!joined || !audit) {
     const finished = await store.runs.finish(fence, outcome, now);
     await audit?.endRun(run.runId, endEvents(finished));
     return finished;
   }
-  // The events may wait in a store's outbox (PostgreSQL): chain them now, as `sync` promises.
-  // A failure leaves them there for the workers' sweep: logged, not thrown.
-  await joint.log.flushPending?.().catch((error: unknown) => {
-    logger.error({ err: error }, "chaining the audit outbox failed; the sweep retries");
-  });
+  await audit.endedWithRun(run.runId);
   return joined;
 }

@@ -330,7 +330,7 @@ export class Runtime {
 
   async #finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void> {
     const now = this.clock();
-    const ended = await endRunAudited(this.store, this.audit, this.logger, {
+    const ended = await endRunAudited(this.store, this.audit, {
       fence,
       run,
       outcome,
