@@ -6,12 +6,15 @@
  */
 import {
   Annotation,
+  type CheckpointSaver,
+  type HeldWrites,
   type NewRun,
   type PlatformStore,
   StateGraph,
   type WakeEvent,
 } from "@conclave/core";
 import { describe, expect, it } from "vitest";
+import { putChain } from "../support/checkpoints.ts";
 import { at, type MakePlatform, T0, withStore } from "./platform-resources.contract.ts";
 
 const LEASE = 30_000;
@@ -28,6 +31,16 @@ export function newRun(runId: string, over: Partial<NewRun> = {}): NewRun {
     kwargs: { input: { q: runId } },
     ...over,
   };
+}
+
+/**
+ * Writes held the way the runtime holds a graph's final batch: by the saver's `holdBatch`
+ * when it has one (the store may write them with the run's end), else as writes to make later.
+ */
+async function heldWrites(saver: CheckpointSaver, work: () => Promise<unknown>) {
+  if (saver.holdBatch) return (await saver.holdBatch(work)).held!;
+  const held: HeldWrites = { write: async () => void (await work()) };
+  return held;
 }
 
 async function claimOne(store: PlatformStore, now = T0, workerId = "w1") {
@@ -304,6 +317,34 @@ export function platformQueueContract(name: string, make: MakePlatform): void {
           error: { message: "boom" },
         });
         expect((await store.threads.get("acme", "thread-r1"))?.status).toBe("error");
+      }));
+
+    it("stores a run's held checkpoint writes with its end; a stale fence stores neither", () =>
+      withStore(make, async (store) => {
+        await store.runs.enqueue(newRun("r1", { threadId: "t" }), T0);
+        const run = await claimOne(store);
+        const fence = { runId: "r1", generation: run.generation };
+        const write = (n: number) => (saver: CheckpointSaver) =>
+          heldWrites(saver, () => putChain(saver, { thread: "t" }, [{ n }]));
+        const stale = await write(1)(
+          store.fencedSaver({ ...fence, generation: fence.generation + 1 }),
+        );
+        await expect(
+          store.runs.finish(
+            { ...fence, generation: fence.generation + 1 },
+            { status: "success", held: stale },
+            at(1),
+          ),
+        ).rejects.toMatchObject({ code: "LEASE_LOST" });
+        expect(await store.saver.getTuple({ configurable: { thread_id: "t" } })).toBeUndefined();
+        expect((await store.runs.get("acme", "r1"))?.status).toBe("running");
+        const held = await write(2)(store.fencedSaver(fence));
+        expect(await store.saver.getTuple({ configurable: { thread_id: "t" } })).toBeUndefined();
+        await store.runs.finish(fence, { status: "success", held }, at(2));
+        expect((await store.runs.get("acme", "r1"))?.status).toBe("success");
+        const stored = await store.saver.getTuple({ configurable: { thread_id: "t" } });
+        expect(stored?.checkpoint.channel_values).toEqual({ n: 2 });
+        expect((await store.saver.verify("t")).ok).toBe(true);
       }));
 
     it("release requeues with a delay, then kills the run after maxAttempts", () =>

@@ -40,5 +40,7 @@ export function startPlatformChild(script: string, args: string[], workerId: str
     ready: Promise.race([ready, finished.then(() => {})]),
     go: () => child.stdin.write("go\n"),
     finished,
+    /** Every line the child printed so far. */
+    lines,
   };
 }

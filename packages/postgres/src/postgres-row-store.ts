@@ -41,6 +41,9 @@ export interface WriteGuard {
 
 /** A {@link RowStore} over a pg pool, in one schema. */
 export class PostgresRowStore implements RowStore {
+  /** The pool and the (quoted) schema written to, for a store that writes a held batch. */
+  readonly pool: pg.Pool;
+  readonly quotedSchema: string;
   readonly #pool: pg.Pool;
   readonly #sql: Statements;
   readonly #prefix: string;
@@ -54,6 +57,8 @@ export class PostgresRowStore implements RowStore {
    * @param guard - When given, `insert` and `putWrites` run its variants (see {@link WriteGuard}).
    */
   constructor(pool: pg.Pool, quotedSchema: string, ready: () => Promise<void>, guard?: WriteGuard) {
+    this.pool = pool;
+    this.quotedSchema = quotedSchema;
     this.#pool = pool;
     this.#sql = { ...statements(quotedSchema), ...guard?.sql };
     this.#prefix = `conclave:${quotedSchema}:${guard === undefined ? "" : "guarded:"}`;
@@ -89,13 +94,20 @@ export class PostgresRowStore implements RowStore {
    */
   async batch<T>(work: () => Promise<T>): Promise<T> {
     if (this.#batches.getStore() !== undefined) return work();
-    const batch = new WriteBatch();
-    const result = await this.#batches.run(batch, work);
-    if (!batch.empty) await this.#storeBatch(batch);
+    const { result, batch } = await this.hold(work);
+    if (batch !== undefined) await this.storeBatch(batch);
     return result;
   }
 
-  async #storeBatch(batch: WriteBatch): Promise<void> {
+  /** Runs `work` as {@link batch} does, but hands its writes back unstored (none: undefined). */
+  async hold<T>(work: () => Promise<T>): Promise<{ result: T; batch: WriteBatch | undefined }> {
+    const batch = new WriteBatch();
+    const result = await this.#batches.run(batch, work);
+    return { result, batch: batch.empty ? undefined : batch };
+  }
+
+  /** Stores a batch {@link hold} handed back, as `batch` would have. */
+  async storeBatch(batch: WriteBatch): Promise<void> {
     const [result] = await this.#write<{ conflicts: number[] }>("insertBatch", batch.values());
     const conflict = result?.conflicts[0];
     if (conflict !== undefined) {

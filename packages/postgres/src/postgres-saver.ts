@@ -3,11 +3,18 @@
  * (one round trip, one transaction) that inserts the row and moves the thread's head record; a
  * `batch` of puts and writes is one statement too.
  */
-import { ChainSaver, type ChainSaverOptions, type RowStore } from "@conclave/core";
+import {
+  ChainSaver,
+  type ChainSaverOptions,
+  checkpointExists,
+  type HeldWrites,
+  type RowStore,
+} from "@conclave/core";
 import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
 import { newPool } from "./pool.ts";
 import { PostgresRowStore } from "./postgres-row-store.ts";
+import type { WriteBatch } from "./write-batch.ts";
 
 /** Options of {@link PostgresSaver}. */
 export interface PostgresSaverOptions extends ChainSaverOptions {
@@ -35,7 +42,60 @@ export class PostgresChainSaver extends ChainSaver {
   async batch<T>(work: () => Promise<T>): Promise<T> {
     return this.settledBatch(this.#batchRows.batch(work));
   }
+
+  /**
+   * Runs `work` as {@link batch} does and hands its writes back unstored, for the platform
+   * store to write with the run's end (`PostgresRunQueue.finish`).
+   */
+  async holdBatch<T>(work: () => Promise<T>): Promise<{ result: T; held: HeldWrites | undefined }> {
+    const { result, batch } = await this.settledBatch(this.#batchRows.hold(work));
+    if (batch === undefined) return { result, held: undefined };
+    const held = new PostgresHeldWrites(this.#batchRows, batch, (written) =>
+      this.settledBatch(written),
+    );
+    return { result, held };
+  }
 }
+
+/**
+ * A checkpoint batch held for a run's end. `PostgresRunQueue` writes it in its end statement
+ * when `rows` belongs to its pool and schema; anyone else calls `write()`.
+ */
+export class PostgresHeldWrites implements HeldWrites {
+  readonly rows: PostgresRowStore;
+  readonly #batch: WriteBatch;
+  readonly #settle: Settle;
+
+  /** @param settle - The saver's `settledBatch`: forgets its chain links if the write fails. */
+  constructor(rows: PostgresRowStore, batch: WriteBatch, settle: Settle) {
+    this.rows = rows;
+    this.#batch = batch;
+    this.#settle = settle;
+  }
+
+  write(): Promise<void> {
+    return this.#settle(this.rows.storeBatch(this.#batch));
+  }
+
+  /**
+   * Runs a statement that stores the batch with other work: `values` are the batch statement's
+   * parameters; the statement answers the batch's conflicts (see `batch-statements.ts`).
+   * @throws CheckpointExistsError when a row conflicts; nothing is stored then.
+   */
+  writeWith<R extends { conflicts: number[] }>(
+    statement: (values: unknown[]) => Promise<R>,
+  ): Promise<R> {
+    const written = statement(this.#batch.values()).then((answer) => {
+      const conflict = answer.conflicts[0];
+      if (conflict === undefined) return answer;
+      const row = this.#batch.rows[conflict - 1]!;
+      throw checkpointExists(row.threadId, row.id);
+    });
+    return this.#settle(written);
+  }
+}
+
+type Settle = <T>(written: Promise<T>) => Promise<T>;
 
 /**
  * A `CheckpointSaver` on PostgreSQL (node-postgres). Call `setup()` once (it is also run on

@@ -5,10 +5,12 @@
  * never run again, and the engine restores the pending writes of a half-finished step.
  */
 import {
+  type BatchOptions,
   type CheckpointSaver,
   type CheckpointTuple,
   COPY_AS_NODE,
   Command,
+  type HeldWrites,
   INTERRUPT,
   type Interrupt,
   type JsonObject,
@@ -60,7 +62,8 @@ export async function executeRun(execution: Execution): Promise<RunOutcome> {
   const { run, store } = execution;
   const fence = { runId: run.runId, generation: run.generation };
   const storeErrors: unknown[] = [];
-  const saver = watchSaver(store.fencedSaver(fence), (error) => storeErrors.push(error));
+  const watched = watchSaver(store.fencedSaver(fence), (error) => storeErrors.push(error));
+  const saver = watched.saver;
   const graph = execution.graph.withCheckpointer(saver);
   // Decision: a first claim (generation 1) has written no checkpoint, so it cannot be resuming
   // and the read is skipped (the engine reads the thread's head anyway): one round trip less
@@ -75,7 +78,8 @@ export async function executeRun(execution: Execution): Promise<RunOutcome> {
   const input = resuming ? null : inputOf(run);
   try {
     const result = await invokeOrStream(graph, input, config, execution);
-    return outcomeOf(result);
+    const held = watched.held();
+    return held === undefined ? outcomeOf(result) : { ...outcomeOf(result), held };
   } catch (error) {
     // The graph did not fail, its checkpoint store did: where the run got to is unknown, so it
     // goes back to the queue and resumes from its newest stored checkpoint (see the worker).
@@ -88,24 +92,41 @@ export async function executeRun(execution: Execution): Promise<RunOutcome> {
   }
 }
 
-/** `saver`, telling `onError` about every error its calls reject with (then rejecting too). */
-function watchSaver(saver: CheckpointSaver, onError: (error: unknown) => void): CheckpointSaver {
+/**
+ * `saver`, telling `onError` about every error its calls reject with (then rejecting too).
+ * The graph's final batch is held, when the saver can, for the store to write with the run's
+ * end (`RunOutcome.held`): one statement fewer per run on PostgreSQL.
+ */
+function watchSaver(
+  saver: CheckpointSaver,
+  onError: (error: unknown) => void,
+): { saver: CheckpointSaver; held: () => HeldWrites | undefined } {
   const watch = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error: unknown) => {
       onError(error);
       throw error;
     });
-  return {
+  let held: HeldWrites | undefined;
+  const batch = async <T>(work: () => Promise<T>, options?: BatchOptions): Promise<T> => {
+    if (!options?.final || !saver.holdBatch) return watch(saver.batch!(work));
+    // A final batch after a held one (a second invocation) cannot wait for the end.
+    await held?.write();
+    const hold = await watch(saver.holdBatch(work));
+    held = hold.held;
+    return hold.result;
+  };
+  const watched: CheckpointSaver = {
     capabilities: saver.capabilities,
     getTuple: (config) => watch(saver.getTuple(config)),
     list: (config, options) => saver.list(config, options),
     put: (config, checkpoint, metadata) => watch(saver.put(config, checkpoint, metadata)),
     putWrites: (config, writes, taskId) => watch(saver.putWrites(config, writes, taskId)),
     deleteThread: (threadId) => watch(saver.deleteThread(threadId)),
-    ...(saver.batch ? { batch: (work) => watch(saver.batch!(work)) } : {}),
+    ...(saver.batch ? { batch } : {}),
     verify: (threadId) => saver.verify(threadId),
     prune: (threadId, policy) => saver.prune(threadId, policy),
   };
+  return { saver: watched, held: () => held };
 }
 
 function inputOf(run: Run): unknown {

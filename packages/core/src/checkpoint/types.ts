@@ -128,6 +128,21 @@ export interface SaverCapabilities {
  * Persists checkpoints. The method names follow LangGraph's `BaseCheckpointSaver`, so its users
  * recognise them; `verify` and `prune` are Conclave's.
  */
+/** Options of {@link CheckpointSaver.batch}. */
+export interface BatchOptions {
+  /** The root graph's last writes of this invocation (its loop is returning). */
+  final?: boolean;
+}
+
+/**
+ * A batch of checkpoint writes made but not stored (`CheckpointSaver.holdBatch`). The store
+ * that made it may write it with a run's end; any other caller stores it with `write()`.
+ */
+export interface HeldWrites {
+  /** Stores the writes on their own, as `batch` would have. */
+  write(): Promise<void>;
+}
+
 export interface CheckpointSaver {
   readonly capabilities: SaverCapabilities;
   /** The checkpoint named by `config`, or the newest of the thread/namespace when no id is given. */
@@ -145,9 +160,16 @@ export interface CheckpointSaver {
   deleteThread(threadId: string): Promise<void>;
   /**
    * Optional. Runs `work` with the writes it makes grouped into one transaction, in order. Under
-   * `durability: "async"` the engine flushes queued checkpoints through it: one commit per batch.
+   * `durability: "async"` and `"exit"` the engine flushes queued checkpoints through it: one
+   * commit per batch. `final` marks a root graph's last writes before its invocation returns.
    */
-  batch?<T>(work: () => Promise<T>): Promise<T>;
+  batch?<T>(work: () => Promise<T>, options?: BatchOptions): Promise<T>;
+  /**
+   * Optional. Runs `work` like {@link batch} but stores nothing yet: the writes are handed back
+   * as {@link HeldWrites}, for a store to write in the statement that ends the run
+   * (`RunOutcome.held`). Undefined `held`: the work wrote nothing.
+   */
+  holdBatch?<T>(work: () => Promise<T>): Promise<{ result: T; held: HeldWrites | undefined }>;
   verify(threadId: string): Promise<VerifyResult>;
   prune(threadId: string, policy: RetentionPolicy): Promise<PruneResult>;
 }

@@ -95,7 +95,10 @@ export interface RunQueue {
    * with WORKER_NOT_REGISTERED for an unknown worker (its runs would have no lease).
    */
   claim(request: ClaimRequest): Promise<Run[]>;
-  /** Ends a claimed run and updates its thread. Fails with LEASE_LOST for a stale fence. */
+  /**
+   * Ends a claimed run and updates its thread, after storing `outcome.held` (together, when
+   * this store's fenced saver made it). Fails with LEASE_LOST for a stale fence.
+   */
   finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run>;
   /**
    * Optional: `finish`, with the run's audit events appended in the same transaction, so a

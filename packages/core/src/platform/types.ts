@@ -8,6 +8,8 @@
  * milliseconds so the queue compares numbers.
  */
 
+import type { HeldWrites } from "../checkpoint/types.ts";
+
 /** A JSON object as stored (metadata, config, values). */
 export type JsonObject = Record<string, unknown>;
 
@@ -241,6 +243,12 @@ export interface RunOutcome {
   /** The thread's state values after the run, as JSON. */
   values?: unknown;
   interrupts?: JsonObject;
+  /**
+   * The run's last checkpoint writes, not yet stored (`CheckpointSaver.holdBatch`). A store
+   * whose fenced saver made them writes them in the statement that ends the run; any other
+   * store writes them first (`held.write()`).
+   */
+  held?: HeldWrites;
 }
 
 export interface QueueStatus {

@@ -99,6 +99,8 @@ export class GraphLoop {
   #queue: (() => Promise<unknown>)[] = [];
   /** Flushes the waiting batch early (when it is full). */
   #wake: (() => void) | undefined;
+  /** The root loop is returning: its next batch is its last (`BatchOptions.final`). */
+  #final = false;
   #unstored: { source: CheckpointSource; metadata: CheckpointMetadata; ts: string } | undefined;
   #syntheticSeq = 0;
   #outputValues: Values | undefined;
@@ -455,11 +457,11 @@ export class GraphLoop {
    * Queues a saver write behind the earlier ones. Under `async` durability with a saver that can
    * batch, writes gather until the event loop turns (or 64 are waiting) and commit together:
    * the run never waits for storage, and a crash can lose at most the writes not yet flushed,
-   * which is what `async` promises.
+   * which is what `async` promises. `exit` batches the same way: it writes only at the end.
    */
   #enqueue(op: () => Promise<unknown>): void {
     const saver = this.options.saver!;
-    if (this.durability !== "async" || !saver.batch) {
+    if (this.durability === "sync" || !saver.batch) {
       this.#persist = handled(this.#persist.then(op));
       return;
     }
@@ -480,9 +482,10 @@ export class GraphLoop {
     const ops = this.#queue;
     if (ops.length === 0) return Promise.resolve();
     this.#queue = [];
-    return saver.batch!(async () => {
+    const work = async () => {
       for (const op of ops) await op();
-    });
+    };
+    return this.#final ? saver.batch!(work, { final: true }) : saver.batch!(work);
   }
 
   /** Waits for every queued checkpoint and write. Called before returning and in sync mode. */
@@ -492,6 +495,8 @@ export class GraphLoop {
 
   private async finish(status: LoopStatus, interrupts: Interrupt[]): Promise<LoopResult> {
     this.storeCheckpoint();
+    // A subgraph's end is not its run's: the parent writes after it.
+    this.#final = this.options.ns === "";
     await this.flush();
     return { status, values: this.values, outputValues: this.#outputValues, interrupts };
   }

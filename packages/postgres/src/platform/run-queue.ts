@@ -20,6 +20,7 @@ import {
   type EnqueueResult,
   type Fence,
   type FinishAudit,
+  type HeldWrites,
   InvalidArgumentError,
   LeaseLostError,
   type NewRun,
@@ -41,6 +42,8 @@ import {
 } from "@conclave/core";
 import type pg from "pg";
 import { PostgresAuditLog } from "../audit-log.ts";
+import { quoteSchema } from "../migrate.ts";
+import { PostgresHeldWrites } from "../postgres-saver.ts";
 import { enqueue, enqueueMany } from "./enqueue.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { type StatusRow, tallyStatus } from "./queue-status.ts";
@@ -162,7 +165,11 @@ export class PostgresRunQueue implements RunQueue {
     return this.#end("finishAudited", fence, outcome, now, [events]);
   }
 
-  /** Runs an end statement: $1 to $10 from the fence and outcome, then `extra`. */
+  /**
+   * Runs an end statement: $1 to $10 from the fence and outcome, then `extra`. A held batch of
+   * this store's fenced saver is written by the same statement (see `finishWithBatch`); any
+   * other is written first.
+   */
   async #end(
     name: "finish" | "finishAudited",
     fence: Fence,
@@ -172,9 +179,31 @@ export class PostgresRunQueue implements RunQueue {
   ): Promise<Run> {
     checkChoice(outcome.status, OUTCOMES, "outcome.status");
     const values = [...finishValues(fence, outcome, now), ...extra];
-    const [row] = await this.#db.rows<RunRow>(name, values);
-    if (row === undefined) throw new LeaseLostError(fence);
+    const { held } = outcome;
+    if (held === undefined || !this.#ours(held)) {
+      await held?.write();
+      const [row] = await this.#db.rows<RunRow>(name, values);
+      if (row === undefined) throw new LeaseLostError(fence);
+      return runFromRow(row);
+    }
+    const statement = name === "finish" ? "finishWithBatch" : "finishAuditedWithBatch";
+    const row = await held.writeWith(async (batch) => {
+      const [answer] = await this.#db.rows<RunRow & { conflicts: number[] }>(statement, [
+        ...values,
+        ...batch,
+      ]);
+      return answer!;
+    });
+    if (row.runId === null) throw new LeaseLostError(fence);
     return runFromRow(row);
+  }
+
+  #ours(held: HeldWrites): held is PostgresHeldWrites {
+    return (
+      held instanceof PostgresHeldWrites &&
+      held.rows.pool === this.#db.pool &&
+      held.rows.quotedSchema === quoteSchema(this.#db.schema)
+    );
   }
 
   async release(fence: Fence, error: RunError | null, retryAt: Date, now: Date): Promise<Run> {

@@ -23,10 +23,22 @@
 
 /** `fence` is the text of a CTE named `fence` (one row when the write may go ahead), or none. */
 export function batchStatement(s: string, fence?: string): string {
+  return `WITH ${fence === undefined ? "" : `${fence},`} ${batchReads(s)},
+    ${batchWrites(s, fence !== undefined)}
+    SELECT ${BATCH_CONFLICTS} AS conflicts,
+      ${fence === undefined ? "true" : "EXISTS (SELECT 1 FROM fence)"} AS held`;
+}
+
+/** The batch's conflicts, as the statement returns them. */
+export const BATCH_CONFLICTS = "ARRAY(SELECT n::int FROM conflicts ORDER BY n)";
+
+/**
+ * The batch's reading CTEs, `input` and `conflicts` (schema `s`), for a statement that writes a
+ * batch among other work (see `platform-end-statements.ts`).
+ */
+export function batchReads(s: string): string {
   const cp = `${s}.conclave_checkpoints`;
-  const hd = `${s}.conclave_heads`;
-  const from = fence === undefined ? "" : ", fence";
-  return `WITH ${fence === undefined ? "" : `${fence},`} input AS MATERIALIZED (
+  return `input AS MATERIALIZED (
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
           $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
         WITH ORDINALITY AS x (thread_id, ns, id, parent_id, ts, payload, hash, snapshot,
@@ -35,7 +47,18 @@ export function batchStatement(s: string, fence?: string): string {
       SELECT x.n FROM input x, LATERAL (SELECT c.hash FROM ${cp} c
           WHERE c.thread_id = x.thread_id AND c.ns = x.ns AND c.id = x.id LIMIT 1) c
       WHERE c.hash <> x.hash
-    ), ins AS (
+    )`;
+}
+
+/**
+ * The batch's writing CTEs, `ins`, `moved`, `head` and `w`, after {@link batchReads}. `fenced`:
+ * they write only when a CTE `fence`, defined before them, has a row.
+ */
+export function batchWrites(s: string, fenced: boolean): string {
+  const cp = `${s}.conclave_checkpoints`;
+  const hd = `${s}.conclave_heads`;
+  const from = fenced ? ", fence" : "";
+  return `ins AS (
       INSERT INTO ${cp} (thread_id, ns, id, parent_id, ts, payload, hash, prev_hash, snapshot,
         since_bytes, since_count, snap_bytes)
       SELECT x.thread_id, x.ns, x.id, x.parent_id, x.ts, x.payload, x.hash, NULL, x.snapshot,
@@ -66,7 +89,5 @@ export function batchStatement(s: string, fence?: string): string {
       ON CONFLICT (thread_id, ns, checkpoint_id, task_id, idx) DO UPDATE SET
         channel = CASE WHEN excluded.idx < 0 THEN excluded.channel ELSE w.channel END,
         value = CASE WHEN excluded.idx < 0 THEN excluded.value ELSE w.value END
-    )
-    SELECT ARRAY(SELECT n::int FROM conflicts ORDER BY n) AS conflicts,
-      ${fence === undefined ? "true" : "EXISTS (SELECT 1 FROM fence)"} AS held`;
+    )`;
 }

@@ -132,6 +132,7 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
+    await outcome.held?.write();
     return this.#db.writeSoon(() => this.#finishIn(fence, outcome, now));
   }
 
@@ -147,6 +148,7 @@ export class SqliteRunQueue implements RunQueue {
   ): Promise<Run | undefined> {
     const { log } = audit;
     if (!(log instanceof SqliteAuditLog) || log.db !== this.#db.db) return undefined;
+    await outcome.held?.write();
     return this.#db.writeSoon(() => {
       const run = this.#finishIn(fence, outcome, now);
       log.appendWithin(audit.events(run));
