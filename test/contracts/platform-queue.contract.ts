@@ -577,6 +577,7 @@ export function platformQueueContract(name: string, make: MakePlatform): void {
         const unsubscribe = await store.subscribe((event) => events.push(event));
         await store.runs.enqueue(newRun("r1"), T0);
         const run = await claimOne(store);
+        await store.watchFinish?.("r1", at(60_000), T0);
         await store.runs.cancel("acme", "r1", "interrupt", at(1));
         await store.runs.finish(
           { runId: "r1", generation: run.generation },
@@ -589,6 +590,40 @@ export function platformQueueContract(name: string, make: MakePlatform): void {
           { kind: "run.cancel", tenant: "acme", runId: "r1", action: "interrupt" },
           { kind: "run.finished", tenant: "acme", runId: "r1", status: "cancelled" },
         ]);
+        await unsubscribe();
+      }));
+
+    it("announces a finish to those who watch it, when the store asks for watching", () =>
+      withStore(make, async (store) => {
+        const finished: string[] = [];
+        const unsubscribe = await store.subscribe((event) => {
+          if (event.kind === "run.finished") finished.push(event.runId);
+        });
+        const end = async (runId: string, now: Date) => {
+          await store.runs.enqueue(newRun(runId), now);
+          const run = await claimOne(store, now);
+          await store.runs.finish(
+            { runId, generation: run.generation },
+            { status: "success" },
+            now,
+          );
+        };
+        await store.watchFinish?.("watched", at(1_000), T0);
+        await end("unwatched", at(1));
+        await end("watched", at(2));
+        // Wake-ups arrive in commit order: once the watched one is here, the other would be too.
+        await expect.poll(() => finished.includes("watched")).toBe(true);
+        const announcesAll = store.watchFinish === undefined;
+        expect(finished).toEqual(announcesAll ? ["unwatched", "watched"] : ["watched"]);
+        // "*" watches every run, until the declaration lapses.
+        await store.watchFinish?.("*", at(2_000), at(3));
+        await end("any", at(4));
+        await expect.poll(() => finished.at(-1)).toBe("any");
+        await end("lapsed", at(2_001));
+        await store.watchFinish?.("marker", at(5_000), at(2_002));
+        await end("marker", at(2_003));
+        await expect.poll(() => finished.at(-1)).toBe("marker");
+        expect(finished.includes("lapsed")).toBe(announcesAll);
         await unsubscribe();
       }));
   });

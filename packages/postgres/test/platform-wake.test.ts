@@ -51,6 +51,8 @@ describe("PostgresPlatformStore wake-ups", () => {
     withPair(async (listener, writer) => {
       const events: WakeEvent[] = [];
       const unsubscribe = await listener.subscribe((event) => events.push(event));
+      // Finishes are announced to those who declared they wait for them.
+      await listener.watchFinish("*", at(60_000), T0);
       await writer.workers.register(
         { workerId: "w", graphIds: ["agent"], concurrency: 4 },
         T0,

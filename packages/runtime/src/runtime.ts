@@ -192,12 +192,23 @@ export class Runtime {
     return run;
   }
 
-  /** Waits until the run ends (or `signal` aborts) and returns it. */
+  /**
+   * Waits until the run ends (or `signal` aborts) and returns it. While it waits, it declares
+   * so to the store (`watchFinish`), which may announce finishes only to declared waiters; the
+   * status is read again after each declaration, so a finish just before it is not missed.
+   */
   async join(tenant: string, runId: string, signal?: AbortSignal): Promise<Run> {
+    let watchedUntil = 0;
     for (;;) {
       const run = await this.getRun(tenant, runId);
       if (TERMINAL_STATUSES.includes(run.status)) return run;
       signal?.throwIfAborted();
+      const now = this.clock().getTime();
+      if (this.store.watchFinish && watchedUntil < now + JOIN_RECHECK_MS) {
+        watchedUntil = now + 3 * JOIN_RECHECK_MS;
+        await this.store.watchFinish(runId, new Date(watchedUntil), new Date(now));
+        continue;
+      }
       await this.#nextChange(runId, signal);
     }
   }

@@ -228,10 +228,19 @@ export interface PlatformStore {
   /**
    * Subscribes to wake-ups: `run.pending` when a run becomes claimable (enqueue, release,
    * retry, sweep), `run.cancel` when a running run is asked to stop, `run.finished` when a run
-   * ends (finish, cancel of a pending run, dead). In-process stores call the listener after each commit; PostgreSQL
-   * delivers them across processes through LISTEN/NOTIFY. Returns the unsubscribe function.
+   * ends (finish, cancel of a pending run, dead). In-process stores call the listener after
+   * each commit; PostgreSQL delivers them across processes through LISTEN/NOTIFY, and a
+   * finished run's `run.finished` only while someone {@link watchFinish}es it. Returns the
+   * unsubscribe function.
    */
   subscribe(listener: (event: WakeEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * Optional: declares that this process waits for run `runId` to end (`"*"`: every run) until
+   * `until`, so the store announces that finish (`run.finished`). Stores without it announce
+   * every finish. Declare before reading the run's status, or a finish in between goes
+   * unannounced.
+   */
+  watchFinish?(runId: string, until: Date, now: Date): Promise<void>;
   /** Whether the database answers (for readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,11 +7,12 @@
  * wake-up connection, then an owned pool). See `run-queue.ts` for the run lifecycle and
  * `platform-queue-statements.ts` for the locking rules.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   answerEmptyOnce,
   type ChainSaverOptions,
   type CheckpointSaver,
+  checkId,
   type Fence,
   InvalidArgumentError,
   LeaseLostError,
@@ -88,6 +89,8 @@ export class PostgresPlatformStore implements PlatformStore {
   readonly #owned: boolean;
   #setup: Promise<void> | undefined;
   #closed = false;
+  /** Who this store is in `conclave_finish_watchers`. */
+  readonly #watcher = randomUUID();
 
   /** Creates a pool for `url` (postgres://...). The store owns it: `close()` ends it. */
   static fromConnString(
@@ -155,6 +158,15 @@ export class PostgresPlatformStore implements PlatformStore {
     const fresh = this.#db.fresh.take(fence.runId);
     const store = fresh === undefined ? rows : answerEmptyOnce(rows, fresh);
     return new PostgresChainSaver(rows, this.#saverOptions, store);
+  }
+
+  /**
+   * Declares that this store's process waits for run `runId` (`"*"`: every run) to end, until
+   * `until` (see `PlatformStore.watchFinish`): a finish notifies only declared watchers.
+   */
+  async watchFinish(runId: string, until: Date, now: Date): Promise<void> {
+    const values = [checkId(runId, "runId"), this.#watcher, until.getTime(), now.getTime()];
+    await this.#db.query("watchFinish", values);
   }
 
   /** Listens on this schema's channel (one connection per store, shared by all listeners). */

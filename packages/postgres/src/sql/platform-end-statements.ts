@@ -15,7 +15,11 @@ function endFinish(p: QueueParts): string {
       ${p.result}`;
 }
 
-/** The CTEs `run`, `thread` and `wake` of {@link endFinish}; `also` narrows the run's update. */
+/**
+ * The CTEs `run`, `thread` and `wake` of {@link endFinish}; `also` narrows the run's update.
+ * The `run.finished` wake-up goes out only to a declared watcher (migration 12,
+ * `PlatformStore.watchFinish`).
+ */
 function finishCtes(p: QueueParts, also: string): string {
   return `run AS (
         UPDATE ${p.runs} r SET status = $3, error = $4, cancel_action = NULL, ended_at = $5,
@@ -29,7 +33,10 @@ function finishCtes(p: QueueParts, also: string): string {
           "values" = CASE WHEN $8::boolean THEN $9 ELSE t."values" END, interrupts = $10,
           running_run_id = NULL, updated_at = $5
         FROM run WHERE t.tenant = run.tenant AND t.thread_id = run.thread_id RETURNING 1
-      ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run)`;
+      ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run WHERE EXISTS (
+        SELECT 1 FROM ${p.s}.conclave_finish_watchers w
+        WHERE w.run_id IN (run.run_id, '*') AND w.expires_at > $5
+      ))`;
 }
 
 /** The end statements, from the schema's {@link QueueParts}. */
@@ -40,6 +47,18 @@ export function endStatements(p: QueueParts) {
      * $8 whether $9 holds new thread values, $10 interrupts.
      */
     finish: endFinish(p),
+    /**
+     * Declares watcher $2 waits for the end of run $1 ('*': every run) until $3; drops the
+     * declarations that ended before $4.
+     */
+    watchFinish: `WITH gone AS (
+        DELETE FROM ${p.s}.conclave_finish_watchers
+        WHERE expires_at < $4 AND (run_id, watcher) <> ($1, $2)
+      )
+      INSERT INTO ${p.s}.conclave_finish_watchers AS w (run_id, watcher, expires_at)
+      VALUES ($1, $2, $3)
+      ON CONFLICT (run_id, watcher) DO UPDATE SET
+        expires_at = greatest(w.expires_at, excluded.expires_at)`,
     /** `finish`, and $11 (prepared audit events as JSON) into the audit outbox, in order. */
     finishAudited: finishAuditedStatement(p),
     /** `finish` with a held checkpoint batch: $11-$28 as the batch's $1-$18. */

@@ -30,7 +30,7 @@ interface Pingable {
  * does not change how the app's other routes are handled.
  */
 export const webSocketApi: ServerExtension = async (app, ctx) => {
-  const hub = await createWakeHub(ctx.runtime.store);
+  const hub = await createWakeHub(ctx.runtime.store, app.log);
   app.addHook("onClose", () => hub.close());
   await app.register(async (scope) => {
     await scope.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });

@@ -58,22 +58,59 @@ export type WakeListener = (event: WakeEvent) => void;
 /** Fans wake-ups out to listeners; `on` returns the function that removes the listener. */
 export interface WakeHub {
   on(listener: WakeListener): () => void;
+  /** Settles once the store knows this hub waits for finishes (see {@link createWakeHub}). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Subscribes to the store's wake-ups and returns the hub over them. */
-export async function createWakeHub(store: PlatformStore): Promise<WakeHub> {
+/** How long a declaration that the hub waits for every finish lasts; renewed at half of it. */
+export const WATCH_ALL_MS = 60_000;
+
+/**
+ * Subscribes to the store's wake-ups and returns the hub over them. While it has listeners it
+ * declares that it waits for every run's end (`watchFinish("*")`), renewed before it lapses,
+ * so a store that announces finishes only to declared waiters announces them here.
+ */
+export async function createWakeHub(
+  store: PlatformStore,
+  log: Pick<FastifyBaseLogger, "warn">,
+): Promise<WakeHub> {
   const listeners = new Set<WakeListener>();
   const unsubscribe = await store.subscribe((event) => {
     for (const listener of listeners) listener(event);
   });
+  let renewal: ReturnType<typeof setInterval> | undefined;
+  let declared: Promise<void> = Promise.resolve();
+  const watchAll = () => {
+    const now = Date.now();
+    const until = new Date(now + WATCH_ALL_MS);
+    declared = (store.watchFinish?.("*", until, new Date(now)) ?? Promise.resolve()).catch(
+      (error: unknown) => {
+        log.warn({ err: error }, "could not declare the wait for finished runs; retrying");
+      },
+    );
+  };
+  const stopWatching = () => {
+    clearInterval(renewal);
+    renewal = undefined;
+  };
   return {
     on(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      if (renewal === undefined && store.watchFinish) {
+        watchAll();
+        renewal = setInterval(watchAll, WATCH_ALL_MS / 2);
+        renewal.unref?.();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) stopWatching();
+      };
     },
+    ready: () => declared,
     async close() {
       listeners.clear();
+      stopWatching();
       await unsubscribe();
     },
   };

@@ -70,6 +70,7 @@ class ThreadChannel implements Subscription {
         this.#later(() => this.#check(event.runId));
     });
     this.#later(async () => {
+      await hub.ready();
       const active = await this.#session.runtime.store.runs.list({
         tenant: principal.tenant,
         threadId: this.#threadId,

@@ -10,6 +10,7 @@ import threadIds from "./0008-thread-ids.ts";
 import settings from "./0009-settings.ts";
 import auditOutbox from "./0010-audit-outbox.ts";
 import runLineIndex from "./0011-run-line-index.ts";
+import finishWatchers from "./0012-finish-watchers.ts";
 
 /** A numbered schema change; `:schema` in `sql` stands for the quoted schema name. */
 export interface Migration {
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "settings", sql: settings },
   { version: 10, name: "audit-outbox", sql: auditOutbox },
   { version: 11, name: "run-line-index", sql: runLineIndex },
+  { version: 12, name: "finish-watchers", sql: finishWatchers },
 ];
