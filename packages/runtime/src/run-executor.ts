@@ -110,7 +110,7 @@ function watchSaver(
   const batch = async <T>(work: () => Promise<T>, options?: BatchOptions): Promise<T> => {
     if (!options?.final || !saver.holdBatch) return watch(saver.batch!(work));
     // A final batch after a held one (a second invocation) cannot wait for the end.
-    await held?.write();
+    if (held) await watch(held.write());
     const hold = await watch(saver.holdBatch(work));
     held = hold.held;
     return hold.result;
