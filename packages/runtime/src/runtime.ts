@@ -66,6 +66,11 @@ export const TERMINAL_STATUSES: readonly Run["status"][] = [
 ];
 
 const JOIN_RECHECK_MS = 5_000;
+/**
+ * The first recheck after a join declared its wait (`watchFinish`): a finish whose statement
+ * began before the declaration committed reads no watcher and announces nothing.
+ */
+const JOIN_DECLARED_RECHECK_MS = 50;
 
 export class Runtime {
   readonly store: PlatformStore;
@@ -199,6 +204,7 @@ export class Runtime {
    */
   async join(tenant: string, runId: string, signal?: AbortSignal): Promise<Run> {
     let watchedUntil = 0;
+    let recheckMs = JOIN_RECHECK_MS;
     for (;;) {
       const run = await this.getRun(tenant, runId);
       if (TERMINAL_STATUSES.includes(run.status)) return run;
@@ -207,9 +213,12 @@ export class Runtime {
       if (this.store.watchFinish && watchedUntil < now + JOIN_RECHECK_MS) {
         watchedUntil = now + 3 * JOIN_RECHECK_MS;
         await this.store.watchFinish(runId, new Date(watchedUntil), new Date(now));
+        // A finish already under way when the declaration committed may not have seen it.
+        recheckMs = JOIN_DECLARED_RECHECK_MS;
         continue;
       }
-      await this.#nextChange(runId, signal);
+      await this.#nextChange(runId, recheckMs, signal);
+      recheckMs = JOIN_RECHECK_MS;
     }
   }
 
@@ -417,7 +426,7 @@ export class Runtime {
     for (const wake of waiters) wake();
   }
 
-  #nextChange(runId: string, signal?: AbortSignal): Promise<void> {
+  #nextChange(runId: string, recheckMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const waiters = this.#joiners.get(runId) ?? new Set();
       this.#joiners.set(runId, waiters);
@@ -428,7 +437,7 @@ export class Runtime {
         resolve();
       };
       // A lost notification (a database reconnect) costs at most this long.
-      const timer = setTimeout(done, JOIN_RECHECK_MS);
+      const timer = setTimeout(done, recheckMs);
       waiters.add(done);
       signal?.addEventListener("abort", done, { once: true });
     });
