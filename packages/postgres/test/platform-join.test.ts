@@ -58,4 +58,18 @@ describe("join on PostgreSQL", () => {
       await client.store.close();
     }
   });
+
+  it("refuses a bad run id to watch, saying what it got", async () => {
+    const { store, runtime } = await openRuntime();
+    try {
+      const now = new Date();
+      await expect(store.watchFinish("", now, now)).rejects.toMatchObject({
+        code: "INVALID_ID",
+        message: expect.stringContaining('got ""'),
+      });
+    } finally {
+      await runtime.close(0);
+      await store.close();
+    }
+  });
 });
