@@ -5,19 +5,18 @@
  * and plans them once.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  type ChainLink,
-  type CheckpointRow,
-  checkpointExists,
-  type EncodedWrite,
-  type NewCheckpointRow,
-  type PruneChanges,
-  type ReadRow,
-  type RowQuery,
-  type RowStore,
-  type SaverStats,
-  type StoredWrite,
-  type ThreadHead,
+import type {
+  ChainLink,
+  CheckpointRow,
+  EncodedWrite,
+  NewCheckpointRow,
+  PruneChanges,
+  ReadRow,
+  RowQuery,
+  RowStore,
+  SaverStats,
+  StoredWrite,
+  ThreadHead,
 } from "@conclave/core";
 import type pg from "pg";
 import { rollbackAfter } from "./pool.ts";
@@ -44,7 +43,6 @@ export class PostgresRowStore implements RowStore {
   /** The pool and the (quoted) schema written to, for a store that writes a held batch. */
   readonly pool: pg.Pool;
   readonly quotedSchema: string;
-  readonly #pool: pg.Pool;
   readonly #sql: Statements;
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
@@ -59,7 +57,6 @@ export class PostgresRowStore implements RowStore {
   constructor(pool: pg.Pool, quotedSchema: string, ready: () => Promise<void>, guard?: WriteGuard) {
     this.pool = pool;
     this.quotedSchema = quotedSchema;
-    this.#pool = pool;
     this.#sql = { ...statements(quotedSchema), ...guard?.sql };
     this.#prefix = `conclave:${quotedSchema}:${guard === undefined ? "" : "guarded:"}`;
     this.#ready = ready;
@@ -69,7 +66,7 @@ export class PostgresRowStore implements RowStore {
   async #query<R extends pg.QueryResultRow>(
     name: keyof Statements,
     values: unknown[],
-    client: pg.Pool | pg.PoolClient = this.#pool,
+    client: pg.Pool | pg.PoolClient = this.pool,
   ): Promise<R[]> {
     await this.#ready();
     const result = await client.query<R>({
@@ -109,11 +106,7 @@ export class PostgresRowStore implements RowStore {
   /** Stores a batch {@link hold} handed back, as `batch` would have. */
   async storeBatch(batch: WriteBatch): Promise<void> {
     const [result] = await this.#write<{ conflicts: number[] }>("insertBatch", batch.values());
-    const conflict = result?.conflicts[0];
-    if (conflict !== undefined) {
-      const row = batch.rows[conflict - 1]!;
-      throw checkpointExists(row.threadId, row.id);
-    }
+    batch.checkConflicts(result?.conflicts ?? []);
   }
 
   /** Runs a write statement, with the guard's parameters and check when there is one. */
@@ -245,7 +238,7 @@ export class PostgresRowStore implements RowStore {
 
   async #transaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.#ready();
-    const client = await this.#pool.connect();
+    const client = await this.pool.connect();
     let broken = false;
     try {
       await client.query(begin);

@@ -3,13 +3,7 @@
  * (one round trip, one transaction) that inserts the row and moves the thread's head record; a
  * `batch` of puts and writes is one statement too.
  */
-import {
-  ChainSaver,
-  type ChainSaverOptions,
-  checkpointExists,
-  type HeldWrites,
-  type RowStore,
-} from "@conclave/core";
+import { ChainSaver, type ChainSaverOptions, type HeldWrites, type RowStore } from "@conclave/core";
 import type pg from "pg";
 import { migrate, quoteSchema } from "./migrate.ts";
 import { newPool } from "./pool.ts";
@@ -86,10 +80,8 @@ export class PostgresHeldWrites implements HeldWrites {
     statement: (values: unknown[]) => Promise<R>,
   ): Promise<R> {
     const written = statement(this.#batch.values()).then((answer) => {
-      const conflict = answer.conflicts[0];
-      if (conflict === undefined) return answer;
-      const row = this.#batch.rows[conflict - 1]!;
-      throw checkpointExists(row.threadId, row.id);
+      this.#batch.checkConflicts(answer.conflicts);
+      return answer;
     });
     return this.#settle(written);
   }

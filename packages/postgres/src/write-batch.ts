@@ -8,7 +8,12 @@
  * would store them one after another (special channels keep their first position and take the
  * last value; regular ones keep the first), since one statement cannot update a row twice.
  */
-import type { ChainLink, EncodedWrite, NewCheckpointRow } from "@conclave/core";
+import {
+  type ChainLink,
+  checkpointExists,
+  type EncodedWrite,
+  type NewCheckpointRow,
+} from "@conclave/core";
 
 interface BatchedWrite {
   threadId: string;
@@ -28,6 +33,17 @@ export class WriteBatch {
 
   get empty(): boolean {
     return this.rows.length === 0 && this.#writes.length === 0;
+  }
+
+  /**
+   * Throws CHECKPOINT_EXISTS for the first row a batch statement reported in conflict
+   * (`conflicts`: 1-based positions in {@link rows}); the statement then stored nothing.
+   */
+  checkConflicts(conflicts: readonly number[]): void {
+    const conflict = conflicts[0];
+    if (conflict === undefined) return;
+    const row = this.rows[conflict - 1]!;
+    throw checkpointExists(row.threadId, row.id);
   }
 
   /** Collects `row`; for an id already in the batch, stores nothing and returns its hash. */

@@ -195,10 +195,10 @@ export class AuditSink {
     const chaining = this.#log.flushPending!().catch((error: unknown) => {
       this.#logger.error({ err: error }, "chaining the audit outbox failed; the sweep retries");
     });
-    this.#chaining = chaining.finally(() => {
-      if (this.#chaining === chained) this.#chaining = undefined;
+    this.#chaining = chaining;
+    void chaining.then(() => {
+      if (this.#chaining === chaining) this.#chaining = undefined;
     });
-    const chained = this.#chaining;
     return chaining;
   }
 

@@ -124,10 +124,6 @@ export interface SaverCapabilities {
   multiProcess: boolean;
 }
 
-/**
- * Persists checkpoints. The method names follow LangGraph's `BaseCheckpointSaver`, so its users
- * recognise them; `verify` and `prune` are Conclave's.
- */
 /** Options of {@link CheckpointSaver.batch}. */
 export interface BatchOptions {
   /** The root graph's last writes of this invocation (its loop is returning). */
@@ -143,6 +139,10 @@ export interface HeldWrites {
   write(): Promise<void>;
 }
 
+/**
+ * Persists checkpoints. The method names follow LangGraph's `BaseCheckpointSaver`, so its users
+ * recognise them; `verify` and `prune` are Conclave's.
+ */
 export interface CheckpointSaver {
   readonly capabilities: SaverCapabilities;
   /** The checkpoint named by `config`, or the newest of the thread/namespace when no id is given. */

@@ -196,7 +196,6 @@ export class MemoryRunQueue implements RunQueue {
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date) {
-    this.#owned(fence);
     await outcome.held?.write();
     const run = this.#owned(fence);
     const at = now.toISOString();
