@@ -10,8 +10,12 @@
  *     scenario passing on Conclave, and by "interrupt() after awaits in parallel nodes".
  * (4) Node-name typing works for non-chained builders in Conclave. A compile-time property: the
  *     runtime half is the last scenario below, which needs casts only for LangGraph's types.
+ * (5) Stream mode `messages` without `subgraphs` streams the tokens of models inside subgraphs,
+ *     live, under the inner node's metadata. LangGraph 1.7.3 streams none of them, and emits the
+ *     subgraph's new messages whole, under the subgraph node, once the subgraph has finished.
  */
 import { differential, divergent, type Lib } from "./harness.ts";
+import { hello, messageEvents, parentWithSubgraph, type Rec } from "./messages-events.ts";
 
 function traceState(lib: Lib) {
   return lib.Annotation.Root({
@@ -135,4 +139,22 @@ differential(
     return builder.compile().invoke({});
   },
   { trace: ["a", "b"] },
+);
+
+divergent(
+  "(5) stream mode messages without subgraphs: a subgraph's model tokens",
+  async (lib) =>
+    (await messageEvents(parentWithSubgraph(lib).stream(hello, { streamMode: "messages" }))).map(
+      (e) => {
+        const { class: kind, text, node, ns } = e as Rec;
+        return [kind, text, node, ns];
+      },
+    ),
+  {
+    langgraph: [["AIMessage", "ab", "team", "team"]],
+    conclave: [
+      ["AIMessageChunk", "a", "think", "team|think"],
+      ["AIMessageChunk", "b", "think", "team|think"],
+    ],
+  },
 );

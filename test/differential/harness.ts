@@ -42,6 +42,19 @@ export function loadEngine(engine: EngineName): Promise<Lib> {
   return lib;
 }
 
+/** The prebuilt module both engines share the names of (`ToolNode`, `toolsCondition`). */
+export type Prebuilt = typeof import("@langchain/langgraph/prebuilt");
+
+/** The prebuilt module of the engine `lib` is: LangGraph's, or `@conclave/core/prebuilt`. */
+export async function prebuiltFor(lib: Lib): Promise<Prebuilt> {
+  const conclave = lib === (await loadEngine("conclave"));
+  return (
+    conclave
+      ? await import("@conclave/core/prebuilt")
+      : await import("@langchain/langgraph/prebuilt")
+  ) as Prebuilt;
+}
+
 /** The engines selected by `DIFF_ONLY` (both when it is unset). */
 export function selectedEngines(): EngineName[] {
   const only = process.env.DIFF_ONLY;

@@ -35,6 +35,8 @@ export {
 export { CompiledStateGraph, type CompileOptions } from "./graph/compiled-state-graph.ts";
 export { type DrawableEdge, DrawableGraph, type DrawableNode } from "./graph/draw.ts";
 export {
+  type ContentBlock,
+  type LangChainMessageInstance,
   type Message,
   type MessageLike,
   MessagesAnnotation,

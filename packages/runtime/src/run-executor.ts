@@ -15,6 +15,7 @@ import {
   type Interrupt,
   type JsonObject,
   LeaseLostError,
+  type MessageLike,
   MODE_CONFIG_KEY,
   type OperationalMode,
   type PlatformStore,
@@ -23,6 +24,7 @@ import {
   type RunOutcome,
   type StreamMode,
   TENANT_CONFIG_KEY,
+  toMessage,
 } from "@conclave/core";
 import type { AnyCompiledGraph } from "./graph-registry.ts";
 import type { RunEventBus } from "./run-events.ts";
@@ -196,9 +198,22 @@ async function invokeOrStream(
     if (mode === "values" && ns.length === 0) last = lastValues(last, data);
     const name = ns.length > 0 ? `${mode}|${ns.join("|")}` : mode;
     if (mode !== "values" || publishValues || requested.length === 0)
-      events.publish(run.runId, name, jsonSafe(data));
+      events.publish(run.runId, name, jsonSafe(mode === "messages" ? plainTuple(data) : data));
   }
   return last;
+}
+
+/**
+ * A `messages` tuple with a LangChain message instance (a LangChain chat model streaming in a
+ * node) as the plain message the gateway streams and the state holds; serialised as is, an
+ * instance would become LangChain's `{ lc, type: "constructor", kwargs }` form.
+ */
+function plainTuple(data: unknown): unknown {
+  const [message, metadata] = data as [unknown, unknown];
+  if (typeof (message as { _getType?: unknown } | null)?._getType !== "function") return data;
+  const chunks = (message as { tool_call_chunks?: unknown[] }).tool_call_chunks;
+  const plain = toMessage(message as MessageLike);
+  return [chunks?.length ? { ...plain, tool_call_chunks: chunks } : plain, metadata];
 }
 
 const ENGINE_MODES: readonly StreamMode[] = [

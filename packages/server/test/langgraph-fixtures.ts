@@ -1,7 +1,8 @@
 /**
  * Graphs and helpers for the LangGraph API tests: a counter, an approval graph that pauses on
  * `interrupt()`, a graph whose runs wait on a gate the test opens (or on a cancel), a chat graph
- * that streams message tokens and custom events, and one that fails. Tests reach the server only
+ * that streams message tokens and custom events, one whose LangChain chat model streams its
+ * tokens, and one that fails. Tests reach the server only
  * through the official `@langchain/langgraph-sdk` Client.
  */
 import {
@@ -11,6 +12,7 @@ import {
   type NodeConfig,
   StateGraph,
 } from "@conclave/core";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { Client } from "@langchain/langgraph-sdk";
 import { langGraphApi } from "../src/langgraph/index.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
@@ -78,6 +80,13 @@ export const graphs = {
         config.conclave.message({ type: "ai", content: "Hel", id: "m-1" }, { model: "sim" });
         config.conclave.message({ type: "ai", content: "lo", id: "m-1" }, { model: "sim" });
         return { messages: [{ type: "ai", content: "Hello", id: "m-1" }] };
+      })
+      .addEdge("__start__", "reply"),
+  langchain: () =>
+    new StateGraph(MessagesAnnotation)
+      .addNode("reply", async (s: { messages: unknown[] }) => {
+        const model = new FakeListChatModel({ responses: ["Hey"] });
+        return { messages: [await model.invoke(s.messages as never)] };
       })
       .addEdge("__start__", "reply"),
   failing: () =>

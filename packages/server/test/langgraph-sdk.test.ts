@@ -20,7 +20,7 @@ describe("assistants", () => {
   it("lists a default assistant per graph, found by assistant id or by graph id", async () => {
     const found = await client.assistants.search({ limit: 100 });
     const graphIds = found.map((a) => a.graph_id).sort();
-    expect(graphIds).toEqual(["approval", "chat", "counter", "failing", "gated"]);
+    expect(graphIds).toEqual(["approval", "chat", "counter", "failing", "gated", "langchain"]);
     const counter = found.find((a) => a.graph_id === "counter")!;
     expect(counter).toMatchObject({ name: "counter", version: 1, config: {}, context: null });
     expect(await client.assistants.get(counter.assistant_id)).toEqual(counter);

@@ -65,6 +65,31 @@ describe("stream modes", () => {
     expect(events[5]!.data).toEqual([expect.objectContaining({ id: "m-1", content: "Hello" })]);
   });
 
+  it("streams a LangChain chat model's tokens as plain message chunks", async () => {
+    const { thread_id } = await client.threads.create();
+    const events = await collect(
+      client.runs.stream(thread_id, "langchain", { input: hello, streamMode: "messages-tuple" }),
+    );
+    const chunks = events.filter((e) => e.event === "messages").map((e) => e.data);
+    expect(chunks.map(([chunk]) => chunk.content)).toEqual(["H", "e", "y"]);
+    const [first, metadata] = chunks[0]!;
+    // The state's plain message shape, not LangChain's serialised constructor form.
+    expect(first).toEqual(
+      expect.objectContaining({ type: "ai", content: "H", id: expect.stringMatching(/^run-/) }),
+    );
+    expect(first).not.toHaveProperty("lc");
+    expect(metadata).toEqual(
+      expect.objectContaining({ langgraph_node: "reply", ls_provider: "FakeListChatModel" }),
+    );
+    expect(new Set(chunks.map(([chunk]) => chunk.id))).toEqual(new Set([first.id]));
+    const state = await client.threads.getState<{ messages: { id: string; content: string }[] }>(
+      thread_id,
+    );
+    expect(state.values.messages.at(-1)).toEqual(
+      expect.objectContaining({ id: first.id, content: "Hey" }),
+    );
+  });
+
   it("accepts modes the engine lacks (events) and sends nothing for them", async () => {
     const events = await collect(
       client.runs.stream(null, "counter", { input: { n: 1 }, streamMode: ["events"] }),

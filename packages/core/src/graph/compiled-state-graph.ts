@@ -8,6 +8,7 @@ import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
 import { childSink, SILENT_SINK, StreamQueue, type StreamSink } from "../pregel/stream.ts";
+import { loadMessageChunkClass } from "../pregel/stream-messages.ts";
 import type { RunConfig, StateSnapshot, StreamMode } from "../pregel/types.ts";
 import { ParentCommand } from "../pregel/writes.ts";
 import { type DrawableGraph, drawGraph } from "./draw.ts";
@@ -129,6 +130,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       ? AbortSignal.any([userSignal, controller.signal])
       : controller.signal;
     const queue = new StreamQueue<unknown>(() => controller.abort());
+    if (requested.includes("messages")) await loadMessageChunkClass();
     const sink: StreamSink = {
       modes: new Set(requested),
       subgraphs,

@@ -15,9 +15,15 @@ export interface ToolCall {
  * A chat message as stored in state: a plain object (not a class instance), so it serialises
  * safely and reads back identically.
  */
+/** A part of multimodal content (text, image, tool use...): always typed, as LangChain's. */
+export interface ContentBlock {
+  type: string;
+  [key: string]: unknown;
+}
+
 export interface Message {
   type: MessageType;
-  content: string | Record<string, unknown>[];
+  content: string | ContentBlock[];
   id: string;
   name?: string;
   tool_calls?: ToolCall[];
@@ -33,7 +39,18 @@ export type MessageLike =
   | string
   | [role: string, content: string]
   | { role: string; content: unknown; [key: string]: unknown }
-  | { type?: string; content: unknown; id?: string; [key: string]: unknown };
+  | { type?: string; content: unknown; id?: string; [key: string]: unknown }
+  | LangChainMessageInstance;
+
+/**
+ * A `@langchain/core` message (`AIMessage`, `ToolMessage`...), typed by shape. Class instances
+ * have no index signature, so they need their own member of {@link MessageLike}.
+ */
+export interface LangChainMessageInstance {
+  content: unknown;
+  id?: string;
+  _getType(): string;
+}
 
 /** Passing a `remove` message with this id clears the whole list. */
 export const REMOVE_ALL_MESSAGES = "__remove_all__";

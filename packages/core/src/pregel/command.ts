@@ -57,6 +57,8 @@ export class Command<Resume = unknown, Update = unknown, Nodes extends string = 
   /** Targets the graph that contains the current subgraph. */
   static readonly PARENT = "__parent__";
   readonly lg_name = "Command";
+  /** Tells LangChain tools to return a Command as it is, not wrapped in a tool message. */
+  readonly lc_direct_tool_output = true;
   readonly resume?: Resume;
   readonly update?: Update | [string, unknown][];
   readonly goto: (Nodes | Send<Nodes>)[];

@@ -10,8 +10,10 @@ import {
   SCRATCHPAD_KEY,
   type Scratchpad,
 } from "./interrupt.ts";
+import { runWithLangChainConfig } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
+import { attachMessagesHandler } from "./stream-messages.ts";
 import { createTaskRuntime, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
 import { collectWrites, ParentCommand } from "./writes.ts";
@@ -214,6 +216,7 @@ async function execute(
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
   const config = nodeConfig(loop, task, pad, signal);
+  const messages = attachMessagesHandler(loop, task, config);
   pad.config = config;
   pad.input = task.input;
   const policy = task.node.retryPolicy;
@@ -221,7 +224,10 @@ async function execute(
     pad.callIndex = 0;
     task.runtime?.reset();
     try {
-      const result = await runWithScratchpad(pad, () => task.node.run(task.input, config));
+      const run = () => task.node.run(task.input, config);
+      const result = await runWithScratchpad(pad, () => runWithLangChainConfig(config, run));
+      // Before the writes are taken, since LangGraph names id-less returned messages in place.
+      messages?.nodeReturned(result);
       const writes = collectWrites(loop.spec, task, result, snapshot, config);
       if (pad.consumed.length > 0) writes.push([RESUME, pad.consumed]);
       return writes;
@@ -299,6 +305,7 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
     },
     metadata: {
       ...base.metadata,
+      ...(loop.threadId === undefined ? {} : { thread_id: loop.threadId }),
       langgraph_step: loop.step + 1,
       langgraph_node: task.name,
       langgraph_triggers: task.triggers,
@@ -307,6 +314,7 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
         task.kind === "pull" ? task.name : task.index,
       ],
       langgraph_checkpoint_ns: task.ns,
+      checkpoint_ns: task.ns,
     },
   };
 }

@@ -54,7 +54,13 @@ export interface RunConfig {
   ) => void;
   runId?: string;
   runName?: string;
-  callbacks?: unknown;
+  /**
+   * LangChain callbacks (handlers, or a CallbackManager), passed on to LangChain runnables a
+   * node calls; stream mode `messages` adds its own. Typed loosely so that a node can pass its
+   * config to a LangChain model without LangChain's types in the engine.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: LangChain's Callbacks type, which core cannot name.
+  callbacks?: any;
   [key: string]: unknown;
 }
 

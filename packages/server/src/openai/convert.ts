@@ -3,7 +3,7 @@
  * and reads a run's reply back out of its final state.
  */
 import { randomUUID } from "node:crypto";
-import type { Message, ToolCall } from "@conclave/core";
+import type { ContentBlock, Message, ToolCall } from "@conclave/core";
 import type { AssistantMessage, ChatMessageParam, FinishReason } from "./schemas.ts";
 
 type Content = string | readonly Record<string, unknown>[] | null | undefined;
@@ -55,7 +55,9 @@ function toGraphMessage(message: ChatMessageParam, id: string): Message {
 // audio, files) stays a part list, in the OpenAI part shape LangChain also uses.
 function userContent(content: string | Record<string, unknown>[]): Message["content"] {
   if (typeof content === "string") return content;
-  return content.every((part) => part.type === "text") ? textOf(content) : content;
+  // The request schema requires a `type` on every part.
+  const parts = content as ContentBlock[];
+  return parts.every((part) => part.type === "text") ? textOf(parts) : parts;
 }
 
 function fromOpenAiToolCall(call: {

@@ -1,0 +1,88 @@
+/**
+ * How LangChain runnables called inside a node find the node's config without being passed it,
+ * as they do under LangGraph: `model.invoke(messages)` in a node still reports to the node's
+ * callbacks (stream mode `messages`) and sees its signal, tags and metadata.
+ *
+ * LangChain reads the current config from one AsyncLocalStorage shared through a global symbol
+ * (so that several copies of `@langchain/core` agree). LangGraph creates that storage when it is
+ * imported; the engine does the same, with no import of LangChain, and puts each node's config in
+ * it while the node runs. Where AsyncLocalStorage is unavailable (browsers), nodes pass `config`.
+ */
+
+/** The global key of LangChain's shared AsyncLocalStorage (`@langchain/core/singletons`). */
+const LANGCHAIN_STORAGE = Symbol.for("ls:tracing_async_local_storage");
+/** Where LangChain's storage value keeps the runnable config (`getRunnableConfig`). */
+const CHILD_CONFIG = Symbol.for("lc:child_config");
+/** Context variables (`setContextVariable`), carried into a node as LangChain carries them. */
+const CONTEXT_VARIABLES = Symbol.for("lc:context_variables");
+
+interface SharedStorage {
+  run<R>(store: unknown, fn: () => R): R;
+  getStore(): unknown;
+}
+
+type Hooks = { AsyncLocalStorage: new () => SharedStorage };
+
+function sharedStorage(): SharedStorage | undefined {
+  const global = globalThis as Record<symbol, unknown>;
+  const existing = global[LANGCHAIN_STORAGE] as SharedStorage | undefined;
+  if (existing !== undefined) return existing;
+  const hooks = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.("node:async_hooks") as Hooks | undefined;
+  if (hooks === undefined) return undefined;
+  global[LANGCHAIN_STORAGE] = new hooks.AsyncLocalStorage();
+  return global[LANGCHAIN_STORAGE] as SharedStorage;
+}
+
+/**
+ * Runs `fn` with `config` as LangChain's current runnable config. Reads the shared storage on
+ * each call, since LangChain may have created it after the engine loaded.
+ */
+export function runWithLangChainConfig<R>(config: unknown, fn: () => R): R {
+  const storage = sharedStorage();
+  if (storage === undefined) return fn();
+  const previous = storage.getStore() as Record<symbol, unknown> | undefined;
+  const store: Record<string | symbol, unknown> = { extra: { [CHILD_CONFIG]: config } };
+  if (previous?.[CONTEXT_VARIABLES] !== undefined)
+    store[CONTEXT_VARIABLES] = previous[CONTEXT_VARIABLES];
+  return storage.run(store, fn);
+}
+
+/** A `@langchain/core` message instance (`BaseMessage`), recognised without importing it. */
+export interface LangChainMessage {
+  id?: string;
+  lc_kwargs?: Record<string, unknown>;
+  _getType(): string;
+}
+
+/** Whether `value` is a LangChain message instance (LangChain's own `isBaseMessage` test). */
+export function isLangChainMessage(value: unknown): value is LangChainMessage {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { _getType?: unknown })._getType === "function"
+  );
+}
+
+/** The message classes the engine builds when LangChain is there. */
+export interface LangChainMessageClasses {
+  AIMessageChunk?: new (fields: { content: string }) => LangChainMessage;
+  ToolMessage?: new (fields: Record<string, unknown>) => LangChainMessage;
+}
+
+// A variable, so bundlers of apps without LangChain do not try to resolve it.
+const LANGCHAIN_MESSAGES = "@langchain/core/messages";
+let classes: Promise<LangChainMessageClasses | undefined> | undefined;
+
+/**
+ * `@langchain/core/messages`, from the copy that nodes' models and tools run on (an optional
+ * peer dependency), or undefined when it is not installed. Loaded once.
+ */
+export function loadLangChainMessages(): Promise<LangChainMessageClasses | undefined> {
+  classes ??= import(/* @vite-ignore */ LANGCHAIN_MESSAGES).then(
+    (m: LangChainMessageClasses) => m,
+    () => undefined,
+  );
+  return classes;
+}
