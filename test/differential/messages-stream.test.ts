@@ -3,7 +3,8 @@
  * invoked with or without the node's config, a model that does not stream, messages a node
  * returns, `nostream` tags, subgraphs, and the order against `updates`.
  */
-import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, type AIMessageChunk, ToolMessage } from "@langchain/core/messages";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { FakeChatModel, FakeListChatModel } from "@langchain/core/utils/testing";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { differential, type Lib } from "./harness.ts";
@@ -203,5 +204,37 @@ differential(
     ["messages", "x"],
     ["messages", "y"],
     ["updates", ["chat"]],
+  ],
+);
+
+differential(
+  "messages: model.stream() in a node and a prompt | model chain stream their tokens",
+  async (lib) => {
+    const model = new FakeListChatModel({ responses: ["ab", "cd"] });
+    const prompt = ChatPromptTemplate.fromMessages([
+      ["system", "be brief"],
+      ["placeholder", "{messages}"],
+    ]);
+    const graph = new lib.StateGraph(lib.MessagesAnnotation)
+      .addNode("streamer", async (s) => {
+        let whole: AIMessageChunk | undefined;
+        for await (const chunk of await model.stream(s.messages))
+          whole = whole ? whole.concat(chunk) : chunk;
+        return { messages: [whole!] };
+      })
+      .addNode("chain", async (s) => ({
+        messages: [await prompt.pipe(model).invoke({ messages: s.messages })],
+      }))
+      .addEdge(lib.START, "streamer")
+      .addEdge("streamer", "chain")
+      .compile();
+    const events = await messageEvents(graph.stream(hello, { streamMode: "messages" }));
+    return (events as Rec[]).map((e) => [e.class, e.text, e.node]);
+  },
+  [
+    ["AIMessageChunk", "a", "streamer"],
+    ["AIMessageChunk", "b", "streamer"],
+    ["AIMessageChunk", "c", "chain"],
+    ["AIMessageChunk", "d", "chain"],
   ],
 );
