@@ -5,9 +5,12 @@
  */
 import { AIMessage, type AIMessageChunk, ToolMessage } from "@langchain/core/messages";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda } from "@langchain/core/runnables";
+import { tool } from "@langchain/core/tools";
 import { FakeChatModel, FakeListChatModel } from "@langchain/core/utils/testing";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { differential, type Lib } from "./harness.ts";
+import { z } from "zod";
+import { differential, type Lib, prebuiltFor } from "./harness.ts";
 import {
   hello,
   idShape,
@@ -236,5 +239,55 @@ differential(
     ["AIMessageChunk", "b", "streamer"],
     ["AIMessageChunk", "c", "chain"],
     ["AIMessageChunk", "d", "chain"],
+  ],
+);
+
+differential(
+  "callbacks: a graph run inside a LangChain runnable reports its nodes' model calls to it",
+  async (lib) => {
+    const started: string[] = [];
+    const model = new FakeListChatModel({ responses: ["ok"] });
+    const graph = chatGraph(lib, model, false);
+    const outer = RunnableLambda.from(async (input: typeof hello) => graph.invoke(input));
+    await outer.invoke(hello, {
+      callbacks: [
+        {
+          handleChatModelStart: (_llm, _m, _run, _p, _e, _t, meta) => {
+            started.push(String(meta?.langgraph_node));
+          },
+        },
+      ],
+    });
+    return started;
+  },
+  ["chat"],
+);
+
+differential(
+  "messages: a ToolNode's tags reach its tools, so a model tagged nostream there is silent",
+  async (lib) => {
+    const inner = new FakeListChatModel({ responses: ["quiet"] });
+    const ask = tool(async () => (await inner.invoke("hi")).content as string, {
+      name: "ask",
+      description: "Asks a model.",
+      schema: z.object({}),
+    });
+    const { ToolNode } = await prebuiltFor(lib);
+    const graph = new lib.StateGraph(lib.MessagesAnnotation)
+      .addNode("agent", () => ({
+        messages: [
+          new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "ask", args: {} }] }),
+        ],
+      }))
+      .addNode("tools", new ToolNode([ask], { tags: ["nostream"] }))
+      .addEdge(lib.START, "agent")
+      .addEdge("agent", "tools")
+      .compile();
+    const events = await messageEvents(graph.stream(hello, { streamMode: "messages" }));
+    return (events as Rec[]).map((e) => [e.class, e.text, e.node]);
+  },
+  [
+    ["AIMessage", "", "agent"],
+    ["ToolMessage", "quiet", "tools"],
   ],
 );

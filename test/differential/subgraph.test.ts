@@ -1,9 +1,10 @@
 /**
  * Subgraphs as nodes: state passing through shared keys, private child keys, a subgraph called
- * from inside a node, and an interrupt inside a subgraph with its resume. (Reducer duplication
+ * from inside a node (with its config or none: then it is the node's subgraph, interrupts and
+ * streams included), and an interrupt inside a subgraph with its resume. (Reducer duplication
  * of shared append keys is a deliberate difference: see differences.test.ts.)
  */
-import { differential, type Lib, summariseSnapshot } from "./harness.ts";
+import { collect, differential, type Lib, summariseSnapshot } from "./harness.ts";
 
 function parentWithChild(lib: Lib, counts: Record<string, number>) {
   const bump = (name: string) => {
@@ -168,4 +169,72 @@ differential(
     return { out: await graph.invoke({ doc: "abcdefgh", audit: "kept" }), seen };
   },
   { out: { doc: "abcdefgh", audit: "kept", summary: "abcde" }, seen: [["doc"]] },
+);
+
+/** A parent whose node calls `inner.invoke` (with its config, or none); `inner` interrupts. */
+function callingParent(lib: Lib, passConfig: boolean) {
+  const Log = lib.Annotation.Root({
+    log: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  });
+  const inner = new lib.StateGraph(Log)
+    .addNode("ask", () => ({ log: [`answer:${lib.interrupt<string, string>("ok?")}`] }))
+    .addNode("after", () => ({ log: ["inner done"] }))
+    .addEdge(lib.START, "ask")
+    .addEdge("ask", "after")
+    .compile();
+  return new lib.StateGraph(Log)
+    .addNode("outer", async (_s, config) => {
+      const result = await (passConfig
+        ? inner.invoke({ log: [] }, config)
+        : inner.invoke({ log: [] }));
+      return { log: result.log };
+    })
+    .addEdge(lib.START, "outer")
+    .compile({ checkpointer: new lib.MemorySaver() });
+}
+
+for (const passConfig of [false, true])
+  differential(
+    `a graph invoked in a node ${passConfig ? "with the node's config" : "without config"} is its subgraph: its interrupt pauses the parent, and resumes`,
+    async (lib) => {
+      const graph = callingParent(lib, passConfig);
+      const thread = { configurable: { thread_id: "t" } };
+      const paused = await graph.invoke({ log: [] }, thread);
+      const resumed = await graph.invoke(new lib.Command({ resume: "yes" }), thread);
+      return { paused, resumed };
+    },
+    {
+      paused: { log: [], __interrupt__: [{ value: "ok?", id: "<id>" }] },
+      resumed: { log: ["answer:yes", "inner done"] },
+    },
+  );
+
+differential(
+  "a graph invoked in a node streams its events under the node's namespace with subgraphs",
+  async (lib) => {
+    const Log = lib.Annotation.Root({
+      log: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const inner = new lib.StateGraph(Log)
+      .addNode("i", () => ({ log: ["inner"] }))
+      .addEdge(lib.START, "i")
+      .compile();
+    const graph = new lib.StateGraph(Log)
+      .addNode("outer", async (_s, config) => ({
+        log: (await inner.invoke({ log: [] }, config)).log,
+      }))
+      .addEdge(lib.START, "outer")
+      .compile();
+    const chunks = await collect(
+      graph.stream({ log: [] }, { streamMode: "updates", subgraphs: true }),
+    );
+    return chunks.map((c) => {
+      const [ns, update] = c as [string[], unknown];
+      return [ns.map((n) => n.split(":")[0]), update];
+    });
+  },
+  [
+    [["outer"], { i: { log: ["inner"] } }],
+    [[], { outer: { log: ["inner"] } }],
+  ],
 );

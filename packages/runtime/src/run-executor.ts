@@ -212,8 +212,18 @@ function plainTuple(data: unknown): unknown {
   const [message, metadata] = data as [unknown, unknown];
   if (typeof (message as { _getType?: unknown } | null)?._getType !== "function") return data;
   const chunks = (message as { tool_call_chunks?: unknown[] }).tool_call_chunks;
-  const plain = toMessage(message as MessageLike);
+  const plain = plainMessage(message as MessageLike & { _getType(): string });
   return [chunks?.length ? { ...plain, tool_call_chunks: chunks } : plain, metadata];
+}
+
+// A message kind the state has no type for (a ChatMessage with its own role) still streams.
+function plainMessage(message: MessageLike & { _getType(): string }): object {
+  try {
+    return toMessage(message);
+  } catch {
+    const { content, id, name } = message as { content: unknown; id?: string; name?: string };
+    return { type: message._getType(), content, id, ...(name ? { name } : {}) };
+  }
 }
 
 const ENGINE_MODES: readonly StreamMode[] = [

@@ -3,7 +3,13 @@ import { INTERRUPT } from "../constants.ts";
 import { InvalidArgumentError, UnknownNodeError } from "../errors.ts";
 import { readState } from "../pregel/algo.ts";
 import { Command } from "../pregel/command.ts";
-import { GraphInterrupt, type Interrupt, SCRATCHPAD_KEY } from "../pregel/interrupt.ts";
+import {
+  currentNodeConfig,
+  GraphInterrupt,
+  type Interrupt,
+  SCRATCHPAD_KEY,
+} from "../pregel/interrupt.ts";
+import { outerLangChainConfig } from "../pregel/langchain-context.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
@@ -95,11 +101,22 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     return new CompiledStateGraph<S, U, N>(this.spec, options, this.builder, this.#defaults);
   }
 
-  /** Runs the graph to completion (or to an interrupt) and returns the final state. */
+  /**
+   * Runs the graph to completion (or to an interrupt) and returns the final state. Called in a
+   * node, with that node's config or with none, it runs as that node's subgraph, as under
+   * LangGraph: its checkpoints nest under the node, its events join the parent's stream, and an
+   * interrupt inside it pauses the parent run.
+   */
   async invoke(
     input: U | S | Command | null | undefined,
     config?: RunConfig,
   ): Promise<S & { [INTERRUPT]?: Interrupt[] }> {
+    const nodeConfig = config ?? (currentNodeConfig() as RunConfig | undefined);
+    const parent = parentOf(nodeConfig);
+    if (parent && nodeConfig) {
+      const result = await this.#runInParent(input, nodeConfig, parent);
+      return this.#output(result) as S & { [INTERRUPT]?: Interrupt[] };
+    }
     const merged = mergeConfig(this.#defaults, config ?? {});
     const modes = asList(merged.streamMode ?? []);
     if (modes.length > 0 && !(modes.length === 1 && modes[0] === "values")) {
@@ -165,7 +182,12 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     const loop = new GraphLoop({
       spec: this.spec,
       saver: this.checkpointer,
-      config: { ...config, store: config.store ?? this.store },
+      config: {
+        ...config,
+        store: config.store ?? this.store,
+        // A graph called inside a LangChain runnable reports to that runnable's callbacks.
+        callbacks: config.callbacks ?? outerLangChainConfig()?.callbacks,
+      },
       sink,
       nsPath: [],
       ns: config.configurable?.checkpoint_ns ?? "",
@@ -187,13 +209,34 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   /** Runs this graph as a node of a parent graph; returns only the updates it made. */
   async runAsSubgraph(input: unknown, config: unknown): Promise<unknown> {
-    const parent = (config as { configurable?: Record<string, unknown> }).configurable?.[
-      PARENT_KEY
-    ] as ParentContext | undefined;
+    const parent = parentOf(config);
     if (!parent) return this.invoke(input as U, config as RunConfig);
+    let result: LoopResult;
+    try {
+      result = await this.#runInParent(input, config as RunConfig, parent);
+    } catch (error) {
+      if (error instanceof ParentCommand)
+        return new Command({ update: error.command.update, goto: error.command.goto });
+      throw error;
+    }
+    return subgraphUpdate(
+      parent.loop.spec,
+      input,
+      readState(this.spec, result.values, this.spec.outputKeys),
+    );
+  }
+
+  /**
+   * Runs this graph inside `parent`'s task, under the task's namespace. An interrupt becomes
+   * the parent task's GraphInterrupt.
+   */
+  async #runInParent(
+    input: unknown,
+    nodeConfig: RunConfig,
+    parent: ParentContext,
+  ): Promise<LoopResult> {
     const { loop, task } = parent;
     const saver = this.checkpointer ?? loop.options.saver;
-    const nodeConfig = config as RunConfig;
     const child = new GraphLoop({
       spec: this.spec,
       saver,
@@ -215,20 +258,9 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       parentResume: parent.resume,
       resuming: parent.resuming,
     });
-    let result: LoopResult;
-    try {
-      result = await child.run(input);
-    } catch (error) {
-      if (error instanceof ParentCommand)
-        return new Command({ update: error.command.update, goto: error.command.goto });
-      throw error;
-    }
+    const result = await child.run(input);
     if (result.status === "interrupted") throw new GraphInterrupt(result.interrupts);
-    return subgraphUpdate(
-      loop.spec,
-      input,
-      readState(this.spec, result.values, this.spec.outputKeys),
-    );
+    return result;
   }
 
   /** The thread's state at its newest checkpoint (or the one named in `config`). */
@@ -299,6 +331,13 @@ function inheritedConfigurable(configurable: RunConfig["configurable"]): Record<
 function asList<T>(value: T | readonly T[] | undefined): T[] {
   if (value === undefined || value === "*") return [];
   return Array.isArray(value) ? [...value] : [value as T];
+}
+
+/** The parent task a node's config names, if `config` is a node's. */
+function parentOf(config: unknown): ParentContext | undefined {
+  const configurable = (config as { configurable?: Record<string, unknown> } | undefined)
+    ?.configurable;
+  return configurable?.[PARENT_KEY] as ParentContext | undefined;
 }
 
 function mergeConfig(base: RunConfig, override: RunConfig): RunConfig {

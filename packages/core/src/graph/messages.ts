@@ -11,16 +11,16 @@ export interface ToolCall {
   type?: "tool_call";
 }
 
-/**
- * A chat message as stored in state: a plain object (not a class instance), so it serialises
- * safely and reads back identically.
- */
 /** A part of multimodal content (text, image, tool use...): always typed, as LangChain's. */
 export interface ContentBlock {
   type: string;
   [key: string]: unknown;
 }
 
+/**
+ * A chat message as stored in state: a plain object (not a class instance), so it serialises
+ * safely and reads back identically.
+ */
 export interface Message {
   type: MessageType;
   content: string | ContentBlock[];

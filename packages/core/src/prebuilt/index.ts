@@ -4,7 +4,6 @@
  * `@conclave/agents`.
  */
 export {
-  type ToolCall,
   type ToolLike,
   ToolNode,
   type ToolNodeOptions,

@@ -5,16 +5,12 @@
  * own ToolNode refuses; this one reads both plain messages and LangChain instances.
  */
 import { END } from "../constants.ts";
+import { ConclaveError } from "../errors.ts";
+import type { ToolCall } from "../graph/messages.ts";
 import { Command, isCommand, isSend } from "../pregel/command.ts";
 import { isGraphInterrupt } from "../pregel/interrupt.ts";
 import { type LangChainMessage, loadLangChainMessages } from "../pregel/langchain-context.ts";
-
-/** A tool call, as an AI message carries it. */
-export interface ToolCall {
-  id?: string;
-  name: string;
-  args: Record<string, unknown>;
-}
+import type { TaskRuntime } from "../pregel/task-runtime.ts";
 
 /** A LangChain tool (`tool(...)`, `StructuredTool`): what ToolNode needs of it. */
 export interface ToolLike {
@@ -22,8 +18,10 @@ export interface ToolLike {
   invoke(call: ToolCall & { type: "tool_call" }, config?: unknown): Promise<unknown>;
 }
 
+/** How a ToolNode runs its tools (LangGraph's options). */
 export interface ToolNodeOptions {
   name?: string;
+  /** Added to the tags of the config each tool gets (`nostream` silences models in tools). */
   tags?: string[];
   /**
    * Whether a failing tool answers with an error message the model can read (the default), or
@@ -82,11 +80,12 @@ export class ToolNode {
     try {
       // LangGraph's words: the model reads them, and prompts may rely on them.
       if (tool === undefined) throw new Error(`Tool "${call.name}" not found.`);
+      const toolConfig = configFor(call, config, this.tags);
       const runtime = {
-        ...config,
+        ...toolConfig,
         state,
         toolCallId: call.id ?? "",
-        config,
+        config: toolConfig,
         context: config.context,
         store: config.store ?? null,
         writer: config.writer ?? null,
@@ -96,7 +95,7 @@ export class ToolNode {
       const content = typeof output === "string" ? output : JSON.stringify(output);
       return toolMessage({ status: "success", name: tool.name, content, tool_call_id: call.id });
     } catch (error) {
-      if (!this.handleToolErrors || isGraphInterrupt(error)) throw error;
+      if (!this.handleToolErrors || isEngineControl(error)) throw error;
       const message = (error as Error)?.message ?? String(error);
       return toolMessage({
         status: "error",
@@ -117,6 +116,34 @@ export function toolsCondition(state: unknown): "tools" | typeof END {
   const last = messages?.at(-1) as MessageRecord | undefined;
   return (last?.tool_calls?.length ?? 0) > 0 ? "tools" : END;
 }
+
+/**
+ * The config a tool call gets: the node's, with the ToolNode's tags, and a runtime handle whose
+ * effect journal is the call's own. Tool calls run in parallel, so journal positions counted
+ * across the whole node would depend on which call got there first.
+ */
+function configFor(
+  call: ToolCall,
+  config: Record<string, unknown>,
+  tags: readonly string[],
+): Record<string, unknown> {
+  const own = { ...config, tags: [...((config.tags as string[] | undefined) ?? []), ...tags] };
+  const conclave = config.conclave as TaskRuntime | undefined;
+  const key = call.id ?? call.name;
+  return conclave?.scope ? { ...own, conclave: conclave.scope(`tool:${key}`) } : own;
+}
+
+/**
+ * Errors that steer the run rather than report a tool's failure: a pause, a cancel, a lost
+ * lease, a journal that no longer matches. A tool message would hide them from the engine.
+ */
+function isEngineControl(error: unknown): boolean {
+  return (
+    isGraphInterrupt(error) || (error instanceof ConclaveError && ENGINE_CODES.has(error.code))
+  );
+}
+
+const ENGINE_CODES = new Set(["NONDETERMINISTIC_EFFECT", "LEASE_LOST", "CANCELLED"]);
 
 function isToolCallPayload(
   input: unknown,

@@ -113,6 +113,11 @@ function requireScratchpad(fn: string): Scratchpad {
   return pad;
 }
 
+/** The config of the node running now, if any (undefined outside nodes, or after an await without AsyncLocalStorage). */
+export function currentNodeConfig(): unknown {
+  return currentScratchpad()?.config;
+}
+
 /** The config of the running node (LangGraph's `getConfig`). Needs AsyncLocalStorage after an await. */
 export function getConfig<C = NodeConfig>(): C {
   return requireScratchpad("getConfig").config as C;

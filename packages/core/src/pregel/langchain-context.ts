@@ -13,8 +13,6 @@
 const LANGCHAIN_STORAGE = Symbol.for("ls:tracing_async_local_storage");
 /** Where LangChain's storage value keeps the runnable config (`getRunnableConfig`). */
 const CHILD_CONFIG = Symbol.for("lc:child_config");
-/** Context variables (`setContextVariable`), carried into a node as LangChain carries them. */
-const CONTEXT_VARIABLES = Symbol.for("lc:context_variables");
 
 interface SharedStorage {
   run<R>(store: unknown, fn: () => R): R;
@@ -42,11 +40,29 @@ function sharedStorage(): SharedStorage | undefined {
 export function runWithLangChainConfig<R>(config: unknown, fn: () => R): R {
   const storage = sharedStorage();
   if (storage === undefined) return fn();
-  const previous = storage.getStore() as Record<symbol, unknown> | undefined;
-  const store: Record<string | symbol, unknown> = { extra: { [CHILD_CONFIG]: config } };
-  if (previous?.[CONTEXT_VARIABLES] !== undefined)
-    store[CONTEXT_VARIABLES] = previous[CONTEXT_VARIABLES];
-  return storage.run(store, fn);
+  return storage.run(childStore(storage.getStore(), config), fn);
+}
+
+/**
+ * The storage value for a node: the caller's (a LangSmith RunTree, context variables) copied
+ * with its own prototype, so tracing still nests under it, with the node's config as the config.
+ */
+function childStore(previous: unknown, config: unknown): object {
+  if (typeof previous !== "object" || previous === null)
+    return { extra: { [CHILD_CONFIG]: config } };
+  const store = Object.assign(Object.create(Object.getPrototypeOf(previous)), previous) as {
+    extra?: Record<string | symbol, unknown>;
+  };
+  store.extra = { ...store.extra, [CHILD_CONFIG]: config };
+  return store;
+}
+
+/** The config of the LangChain runnable (or node) the caller runs in, if any. */
+export function outerLangChainConfig(): { callbacks?: unknown } | undefined {
+  const global = globalThis as Record<symbol, unknown>;
+  const storage = global[LANGCHAIN_STORAGE] as SharedStorage | undefined;
+  const store = storage?.getStore() as { extra?: Record<symbol, unknown> } | undefined;
+  return store?.extra?.[CHILD_CONFIG] as { callbacks?: unknown } | undefined;
 }
 
 /** A `@langchain/core` message instance (`BaseMessage`), recognised without importing it. */

@@ -48,6 +48,12 @@ const NO_STREAM_TAGS = ["nostream", "langsmith:nostream"];
  * The callback handler of one task. LangChain calls it for every chat model run under the
  * task's config; `awaitHandlers` makes LangChain call it before the model call returns, so
  * tokens precede the node's update in the stream.
+ *
+ * A model run's states: started (its metadata kept, unless tagged `nostream`) -> streaming
+ * (each token emitted under the run's stable message id) -> ended or failed (its entries
+ * dropped; a run that ended without streaming emits its whole message once). Message ids it
+ * emitted, and those in the node's input, are seen: a returned message with one of them is
+ * not emitted again.
  */
 export class StreamMessagesHandler {
   readonly name = "StreamMessagesHandler";
@@ -270,8 +276,9 @@ export function withMessagesHandler(callbacks: unknown, handler: StreamMessagesH
   if (callbacks === undefined || callbacks === null) return [handler];
   if (Array.isArray(callbacks)) return [...callbacks.filter(own), handler];
   const manager = callbacks as CallbackManagerLike;
+  // Not a list nor a manager: a lone handler, kept beside ours.
   if (typeof manager.copy !== "function" || typeof manager.addHandler !== "function")
-    return [handler];
+    return [callbacks, handler];
   const copy = manager.copy();
   for (const h of [...(copy.handlers ?? [])]) if (!own(h)) copy.removeHandler?.(h);
   copy.addHandler(handler, true);

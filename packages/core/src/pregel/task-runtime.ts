@@ -37,26 +37,32 @@ export interface TaskRuntime {
   message(chunk: unknown, metadata?: Record<string, unknown>): void;
   /** Whether stream mode `messages` is being consumed (so producers can skip the work). */
   readonly streamsMessages: boolean;
+  /**
+   * This handle with its own journal positions under `key`, for work the node runs
+   * concurrently (a ToolNode's parallel tool calls): positions count per key, so effects match
+   * their records however the concurrent work interleaves.
+   */
+  scope(key: string): TaskRuntime;
 }
 
 /** Pending-write channel of journal entries (stored under `<taskId>~<n>`, one key per entry). */
 export const JOURNAL = "__journal__";
 
-/** One recorded effect. */
+/** One recorded effect: `i` is its position, `<scope>/<n>` inside a {@link TaskRuntime.scope}. */
 export interface JournalEntry {
-  i: number;
+  i: number | string;
   name: string;
   result: unknown;
 }
 
-/** The journal entries a previous attempt of `task` saved, by index. */
-export function restoreJournal(loop: GraphLoop, task: Task): JournalEntry[] {
+/** The journal entries a previous attempt of `task` saved, by position. */
+export function restoreJournal(loop: GraphLoop, task: Task): Map<number | string, JournalEntry> {
   const prefix = `${task.id}~`;
-  const entries: JournalEntry[] = [];
+  const entries = new Map<number | string, JournalEntry>();
   for (const [taskId, channel, value] of loop.pendingWrites) {
     if (channel !== JOURNAL || !taskId.startsWith(prefix)) continue;
     const entry = value as JournalEntry;
-    entries[entry.i] = entry;
+    entries.set(entry.i, entry);
   }
   return entries;
 }
@@ -71,21 +77,30 @@ export interface TaskRuntimeState {
 /** Creates the runtime handle of one task. */
 export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState {
   const journal = restoreJournal(loop, task);
-  let next = 0;
+  // The next position of each scope ("" is the node's own).
+  const counters = new Map<string, number>();
+  const nextPosition = (scope: string): number | string => {
+    const n = counters.get(scope) ?? 0;
+    counters.set(scope, n + 1);
+    return scope === "" ? n : `${scope}/${n}`;
+  };
   const state: TaskRuntimeState = {
     annotations: {},
     reset() {
-      next = 0;
+      counters.clear();
       state.annotations = {};
     },
-    runtime: {
+    runtime: undefined as unknown as TaskRuntime,
+  };
+  const runtimeFor = (scope: string): TaskRuntime => {
+    const runtime: TaskRuntime = {
       taskId: task.id,
       node: task.name,
       step: loop.step + 1,
       threadId: loop.threadId,
       journal<T>(name: string) {
-        const i = next++;
-        const recorded = journal[i];
+        const i = nextPosition(scope);
+        const recorded = journal.get(i);
         if (recorded) {
           if (recorded.name !== name) throw nondeterministic(task, i, recorded.name, name);
           return { replay: true as const, result: recorded.result as T };
@@ -94,7 +109,7 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
           replay: false as const,
           record(result: T): void {
             const entry: JournalEntry = { i, name, result };
-            journal[i] = entry;
+            journal.set(i, entry);
             if (loop.options.saver && loop.durability !== "exit") {
               loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
             }
@@ -102,37 +117,52 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
         };
       },
       async effect<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
-        const slot = state.runtime.journal<T>(name);
+        const slot = runtime.journal<T>(name);
         if (slot.replay) return slot.result;
         const result = await fn();
         slot.record(result);
         return result;
       },
       streamsMessages: loop.options.sink.modes.has("messages"),
-      message(chunk: unknown, metadata?: Record<string, unknown>): void {
-        const { sink, nsPath } = loop.options;
-        if (!sink.modes.has("messages")) return;
-        const meta = {
-          langgraph_step: loop.step + 1,
-          langgraph_node: task.name,
-          langgraph_triggers: task.triggers,
-          langgraph_checkpoint_ns: task.ns,
-          thread_id: loop.threadId,
-          ...metadata,
-        };
-        sink.emit(nsPath, "messages", [chunk, meta]);
-      },
+      message: (chunk, metadata) => emitMessage(loop, task, chunk, metadata),
       annotate(key: string, value: unknown): void {
         const current = state.annotations[key];
         if (Array.isArray(current)) current.push(value);
         else state.annotations[key] = current === undefined ? [value] : [current, value];
       },
-    },
+      scope: (key) => runtimeFor(scope === "" ? key : `${scope}/${key}`),
+    };
+    return runtime;
   };
+  state.runtime = runtimeFor("");
   return state;
 }
 
-function nondeterministic(task: Task, i: number, recorded: string, now: string): ConclaveError {
+function emitMessage(
+  loop: GraphLoop,
+  task: Task,
+  chunk: unknown,
+  metadata: Record<string, unknown> | undefined,
+): void {
+  const { sink, nsPath } = loop.options;
+  if (!sink.modes.has("messages")) return;
+  const meta = {
+    langgraph_step: loop.step + 1,
+    langgraph_node: task.name,
+    langgraph_triggers: task.triggers,
+    langgraph_checkpoint_ns: task.ns,
+    thread_id: loop.threadId,
+    ...metadata,
+  };
+  sink.emit(nsPath, "messages", [chunk, meta]);
+}
+
+function nondeterministic(
+  task: Task,
+  i: number | string,
+  recorded: string,
+  now: string,
+): ConclaveError {
   return new ConclaveError(
     "NONDETERMINISTIC_EFFECT",
     `Node "${task.name}" re-ran and its effect #${i} is "${now}", but the journal recorded "${recorded}". ` +
