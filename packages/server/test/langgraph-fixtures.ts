@@ -12,6 +12,7 @@ import {
   type NodeConfig,
   StateGraph,
 } from "@conclave/core";
+import { ChatMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { Client } from "@langchain/langgraph-sdk";
 import { langGraphApi } from "../src/langgraph/index.ts";
@@ -84,7 +85,9 @@ export const graphs = {
       .addEdge("__start__", "reply"),
   langchain: () =>
     new StateGraph(MessagesAnnotation)
-      .addNode("reply", async (s: { messages: unknown[] }) => {
+      .addNode("reply", async (s: { messages: unknown[] }, config: NodeConfig) => {
+        // A message kind the state has no type for still streams.
+        config.conclave.message(new ChatMessage({ content: "note", role: "critic", id: "n-1" }));
         const model = new FakeListChatModel({ responses: ["Hey"] });
         return { messages: [await model.invoke(s.messages as never)] };
       })

@@ -70,7 +70,8 @@ describe("stream modes", () => {
     const events = await collect(
       client.runs.stream(thread_id, "langchain", { input: hello, streamMode: "messages-tuple" }),
     );
-    const chunks = events.filter((e) => e.event === "messages").map((e) => e.data);
+    const [note, ...chunks] = events.filter((e) => e.event === "messages").map((e) => e.data);
+    expect(note![0]).toEqual({ type: "generic", content: "note", id: "n-1" });
     expect(chunks.map(([chunk]) => chunk.content)).toEqual(["H", "e", "y"]);
     const [first, metadata] = chunks[0]!;
     // The state's plain message shape, not LangChain's serialised constructor form.
