@@ -116,3 +116,22 @@ differential(
   },
   { out: { q: "hi", hidden: "h", a: "HI" }, seen: [["q"]] },
 );
+
+differential(
+  "MessagesZodState appends and upserts messages by id",
+  async (lib) => {
+    const graph = new lib.StateGraph(lib.MessagesZodState)
+      .addNode("reply", () => ({ messages: [{ role: "assistant", content: "draft", id: "a1" }] }))
+      .addNode("edit", () => ({ messages: [{ role: "assistant", content: "edited", id: "a1" }] }))
+      .addEdge(lib.START, "reply")
+      .addEdge("reply", "edit")
+      .compile();
+    return graph.invoke({ messages: [{ role: "user", content: "hi", id: "u1" }] });
+  },
+  {
+    messages: [
+      { type: "human", content: "hi", id: "u1" },
+      { type: "ai", content: "edited", id: "a1" },
+    ],
+  },
+);

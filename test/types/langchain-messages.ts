@@ -4,7 +4,7 @@
  * against Conclave after the import change. Class instances have no index signature, so
  * `MessageLike` needs a member of their own.
  */
-import { END, MessagesAnnotation, START, StateGraph } from "@conclave/core";
+import { END, MessagesAnnotation, MessagesZodState, START, StateGraph } from "@conclave/core";
 import { ToolNode, toolsCondition } from "@conclave/core/prebuilt";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
@@ -39,4 +39,13 @@ export const graph = new StateGraph(MessagesAnnotation)
   .addEdge(START, "agent")
   .addConditionalEdges("agent", toolsCondition, ["tools", END])
   .addEdge("tools", "reply")
+  .compile();
+
+// A zod state's updates are typed as its state (`Message[]` here), so plain messages type-check;
+// LangChain instances need a cast there (MessagesAnnotation accepts them as they are).
+export const zodChat = new StateGraph(MessagesZodState)
+  .addNode("reply", (s) => ({
+    messages: [{ type: "ai" as const, content: `seen ${s.messages.length}`, id: "r" }],
+  }))
+  .addEdge(START, "reply")
   .compile();

@@ -47,6 +47,7 @@ export {
   type ToolCall,
   toMessage,
 } from "./graph/messages.ts";
+export { MessagesZodMeta, MessagesZodState } from "./graph/messages-zod.ts";
 export {
   type AddNodeOptions,
   type NodeAction,
