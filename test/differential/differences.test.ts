@@ -13,8 +13,10 @@
  * (5) Stream mode `messages` without `subgraphs` streams the tokens of models inside subgraphs,
  *     live, under the inner node's metadata. LangGraph 1.7.3 streams none of them, and emits the
  *     subgraph's new messages whole, under the subgraph node, once the subgraph has finished.
+ * (6) `writer(chunk)` writes to stream mode `custom` from the running node. LangGraph 1.7.3's
+ *     reads the writer from `config.configurable`, where it never is, and writes nothing.
  */
-import { differential, divergent, type Lib } from "./harness.ts";
+import { collect, differential, divergent, type Lib } from "./harness.ts";
 import { hello, messageEvents, parentWithSubgraph, type Rec } from "./messages-events.ts";
 
 function traceState(lib: Lib) {
@@ -157,4 +159,22 @@ divergent(
       ["AIMessageChunk", "b", "think", "team|think"],
     ],
   },
+);
+
+divergent(
+  "(6) writer() called in a node without its config",
+  async (lib) => {
+    const State = lib.Annotation.Root({ done: lib.Annotation<boolean>() });
+    const graph = new lib.StateGraph(State)
+      .addNode("work", async () => {
+        lib.writer({ progress: 1 });
+        await Promise.resolve();
+        lib.writer("after an await");
+        return { done: true };
+      })
+      .addEdge(lib.START, "work")
+      .compile();
+    return collect(graph.stream({}, { streamMode: "custom" }));
+  },
+  { langgraph: [], conclave: [{ progress: 1 }, "after an await"] },
 );

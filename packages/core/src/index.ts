@@ -70,6 +70,7 @@ export {
   isGraphInterrupt,
   isInterrupted,
   NodeInterrupt,
+  writer,
 } from "./pregel/interrupt.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
 export { JOURNAL, type JournalEntry, type TaskRuntime } from "./pregel/task-runtime.ts";

@@ -128,6 +128,11 @@ export function getWriter(): (chunk: unknown) => void {
   return (requireScratchpad("getWriter").config as { writer: (chunk: unknown) => void }).writer;
 }
 
+/** Writes `chunk` to stream mode `custom` from the running node (LangGraph's `writer`). */
+export function writer(chunk: unknown): void {
+  getWriter()(chunk);
+}
+
 /** The input of the running task: the state it read, or a Send's argument. */
 export function getCurrentTaskInput<T = unknown>(): T {
   return requireScratchpad("getCurrentTaskInput").input as T;
