@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@conclave\/core$/, replacement: src("core") },
       { find: /^@conclave\/core\/prebuilt$/, replacement: src("core", "prebuilt/index.ts") },
+      { find: /^@conclave\/core\/zod$/, replacement: src("core", "zod.ts") },
       { find: /^@conclave\/sqlite$/, replacement: src("sqlite") },
       { find: /^@conclave\/postgres$/, replacement: src("postgres") },
       { find: /^@conclave\/models$/, replacement: src("models") },

@@ -1,6 +1,12 @@
 /** Zod v4 object schemas as graph state, and per-node input schemas. */
 import { z } from "zod";
-import { captureError, differential } from "./harness.ts";
+import { captureError, differential, type Lib, loadEngine } from "./harness.ts";
+
+/** `MessagesZodState`: LangGraph's root export, Conclave's `@conclave/core/zod`. */
+async function zodFor(lib: Lib): Promise<Pick<Lib, "MessagesZodState">> {
+  const conclave = lib === (await loadEngine("conclave"));
+  return conclave ? ((await import("@conclave/core/zod")) as unknown as Lib) : lib;
+}
 
 const Plan = z.object({
   topic: z.string(),
@@ -120,7 +126,8 @@ differential(
 differential(
   "MessagesZodState appends and upserts messages by id",
   async (lib) => {
-    const graph = new lib.StateGraph(lib.MessagesZodState)
+    const { MessagesZodState } = await zodFor(lib);
+    const graph = new lib.StateGraph(MessagesZodState)
       .addNode("reply", () => ({ messages: [{ role: "assistant", content: "draft", id: "a1" }] }))
       .addNode("edit", () => ({ messages: [{ role: "assistant", content: "edited", id: "a1" }] }))
       .addEdge(lib.START, "reply")

@@ -4,8 +4,9 @@
  * against Conclave after the import change. Class instances have no index signature, so
  * `MessageLike` needs a member of their own.
  */
-import { END, MessagesAnnotation, MessagesZodState, START, StateGraph } from "@conclave/core";
+import { END, MessagesAnnotation, START, StateGraph } from "@conclave/core";
 import { ToolNode, toolsCondition } from "@conclave/core/prebuilt";
+import { MessagesZodState } from "@conclave/core/zod";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { FakeListChatModel } from "@langchain/core/utils/testing";

@@ -47,7 +47,6 @@ export {
   type ToolCall,
   toMessage,
 } from "./graph/messages.ts";
-export { MessagesZodMeta, MessagesZodState } from "./graph/messages-zod.ts";
 export {
   type AddNodeOptions,
   type NodeAction,

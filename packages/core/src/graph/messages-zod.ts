@@ -2,6 +2,9 @@
  * LangGraph's zod form of the messages state: `MessagesZodState` is to zod states what
  * `MessagesAnnotation` is to annotations, and `MessagesZodMeta` puts the messages reducer on a
  * field of one's own schema.
+ *
+ * Decision: served from `@conclave/core/zod`, not the root. Building the schema loads zod
+ * (about 19 MB of RSS), which the engine otherwise never loads: zod states are duck-typed.
  */
 import { z } from "zod";
 import { type Message, type MessageLike, messagesStateReducer } from "./messages.ts";
