@@ -29,6 +29,7 @@ import { type ResumeInput, runStep } from "./runner.ts";
 import type { GraphSpec } from "./spec.ts";
 import type { StreamSink } from "./stream.ts";
 import type { Durability, RunConfig } from "./types.ts";
+import { WriteQueue } from "./write-queue.ts";
 import { collectWrites, routeTo } from "./writes.ts";
 
 /**
@@ -62,14 +63,6 @@ export interface LoopOptions {
 
 export type LoopStatus = "done" | "interrupted";
 
-/** Most saver writes one async batch holds before it is flushed without waiting for the event loop. */
-const MAX_BATCH = 64;
-
-const nextTurn = (fn: () => void): void => {
-  if (typeof globalThis.setImmediate === "function") globalThis.setImmediate(fn);
-  else setTimeout(fn, 0);
-};
-
 export interface LoopResult {
   status: LoopStatus;
   values: Values;
@@ -94,13 +87,8 @@ export class GraphLoop {
   readonly threadId: string | undefined;
   #storedValues: Values = {};
   #dirty = new Set<string>();
-  #persist: Promise<unknown> = Promise.resolve();
-  /** Writes waiting for the next batch (async durability with a batching saver). */
-  #queue: (() => Promise<unknown>)[] = [];
-  /** Flushes the waiting batch early (when it is full). */
-  #wake: (() => void) | undefined;
-  /** The root loop is returning: its next batch is its last (`BatchOptions.final`). */
-  #final = false;
+  /** The saver writes, in order (none without a saver). */
+  readonly #writes: WriteQueue | undefined;
   #unstored: { source: CheckpointSource; metadata: CheckpointMetadata; ts: string } | undefined;
   #syntheticSeq = 0;
   #outputValues: Values | undefined;
@@ -114,6 +102,7 @@ export class GraphLoop {
     this.durability = options.config.durability ?? "async";
     this.threadId = options.config.configurable?.thread_id;
     this.resume = options.parentResume;
+    this.#writes = options.saver && new WriteQueue(options.saver, this.durability);
     if (options.saver && typeof this.threadId !== "string") {
       throw new InvalidArgumentError(
         'This graph has a checkpointer, so each call needs a thread: pass { configurable: { thread_id: "..." } }.',
@@ -440,7 +429,7 @@ export class GraphLoop {
       },
     };
     const put = () => saver.put(parent, checkpoint, pending.metadata);
-    this.#enqueue(put);
+    this.#writes?.enqueue(put);
   }
 
   /** Saves a task's writes against the current checkpoint, after that checkpoint is stored. */
@@ -450,67 +439,21 @@ export class GraphLoop {
     this.storeCheckpoint();
     const config = this.storedConfig!;
     for (const [channel, value] of writes) this.pendingWrites.push([taskId, channel, value]);
-    this.#enqueue(() => saver.putWrites(config, writes, taskId));
-  }
-
-  /**
-   * Queues a saver write behind the earlier ones. Under `async` durability with a saver that can
-   * batch, writes gather until the event loop turns (or 64 are waiting) and commit together:
-   * the run never waits for storage, and a crash can lose at most the writes not yet flushed,
-   * which is what `async` promises. `exit` batches the same way: it writes only at the end.
-   */
-  #enqueue(op: () => Promise<unknown>): void {
-    const saver = this.options.saver!;
-    if (this.durability === "sync" || !saver.batch) {
-      this.#persist = handled(this.#persist.then(op));
-      return;
-    }
-    this.#queue.push(op);
-    if (this.#queue.length === 1) {
-      const waitForTurnOrFull = () =>
-        new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          nextTurn(resolve);
-        });
-      this.#persist = handled(this.#persist.then(waitForTurnOrFull).then(() => this.#drain(saver)));
-    } else if (this.#queue.length >= MAX_BATCH) {
-      this.#wake?.();
-    }
-  }
-
-  #drain(saver: CheckpointSaver): Promise<unknown> {
-    const ops = this.#queue;
-    if (ops.length === 0) return Promise.resolve();
-    this.#queue = [];
-    const work = async () => {
-      for (const op of ops) await op();
-    };
-    return this.#final ? saver.batch!(work, { final: true }) : saver.batch!(work);
+    this.#writes?.enqueue(() => saver.putWrites(config, writes, taskId));
   }
 
   /** Waits for every queued checkpoint and write. Called before returning and in sync mode. */
   flush(): Promise<unknown> {
-    return this.#persist;
+    return this.#writes?.flush() ?? Promise.resolve();
   }
 
   private async finish(status: LoopStatus, interrupts: Interrupt[]): Promise<LoopResult> {
     this.storeCheckpoint();
     // A subgraph's end is not its run's: the parent writes after it.
-    this.#final = this.options.ns === "";
+    if (this.options.ns === "") this.#writes?.markFinal();
     await this.flush();
     return { status, values: this.values, outputValues: this.#outputValues, interrupts };
   }
-}
-
-/**
- * Marks the write chain handled and returns it. A failed write is reported by `flush()`, which
- * the run awaits when it ends; until then nothing awaits the chain, and a write that fails
- * while a node is still running (the database went away) would be an unhandled rejection,
- * which ends a Node process.
- */
-function handled(chain: Promise<unknown>): Promise<unknown> {
-  chain.catch(() => {});
-  return chain;
 }
 
 /** `{ tasks: [{ id, name, ...annotations }] }` for tasks that annotated their step, else nothing. */
