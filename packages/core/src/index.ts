@@ -71,6 +71,7 @@ export {
   NodeInterrupt,
   writer,
 } from "./pregel/interrupt.ts";
+export { isLangChainMessage, type LangChainMessage } from "./pregel/langchain-context.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
 export { JOURNAL, type JournalEntry, type TaskRuntime } from "./pregel/task-runtime.ts";
 /** LangGraph's name for the node config type. */

@@ -13,7 +13,9 @@ import {
   type HeldWrites,
   INTERRUPT,
   type Interrupt,
+  isLangChainMessage,
   type JsonObject,
+  type LangChainMessage,
   LeaseLostError,
   type MessageLike,
   MODE_CONFIG_KEY,
@@ -210,16 +212,16 @@ async function invokeOrStream(
  */
 function plainTuple(data: unknown): unknown {
   const [message, metadata] = data as [unknown, unknown];
-  if (typeof (message as { _getType?: unknown } | null)?._getType !== "function") return data;
+  if (!isLangChainMessage(message)) return data;
   const chunks = (message as { tool_call_chunks?: unknown[] }).tool_call_chunks;
-  const plain = plainMessage(message as MessageLike & { _getType(): string });
+  const plain = plainMessage(message);
   return [chunks?.length ? { ...plain, tool_call_chunks: chunks } : plain, metadata];
 }
 
 // A message kind the state has no type for (a ChatMessage with its own role) still streams.
-function plainMessage(message: MessageLike & { _getType(): string }): object {
+function plainMessage(message: LangChainMessage): object {
   try {
-    return toMessage(message);
+    return toMessage(message as MessageLike);
   } catch {
     const { content, id, name } = message as { content: unknown; id?: string; name?: string };
     return { type: message._getType(), content, id, ...(name ? { name } : {}) };

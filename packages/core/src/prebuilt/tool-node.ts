@@ -9,7 +9,11 @@ import { ConclaveError } from "../errors.ts";
 import type { ToolCall } from "../graph/messages.ts";
 import { Command, isCommand, isSend } from "../pregel/command.ts";
 import { isGraphInterrupt } from "../pregel/interrupt.ts";
-import { type LangChainMessage, loadLangChainMessages } from "../pregel/langchain-context.ts";
+import {
+  isLangChainMessage,
+  type LangChainMessage,
+  loadLangChainMessages,
+} from "../pregel/langchain-context.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
 
 /** A LangChain tool (`tool(...)`, `StructuredTool`): what ToolNode needs of it. */
@@ -167,9 +171,9 @@ function describe(input: unknown): string {
 
 /** A message's type, for LangChain instances and plain messages alike. */
 function typeOf(message: unknown): string | undefined {
-  const m = message as { _getType?: () => string; type?: unknown } | null;
-  if (typeof m?._getType === "function") return m._getType();
-  return typeof m?.type === "string" ? m.type : undefined;
+  if (isLangChainMessage(message)) return message._getType();
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === "string" ? type : undefined;
 }
 
 /** A LangChain `ToolMessage` when LangChain is there (it is, for LangChain tools), else plain. */

@@ -66,15 +66,26 @@ export interface Scratchpad {
   input?: unknown;
 }
 
-type Storage = { run<R>(store: Scratchpad, fn: () => R): R; getStore(): Scratchpad | undefined };
-type AsyncHooks = { AsyncLocalStorage: new () => Storage };
+/** An AsyncLocalStorage holding values of type `T`. */
+export interface ContextStorage<T> {
+  run<R>(store: T, fn: () => R): R;
+  getStore(): T | undefined;
+}
+
+type AsyncHooks = { AsyncLocalStorage: new () => ContextStorage<unknown> };
 
 // AsyncLocalStorage is used where the host has it (Node, Deno, Bun), found without a static
 // node: import so the engine still loads in browsers; there `interrupt(value, config)` works.
 const hooks = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
 ).process?.getBuiltinModule?.("node:async_hooks") as AsyncHooks | undefined;
-const storage: Storage | undefined = hooks ? new hooks.AsyncLocalStorage() : undefined;
+
+/** A new AsyncLocalStorage, or undefined where the host has none (browsers). */
+export function newContextStorage<T>(): ContextStorage<T> | undefined {
+  return hooks ? (new hooks.AsyncLocalStorage() as ContextStorage<T>) : undefined;
+}
+
+const storage = newContextStorage<Scratchpad>();
 let syncCurrent: Scratchpad | undefined;
 
 /** Key under which a node's config carries its scratchpad, for `interrupt(value, config)`. */

@@ -9,36 +9,31 @@
  * it while the node runs. Where AsyncLocalStorage is unavailable (browsers), nodes pass `config`.
  */
 
+import type { LangChainMessageInstance } from "../graph/messages.ts";
+import { type ContextStorage, newContextStorage } from "./interrupt.ts";
+
 /** The global key of LangChain's shared AsyncLocalStorage (`@langchain/core/singletons`). */
 const LANGCHAIN_STORAGE = Symbol.for("ls:tracing_async_local_storage");
 /** Where LangChain's storage value keeps the runnable config (`getRunnableConfig`). */
 const CHILD_CONFIG = Symbol.for("lc:child_config");
 
-interface SharedStorage {
-  run<R>(store: unknown, fn: () => R): R;
-  getStore(): unknown;
-}
-
-type Hooks = { AsyncLocalStorage: new () => SharedStorage };
-
-function sharedStorage(): SharedStorage | undefined {
-  const global = globalThis as Record<symbol, unknown>;
-  const existing = global[LANGCHAIN_STORAGE] as SharedStorage | undefined;
-  if (existing !== undefined) return existing;
-  const hooks = (
-    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-  ).process?.getBuiltinModule?.("node:async_hooks") as Hooks | undefined;
-  if (hooks === undefined) return undefined;
-  global[LANGCHAIN_STORAGE] = new hooks.AsyncLocalStorage();
-  return global[LANGCHAIN_STORAGE] as SharedStorage;
-}
-
 /**
- * Runs `fn` with `config` as LangChain's current runnable config. Reads the shared storage on
- * each call, since LangChain may have created it after the engine loaded.
+ * LangChain's shared storage; created (as LangGraph creates it on import) when `create` and
+ * missing. Read on each call, since LangChain may create it after the engine loaded.
  */
+function sharedStorage(create: boolean): ContextStorage<unknown> | undefined {
+  const global = globalThis as Record<symbol, unknown>;
+  let storage = global[LANGCHAIN_STORAGE] as ContextStorage<unknown> | undefined;
+  if (storage === undefined && create) {
+    storage = newContextStorage<unknown>();
+    if (storage !== undefined) global[LANGCHAIN_STORAGE] = storage;
+  }
+  return storage;
+}
+
+/** Runs `fn` with `config` as LangChain's current runnable config. */
 export function runWithLangChainConfig<R>(config: unknown, fn: () => R): R {
-  const storage = sharedStorage();
+  const storage = sharedStorage(true);
   if (storage === undefined) return fn();
   return storage.run(childStore(storage.getStore(), config), fn);
 }
@@ -59,17 +54,13 @@ function childStore(previous: unknown, config: unknown): object {
 
 /** The config of the LangChain runnable (or node) the caller runs in, if any. */
 export function outerLangChainConfig(): { callbacks?: unknown } | undefined {
-  const global = globalThis as Record<symbol, unknown>;
-  const storage = global[LANGCHAIN_STORAGE] as SharedStorage | undefined;
-  const store = storage?.getStore() as { extra?: Record<symbol, unknown> } | undefined;
+  const store = sharedStorage(false)?.getStore() as { extra?: Record<symbol, unknown> } | undefined;
   return store?.extra?.[CHILD_CONFIG] as { callbacks?: unknown } | undefined;
 }
 
-/** A `@langchain/core` message instance (`BaseMessage`), recognised without importing it. */
-export interface LangChainMessage {
-  id?: string;
+/** A `@langchain/core` message instance (`BaseMessage`), with the fields the engine sets. */
+export interface LangChainMessage extends LangChainMessageInstance {
   lc_kwargs?: Record<string, unknown>;
-  _getType(): string;
 }
 
 /** Whether `value` is a LangChain message instance (LangChain's own `isBaseMessage` test). */

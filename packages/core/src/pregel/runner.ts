@@ -224,6 +224,8 @@ async function execute(
     pad.callIndex = 0;
     task.runtime?.reset();
     try {
+      // Two storages on purpose: LangChain replaces its own value in nested runnables (a tool
+      // call), and interrupt() inside one must still find the task's scratchpad.
       const run = () => task.node.run(task.input, config);
       const result = await runWithScratchpad(pad, () => runWithLangChainConfig(config, run));
       // Before the writes are taken, since LangGraph names id-less returned messages in place.

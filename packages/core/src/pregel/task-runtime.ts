@@ -84,14 +84,6 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
     counters.set(scope, n + 1);
     return scope === "" ? n : `${scope}/${n}`;
   };
-  const state: TaskRuntimeState = {
-    annotations: {},
-    reset() {
-      counters.clear();
-      state.annotations = {};
-    },
-    runtime: undefined as unknown as TaskRuntime,
-  };
   const runtimeFor = (scope: string): TaskRuntime => {
     const runtime: TaskRuntime = {
       taskId: task.id,
@@ -134,7 +126,15 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
     };
     return runtime;
   };
-  state.runtime = runtimeFor("");
+  // The handle's methods read `state` only when called, after it is built.
+  const state: TaskRuntimeState = {
+    annotations: {},
+    reset() {
+      counters.clear();
+      state.annotations = {};
+    },
+    runtime: runtimeFor(""),
+  };
   return state;
 }
 
