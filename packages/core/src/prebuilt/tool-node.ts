@@ -64,9 +64,9 @@ export class ToolNode {
     } else {
       const messages = messagesOf(input);
       const answered = new Set(
-        messages.filter((m) => typeOf(m) === "tool").map((m) => m.tool_call_id),
+        messages.filter((m) => messageTypeOf(m) === "tool").map((m) => m.tool_call_id),
       );
-      const ai = messages.findLast((m) => typeOf(m) === "ai");
+      const ai = messages.findLast((m) => messageTypeOf(m) === "ai");
       if (ai === undefined)
         throw new Error(
           "ToolNode found no AI message in its input: it runs the tool calls of the last AI message. Route to it only after a model answered (toolsCondition does).",
@@ -95,7 +95,7 @@ export class ToolNode {
         writer: config.writer ?? null,
       };
       const output = await tool.invoke({ ...call, type: "tool_call" }, runtime);
-      if (isCommand(output) || typeOf(output) === "tool") return output;
+      if (isCommand(output) || messageTypeOf(output) === "tool") return output;
       const content = typeof output === "string" ? output : JSON.stringify(output);
       return toolMessage({ status: "success", name: tool.name, content, tool_call_id: call.id });
     } catch (error) {
@@ -170,7 +170,7 @@ function describe(input: unknown): string {
 }
 
 /** A message's type, for LangChain instances and plain messages alike. */
-function typeOf(message: unknown): string | undefined {
+export function messageTypeOf(message: unknown): string | undefined {
   if (isLangChainMessage(message)) return message._getType();
   const type = (message as { type?: unknown } | null)?.type;
   return typeof type === "string" ? type : undefined;

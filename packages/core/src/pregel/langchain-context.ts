@@ -76,6 +76,7 @@ export function isLangChainMessage(value: unknown): value is LangChainMessage {
 export interface LangChainMessageClasses {
   AIMessageChunk?: new (fields: { content: string }) => LangChainMessage;
   ToolMessage?: new (fields: Record<string, unknown>) => LangChainMessage;
+  SystemMessage?: new (fields: { content: string }) => LangChainMessage;
 }
 
 // A variable, so bundlers of apps without LangChain do not try to resolve it.

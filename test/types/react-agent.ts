@@ -1,0 +1,51 @@
+/**
+ * Type-level checks, compiled by `npm run typecheck` (never run): LangGraph.js code that builds
+ * an agent with `createReactAgent` compiles against Conclave after the import change, and the
+ * result's state is typed from the state schema (the default one, or the caller's).
+ */
+import { Annotation, MemorySaver, MessagesAnnotation } from "@conclave/core";
+import { createReactAgent } from "@conclave/core/prebuilt";
+import { tool } from "@langchain/core/tools";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { z } from "zod";
+
+const search = tool(async ({ query }: { query: string }) => `results for ${query}`, {
+  name: "search",
+  description: "Searches.",
+  schema: z.object({ query: z.string() }),
+});
+
+const llm = new FakeListChatModel({ responses: ["hi"] });
+
+export async function defaultState(): Promise<string> {
+  const agent = createReactAgent({
+    llm,
+    tools: [search],
+    prompt: "You are helpful.",
+    checkpointer: new MemorySaver(),
+    interruptBefore: ["tools"],
+  });
+  const result = await agent.invoke(
+    { messages: [{ role: "user", content: "hi" }] },
+    { configurable: { thread_id: "1" } },
+  );
+  const last = result.messages[result.messages.length - 1];
+  return String(last?.content);
+}
+
+const State = Annotation.Root({
+  ...MessagesAnnotation.spec,
+  user: Annotation<string>(),
+});
+
+export async function customState(): Promise<string> {
+  const agent = createReactAgent({
+    llm,
+    tools: [search],
+    stateSchema: State,
+    prompt: (state) => [{ role: "system", content: `User: ${state.user}` }, ...state.messages],
+    preModelHook: (state) => ({ llmInputMessages: state.messages.slice(-5) }),
+  });
+  const result = await agent.invoke({ messages: [["user", "hi"]], user: "ada" });
+  return result.user;
+}
