@@ -25,6 +25,14 @@ export {
   UnreachableNodeError,
 } from "./errors.ts";
 export {
+  type EntrypointFinal,
+  type EntrypointOptions,
+  entrypoint,
+  getPreviousState,
+  type TaskOptions,
+  task,
+} from "./func/functional.ts";
+export {
   Annotation,
   AnnotationRoot,
   type ChannelAnnotation,

@@ -20,6 +20,7 @@ import {
   applyWrites,
   computeDelta,
   prepareTasks,
+  readOutput,
   readState,
   type Task,
   type Values,
@@ -92,7 +93,7 @@ export function snapshotFromTuple(
     next = tasks.filter((t) => !done.includes(t));
   }
   return {
-    values: readState(spec, values, spec.outputKeys),
+    values: readOutput(spec, values) as Record<string, unknown>,
     next: next.map((t) => t.name),
     config: tuple.config,
     metadata: tuple.metadata,

@@ -66,6 +66,14 @@ export function readState(
   return out;
 }
 
+/** A graph's output from `values`: its output keys, or its root channel's raw value. */
+export function readOutput(spec: GraphSpec, values: Values): unknown {
+  if (spec.rootChannel === undefined) return readState(spec, values, spec.outputKeys);
+  const key = spec.rootChannel;
+  const value = spec.channels.get(key)?.read(key in values ? values[key] : EMPTY) ?? EMPTY;
+  return value === EMPTY ? null : value;
+}
+
 function isTriggered(
   spec: GraphSpec,
   node: NodeSpec,

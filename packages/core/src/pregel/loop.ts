@@ -18,6 +18,7 @@ import {
   applyWrites,
   computeDelta,
   prepareTasks,
+  readOutput,
   readState,
   type Task,
   type Values,
@@ -189,11 +190,7 @@ export class GraphLoop {
   emitValues(values: Values): void {
     this.#outputValues = values;
     if (this.options.sink.modes.has("values")) {
-      this.options.sink.emit(
-        this.options.nsPath,
-        "values",
-        readState(this.spec, values, this.spec.outputKeys),
-      );
+      this.options.sink.emit(this.options.nsPath, "values", readOutput(this.spec, values));
     }
   }
 
@@ -386,7 +383,7 @@ export class GraphLoop {
     const payload = {
       config,
       metadata,
-      values: readState(this.spec, this.values, this.spec.outputKeys),
+      values: readOutput(this.spec, this.values),
       next: tasks.map((t) => t.name),
       parentConfig,
       tasks: tasks.map((t) => ({ id: t.id, name: t.name, interrupts: [] })),

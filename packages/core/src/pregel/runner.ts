@@ -373,7 +373,9 @@ function emitTaskResult(loop: GraphLoop, task: Task): void {
 }
 
 /** The update a task made, as `{ key: value }` of its state writes (later writes to a key win). */
-function updateOf(loop: GraphLoop, task: Task): Record<string, unknown> | undefined {
+function updateOf(loop: GraphLoop, task: Task): unknown {
+  const root = loop.spec.rootChannel;
+  if (root !== undefined) return task.writes.find(([channel]) => channel === root)?.[1];
   let update: Record<string, unknown> | undefined;
   for (const [channel, value] of task.writes) {
     if (!loop.spec.stateKeys.includes(channel)) continue;

@@ -53,4 +53,10 @@ export interface GraphSpec {
   /** Channels with a `finish` step (defer). */
   finishChannels: readonly string[];
   inputZod?: ZodObjectLike;
+  /**
+   * Set for the functional API's entrypoint: the graph's output (invoke, `values`, getState) is
+   * this one channel's raw value instead of a state object, as LangGraph's `outputChannels`
+   * string.
+   */
+  rootChannel?: string;
 }

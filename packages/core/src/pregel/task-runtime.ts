@@ -35,6 +35,12 @@ export interface TaskRuntime {
    * `[chunk, metadata]` with the node's metadata added. A no-op when nobody streams messages.
    */
   message(chunk: unknown, metadata?: Record<string, unknown>): void;
+  /**
+   * Emits `{ [name]: value }` to stream mode `updates` under the task's graph: the functional
+   * API's task results. `cached` marks a result replayed from the journal, as LangGraph marks
+   * the writes of tasks it does not run again.
+   */
+  update(name: string, value: unknown, cached?: boolean): void;
   /** Whether stream mode `messages` is being consumed (so producers can skip the work). */
   readonly streamsMessages: boolean;
   /**
@@ -117,6 +123,14 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
       },
       streamsMessages: loop.options.sink.modes.has("messages"),
       message: (chunk, metadata) => emitMessage(loop, task, chunk, metadata),
+      update(name: string, value: unknown, cached = false): void {
+        const { sink, nsPath } = loop.options;
+        if (!sink.modes.has("updates")) return;
+        sink.emit(nsPath, "updates", {
+          [name]: value,
+          ...(cached ? { __metadata__: { cached: true } } : {}),
+        });
+      },
       annotate(key: string, value: unknown): void {
         const current = state.annotations[key];
         if (Array.isArray(current)) current.push(value);

@@ -1,0 +1,205 @@
+/**
+ * LangGraph's functional API. `entrypoint` turns a function into a graph of one node, and
+ * `task` a function whose calls inside a node run once per thread: each finished call is kept
+ * in the node's journal (a pending write), so when the node runs again (resumed after an
+ * `interrupt()`, retried, recovered after a crash) the call returns its recorded result
+ * instead of running. LangGraph runs each call as a task of its own; the journal keeps the
+ * same promise (finished calls never run twice) with no extra step per call.
+ */
+import { ephemeralValue, lastValue } from "../channels/last-value.ts";
+import type { CheckpointSaver } from "../checkpoint/types.ts";
+import { END, START } from "../constants.ts";
+import { ConclaveError } from "../errors.ts";
+import { CompiledStateGraph } from "../graph/compiled-state-graph.ts";
+import { currentNodeConfig } from "../pregel/interrupt.ts";
+import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
+import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
+import type { TaskRuntime } from "../pregel/task-runtime.ts";
+
+/** The channel an entrypoint saves for the next call on its thread (`getPreviousState`). */
+const PREVIOUS = "__previous__";
+const FINAL_TYPE = "__pregel_final";
+
+/** LangGraph's task options (`cachePolicy` and `timeout` are not supported). */
+export interface TaskOptions {
+  name: string;
+  retry?: RetryPolicy;
+}
+
+/** LangGraph's entrypoint options (`cache` and `timeout` are not supported). */
+export interface EntrypointOptions {
+  name: string;
+  checkpointer?: CheckpointSaver;
+  store?: unknown;
+}
+
+/** What `entrypoint.final` returns: the caller gets `value`, the thread keeps `save`. */
+export interface EntrypointFinal<V, S> {
+  value: V;
+  save: S;
+  __lg_type: typeof FINAL_TYPE;
+}
+
+type Unwrapped<R> = R extends EntrypointFinal<infer V, unknown> ? V : R;
+
+/**
+ * Defines a task. Called inside an entrypoint or a StateGraph node, it runs `fn` and returns
+ * a promise of its result, which is journaled (so it must be serializable with a checkpointer)
+ * and streamed in mode `updates` as `{ [name]: result }`.
+ * @throws ConclaveError `TASK_OUTSIDE_GRAPH` when called outside a running node.
+ */
+export function task<A extends unknown[], R>(
+  optionsOrName: string | TaskOptions,
+  fn: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<Awaited<R>> {
+  const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
+  rejectUnsupported(options, ["cachePolicy", "cache", "timeout"], `task "${options.name}"`);
+  if (isGenerator(fn))
+    throw new Error(
+      "Generators are disallowed as tasks. For streaming responses, use config.write.",
+    );
+  const { name, retry } = options;
+  return (...args: A): Promise<Awaited<R>> => {
+    const runtime = runningTask(name);
+    const slot = runtime.journal<Awaited<R>>(`task:${name}`);
+    if (slot.replay) {
+      runtime.update(name, slot.result, true);
+      return Promise.resolve(slot.result);
+    }
+    return (async (): Promise<Awaited<R>> => {
+      const result = (await withRetry(() => fn(...args), retry)) as Awaited<R>;
+      slot.record(result);
+      runtime.update(name, result);
+      return result;
+    })();
+  };
+}
+
+function runningTask(name: string): TaskRuntime {
+  const runtime = (currentNodeConfig() as { conclave?: TaskRuntime } | undefined)?.conclave;
+  if (runtime) return runtime;
+  throw new ConclaveError(
+    "TASK_OUTSIDE_GRAPH",
+    `Task "${name}" was called outside a running graph. Call tasks inside an entrypoint or a StateGraph node (where AsyncLocalStorage is missing, before the node's first await).`,
+  );
+}
+
+async function withRetry<R>(run: () => R | Promise<R>, policy: RetryPolicy | undefined) {
+  const attempts = policy ? (policy.maxAttempts ?? 3) : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retryable = policy && (policy.retryOn ?? defaultRetryOn)(error);
+      if (!retryable || attempt >= attempts) throw error;
+      await sleep(retryDelay(policy, attempt));
+    }
+  }
+}
+
+/** The previous call's saved value on this thread (its return value, or `final`'s `save`). */
+const previousByConfig = new WeakMap<object, unknown>();
+
+/**
+ * The value the entrypoint saved on the last call on this thread: its return value, or the
+ * `save` of `entrypoint.final`. Undefined on a thread's first call.
+ */
+export function getPreviousState<S>(): S | undefined {
+  const config = currentNodeConfig();
+  return (
+    typeof config === "object" && config !== null ? previousByConfig.get(config) : undefined
+  ) as S | undefined;
+}
+
+/**
+ * Defines a workflow: a graph with one node, `name`, that runs `fn(input, config)`. Its input
+ * and output are plain values (not state objects); `stream` defaults to mode `updates`.
+ */
+function entrypoint<I, R>(
+  optionsOrName: string | EntrypointOptions,
+  fn: (input: I, config: Record<string, unknown>) => R | Promise<R>,
+) {
+  const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
+  rejectUnsupported(options, ["cache", "timeout"], `entrypoint "${options.name}"`);
+  if (isGenerator(fn))
+    throw new Error(
+      "Generators are disallowed as entrypoints. For streaming responses, use config.write.",
+    );
+  const spec = entrypointSpec(options.name, fn as NodeSpec["run"]);
+  return new CompiledStateGraph<Unwrapped<Awaited<R>>, I, string>(
+    spec,
+    { checkpointer: options.checkpointer, store: options.store },
+    undefined,
+  );
+}
+
+/** Returns `value` to the caller and saves `save` for the thread's next call. */
+entrypoint.final = <V, S>({ value, save }: { value?: V; save?: S }): EntrypointFinal<V, S> => ({
+  value: value as V,
+  save: save as S,
+  __lg_type: FINAL_TYPE,
+});
+
+export { entrypoint };
+
+function isFinal(value: unknown): value is EntrypointFinal<unknown, unknown> {
+  return (value as { __lg_type?: unknown } | null)?.__lg_type === FINAL_TYPE;
+}
+
+/**
+ * The engine's form of an entrypoint, as LangGraph's Pregel: the input written to `__start__`
+ * triggers the node; it writes its return value to `__end__` (the output) and its saved value
+ * to `__previous__`. The `__start__` node is kept for commands and never triggered.
+ */
+function entrypointSpec(name: string, fn: NodeSpec["run"]): GraphSpec {
+  const node: NodeSpec = {
+    name,
+    run: async (input, config) => {
+      const { [START]: value, [PREVIOUS]: previous } = input as Record<string, unknown>;
+      previousByConfig.set(config as object, previous);
+      const result = await fn(value, config);
+      return [
+        [END, isFinal(result) ? result.value : result],
+        [PREVIOUS, isFinal(result) ? result.save : result],
+      ];
+    },
+    inputKeys: [START, PREVIOUS],
+    triggers: [START],
+    edges: [],
+    branches: [],
+    defer: false,
+  };
+  const start: NodeSpec = { ...node, name: START, run: () => null, inputKeys: undefined };
+  return {
+    name,
+    channels: new Map([
+      [START, ephemeralValue()],
+      [END, lastValue()],
+      [PREVIOUS, lastValue()],
+    ]),
+    stateKeys: [END, PREVIOUS],
+    inputKeys: [],
+    outputKeys: [END],
+    nodes: new Map([
+      [START, { ...start, triggers: [] }],
+      [name, node],
+    ]),
+    triggerIndex: new Map([[START, [name]]]),
+    finishChannels: [],
+    rootChannel: END,
+  };
+}
+
+function rejectUnsupported(options: object, keys: string[], what: string): void {
+  const given = keys.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
+  if (given.length > 0)
+    throw new ConclaveError(
+      "UNSUPPORTED_OPTION",
+      `The ${given.join(" and ")} option of ${what} is not supported by Conclave yet. Remove it; retries are supported with \`retry\`.`,
+    );
+}
+
+function isGenerator(fn: unknown): boolean {
+  const name = (fn as { constructor?: { name?: string } })?.constructor?.name;
+  return name === "GeneratorFunction" || name === "AsyncGeneratorFunction";
+}
