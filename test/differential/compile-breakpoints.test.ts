@@ -154,3 +154,29 @@ differential(
     other: { trace: ["solo", "plan", "act", "report"] },
   },
 );
+
+differential(
+  "static breakpoints stream an empty __interrupt__ update, after the last node too",
+  async (lib) => {
+    const updates = async (options: Parameters<typeof pipeline>[1], id: string) => {
+      const chunks: unknown[] = [];
+      const graph = pipeline(lib, options);
+      for await (const chunk of await graph.stream({}, { ...thread(id), streamMode: "updates" }))
+        chunks.push(chunk);
+      return chunks;
+    };
+    return {
+      before: await updates({ interruptBefore: ["act"] }, "b"),
+      afterLast: await updates({ interruptAfter: ["report"] }, "a"),
+    };
+  },
+  {
+    before: [{ plan: { trace: ["plan"] } }, { __interrupt__: [] }],
+    afterLast: [
+      { plan: { trace: ["plan"] } },
+      { act: { trace: ["act"] } },
+      { report: { trace: ["report"] } },
+      { __interrupt__: [] },
+    ],
+  },
+);

@@ -10,7 +10,9 @@ import { z } from "zod";
 import { captureError, collect, differential, type Lib, prebuiltFor } from "./harness.ts";
 import { messageEvents } from "./messages-events.ts";
 import {
+  ConfigurableChatModel,
   newScript,
+  ProviderChatModel,
   ScriptedChatModel,
   type ScriptedTurn,
   type ScriptLog,
@@ -137,14 +139,21 @@ differential(
 );
 
 differential(
-  "createReactAgent v2: each tool call runs as its own Send to the tools node",
+  "createReactAgent v2: each tool call runs as its own Send to the tools node, also with a checkpointer",
   async (lib) => {
     const log = newScript(addTwice);
     const graph = await agent(lib, log, { version: "v2" });
     const updates = await collect(await graph.stream(question, { streamMode: "updates" }));
     const nodes = updates.map((u) => Object.keys(u as object)[0]);
-    const out = await (await agent(lib, newScript(addTwice), { version: "v2" })).invoke(question);
-    return { nodes, transcript: transcript(out.messages) };
+    // With a checkpointer: the parallel tool tasks save their LangChain messages as pending writes.
+    const saved = await agent(lib, newScript(addTwice), {
+      version: "v2",
+      checkpointer: new lib.MemorySaver(),
+    });
+    const out = await saved.invoke(question, thread("v2"));
+    const history = [];
+    for await (const s of saved.getStateHistory(thread("v2"))) history.push(s.next);
+    return { nodes, transcript: transcript(out.messages), history: history.reverse() };
   },
   {
     nodes: ["agent", "tools", "tools", "agent"],
@@ -154,6 +163,7 @@ differential(
       { kind: "tool", text: "7", call: "c2", name: "add" },
       { kind: "ai", text: "3 and 7", calls: [], name: null },
     ],
+    history: [["__start__"], ["agent"], ["tools", "tools"], ["agent"], []],
   },
 );
 
@@ -368,4 +378,31 @@ differential(
       triggers: ["branch:to:agent"],
     },
   ],
+);
+
+differential(
+  "createReactAgent: initChatModel's configurable model and a model with listeners keep their bound options",
+  async (lib) => {
+    const log = newScript([{ text: "ok" }]);
+    const provider = new ProviderChatModel(log);
+    const configurable = new ConfigurableChatModel(() => provider).bindTools([add], {
+      tool_choice: "required",
+    });
+    const out = await (
+      await agent(lib, log, { llm: configurable, responseFormat: z.object({ x: z.string() }) })
+    ).invoke(question);
+    const starts: string[] = [];
+    const listened = new ProviderChatModel(log).withListeners({
+      onStart: () => {
+        starts.push("start");
+      },
+    });
+    await (await agent(lib, log, { llm: listened })).invoke(question);
+    return { choices: provider.toolChoices, structured: out.structuredResponse, starts };
+  },
+  {
+    choices: ["required"],
+    structured: { answer: "structured", schemaKeys: ["x"] },
+    starts: ["start"],
+  },
 );

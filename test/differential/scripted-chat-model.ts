@@ -70,3 +70,62 @@ export class ScriptedChatModel extends BaseChatModel {
     }) as never;
   }
 }
+
+/** A provider-like model: `bindTools` returns a binding with the tools and call options, as
+ * `ChatOpenAI` does, and the model records the `tool_choice` it was called with. */
+export class ProviderChatModel extends ScriptedChatModel {
+  readonly toolChoices: unknown[] = [];
+
+  override bindTools(tools: { name: string }[], params?: Record<string, unknown>): never {
+    this.log.bound.push(tools.map((t) => t.name));
+    const specs = tools.map((t) => ({ type: "function", function: { name: t.name } }));
+    return this.withConfig({ tools: specs, ...params } as never) as never;
+  }
+
+  override async _generate(messages: BaseMessage[], options?: { tool_choice?: unknown }) {
+    this.toolChoices.push(options?.tool_choice ?? null);
+    return super._generate(messages);
+  }
+}
+
+/**
+ * A stand-in for `initChatModel`'s configurable model (langchain's `universal.ts`): method
+ * calls are queued and applied to the real model that `_model()` builds.
+ */
+export class ConfigurableChatModel extends BaseChatModel {
+  readonly _queuedMethodOperations: Record<string, unknown[]>;
+  readonly #inner: () => BaseChatModel;
+
+  constructor(inner: () => BaseChatModel, queued: Record<string, unknown[]> = {}) {
+    super({});
+    this.#inner = inner;
+    this._queuedMethodOperations = queued;
+  }
+
+  _llmType(): string {
+    return "configurable";
+  }
+
+  async _model(): Promise<unknown> {
+    let model: Record<string, unknown> = this.#inner() as never;
+    for (const [method, args] of Object.entries(this._queuedMethodOperations))
+      model = await (model[method] as (...a: unknown[]) => never)(...args);
+    return model;
+  }
+
+  async _generate(): Promise<ChatResult> {
+    throw new Error("a configurable model runs through _model()");
+  }
+
+  override bindTools(tools: unknown[], params?: unknown): never {
+    const queued = { ...this._queuedMethodOperations, bindTools: [tools, params] };
+    return new ConfigurableChatModel(this.#inner, queued) as never;
+  }
+
+  override async invoke(input: never, options?: never): Promise<never> {
+    return ((await this._model()) as { invoke(i: unknown, o: unknown): never }).invoke(
+      input,
+      options,
+    );
+  }
+}

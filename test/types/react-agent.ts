@@ -3,7 +3,12 @@
  * an agent with `createReactAgent` compiles against Conclave after the import change, and the
  * result's state is typed from the state schema (the default one, or the caller's).
  */
-import { Annotation, MemorySaver, MessagesAnnotation } from "@conclave/core";
+import {
+  Annotation,
+  type LangGraphRunnableConfig,
+  MemorySaver,
+  MessagesAnnotation,
+} from "@conclave/core";
 import { createReactAgent } from "@conclave/core/prebuilt";
 import { tool } from "@langchain/core/tools";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
@@ -48,4 +53,24 @@ export async function customState(): Promise<string> {
   });
   const result = await agent.invoke({ messages: [["user", "hi"]], user: "ada" });
   return result.user;
+}
+
+export async function configuredAgent(): Promise<unknown> {
+  const agent = createReactAgent({
+    llm: (_state, config: LangGraphRunnableConfig) =>
+      config.configurable?.fast ? llm : new FakeListChatModel({ responses: ["slow"] }),
+    tools: [search],
+    contextSchema: z.object({ userId: z.string() }),
+    prompt: (state, config: LangGraphRunnableConfig) => [
+      { role: "system", content: `thread ${config.configurable?.thread_id}` },
+      ...state.messages,
+    ],
+    preModelHook: (state, config) => ({
+      llmInputMessages: config.configurable?.short ? state.messages.slice(-2) : state.messages,
+    }),
+    interruptBefore: "*",
+    responseFormat: z.object({ answer: z.string() }),
+  });
+  const out = await agent.invoke({ messages: [["user", "hi"]] });
+  return out.structuredResponse.answer;
 }

@@ -1,10 +1,10 @@
 /**
- * The model side of `createReactAgent`: binding the tools to a LangChain chat model, the prompt
- * put before the state's messages, and unwrapping a bound model for structured output. Models
- * are LangChain runnables, read by shape (`invoke`, `bindTools`, a binding's `bound`) so the
- * engine needs no LangChain import of its own.
+ * The model side of `createReactAgent`: binding the tools to a LangChain chat model, and
+ * unwrapping a bound model for structured output, by LangGraph's rules. Models are LangChain
+ * runnables, read by shape (`invoke`, `bindTools`, a binding's `bound`, a sequence's `steps`,
+ * `initChatModel`'s `_model()`); LangChain's runnable classes are loaded only to rebuild a
+ * binding or a sequence.
  */
-import { isLangChainMessage, loadLangChainMessages } from "../pregel/langchain-context.ts";
 
 /** A LangChain chat model, or a runnable around one (`model.bindTools(...)`, `prompt.pipe(model)`). */
 export interface ChatModelLike {
@@ -13,24 +13,39 @@ export interface ChatModelLike {
   withStructuredOutput?(schema: unknown, options?: unknown): unknown;
 }
 
-/** A structured-output runnable (`withStructuredOutput`'s result). */
-export type StructuredModel = { invoke(input: unknown, config?: unknown): Promise<unknown> };
-
-/** The optional parts of the runnables a model can come wrapped in. */
-type Wrapped = ChatModelLike & { steps?: unknown; withConfig?: (config: unknown) => unknown };
-
-/** What goes before the messages: LangGraph's `prompt` (also its older `stateModifier`). */
-export type AgentPrompt<S = Record<string, unknown>> =
-  | string
-  | Record<string, unknown>
-  | ((state: S, config: unknown) => unknown)
-  | { invoke(state: S, config?: unknown): unknown };
+/** A runnable as the agent uses one. */
+export interface Runnable {
+  invoke(input: unknown, config?: unknown): Promise<unknown>;
+  pipe?(next: unknown): Runnable;
+  withConfig?(config: unknown): Runnable;
+}
 
 /** A runnable that fixes arguments or config around another (`RunnableBinding`). */
 interface Binding extends ChatModelLike {
   bound: ChatModelLike;
-  kwargs?: { tools?: unknown[] };
-  config?: { tools?: unknown[] };
+  kwargs?: Record<string, unknown> & { tools?: unknown[] };
+  config?: Record<string, unknown> & { tools?: unknown[] };
+  configFactories?: unknown;
+}
+
+/** The runnable classes the agent builds with, from `@langchain/core/runnables`. */
+export interface LangChainRunnables {
+  RunnableLambda: { from(fn: (input: never, config: unknown) => unknown): Runnable };
+  RunnableBinding: new (fields: Record<string, unknown>) => Runnable;
+  RunnableSequence: { from(steps: unknown[]): Runnable };
+}
+
+// A variable, so bundlers of apps without LangChain do not try to resolve it.
+const LANGCHAIN_RUNNABLES = "@langchain/core/runnables";
+let runnables: Promise<LangChainRunnables | undefined> | undefined;
+
+/** `@langchain/core/runnables`, or undefined when LangChain is not installed. Loaded once. */
+export function loadRunnables(): Promise<LangChainRunnables | undefined> {
+  runnables ??= import(/* @vite-ignore */ LANGCHAIN_RUNNABLES).then(
+    (m: LangChainRunnables) => m,
+    () => undefined,
+  );
+  return runnables;
 }
 
 const isBinding = (model: unknown): model is Binding =>
@@ -41,17 +56,30 @@ const isChatModel = (model: unknown): model is ChatModelLike =>
   typeof (model as ChatModelLike | undefined)?.invoke === "function" &&
   "_modelType" in (model as object);
 
+/** `initChatModel`'s configurable model: the real one comes from `_model()`. */
+const isConfigurable = (model: unknown): model is { _model(): Promise<ChatModelLike> } =>
+  typeof model === "object" &&
+  model !== null &&
+  "_queuedMethodOperations" in model &&
+  typeof (model as { _model?: unknown })._model === "function";
+
+const isModelStep = (step: unknown) => isBinding(step) || isChatModel(step) || isConfigurable(step);
+
+const stepsOf = (llm: unknown): unknown[] | undefined => {
+  const steps = (llm as { steps?: unknown }).steps;
+  return Array.isArray(steps) ? steps : undefined;
+};
+
 /** A tool the graph runs (a runnable), as opposed to a provider's built-in tool spec. */
 export function isClientTool(tool: unknown): boolean {
   const candidate = tool as { lc_runnable?: unknown; invoke?: unknown } | null;
   return candidate?.lc_runnable === true || typeof candidate?.invoke === "function";
 }
 
-/** The step of a `RunnableSequence` that is the model, or the model itself. */
-function modelStep(llm: ChatModelLike): ChatModelLike {
-  const steps = (llm as Wrapped).steps;
-  if (!Array.isArray(steps)) return llm;
-  return (steps as ChatModelLike[]).find((s) => isBinding(s) || isChatModel(s)) ?? llm;
+/** The model inside a sequence, with a configurable model resolved. */
+async function modelStep(llm: ChatModelLike): Promise<unknown> {
+  const model = stepsOf(llm)?.find(isModelStep) ?? llm;
+  return isConfigurable(model) ? await model._model() : model;
 }
 
 function nameOfBound(spec: Record<string, unknown>): string | undefined {
@@ -63,10 +91,10 @@ function nameOfBound(spec: Record<string, unknown>): string | undefined {
 /**
  * Whether the agent binds `tools` itself: not when the model came bound already. Then, as in
  * LangGraph, the bound tools must be the agent's, since the tool node runs only the agent's.
- * @throws Error when the counts or the names differ.
+ * @throws Error when the counts or the names differ (LangGraph's words).
  */
-export function shouldBindTools(llm: ChatModelLike, tools: unknown[]): boolean {
-  const model = modelStep(llm);
+export async function shouldBindTools(llm: ChatModelLike, tools: unknown[]): Promise<boolean> {
+  const model = await modelStep(llm);
   if (!isBinding(model)) return true;
   let bound = model.kwargs?.tools ?? model.config?.tools;
   if (!Array.isArray(bound)) return true;
@@ -84,128 +112,58 @@ export function shouldBindTools(llm: ChatModelLike, tools: unknown[]): boolean {
     .filter((n) => !boundNames.has(n));
   if (missing.length > 0)
     throw new Error(
-      `Missing tools '${missing.join(",")}' in the model.bindTools(). The tools bound to the model must be the tools passed to createReactAgent.`,
+      `Missing tools '${missing}' in the model.bindTools().Tools in the model.bindTools() must match the tools passed to createReactAgent.`,
     );
   return false;
 }
 
-/** `llm` with `tools` bound, keeping a binding's config and a sequence's other steps. */
-export function bindTools(llm: ChatModelLike, tools: unknown[]): ChatModelLike {
-  if (typeof llm.bindTools === "function") return llm.bindTools(tools) as ChatModelLike;
-  if (isBinding(llm) && typeof llm.bound.bindTools === "function") {
-    const rebound = llm.bound.bindTools(tools) as Wrapped;
-    const withConfig = rebound.withConfig;
-    return llm.config && withConfig
-      ? (withConfig.call(rebound, llm.config) as ChatModelLike)
-      : rebound;
-  }
-  const steps = (llm as Wrapped).steps as ChatModelLike[] | undefined;
-  const at = steps?.findIndex((s) => isBinding(s) || isChatModel(s)) ?? -1;
-  const from = (llm.constructor as { from?: (steps: unknown[]) => ChatModelLike }).from;
-  if (steps && at >= 0 && typeof from === "function") {
-    const next = steps.slice();
-    next.splice(at, 1, bindTools(steps[at]!, tools));
-    return from.call(llm.constructor, next);
-  }
-  throw new Error(
-    `createReactAgent needs a chat model with bindTools() (a LangChain chat model), got ${describe(llm)}. Pass one, or pass a model with the tools bound already.`,
-  );
+/** Binds to a chat model, or to the chat model of a binding (keeping the binding's parts). */
+function simpleBind(llm: unknown, tools: unknown[], lc: LangChainRunnables | undefined) {
+  const bindable = (m: unknown): m is Required<Pick<ChatModelLike, "bindTools">> =>
+    isChatModel(m) && typeof m.bindTools === "function";
+  if (bindable(llm)) return llm.bindTools(tools) as ChatModelLike;
+  if (!isBinding(llm) || !bindable(llm.bound) || lc === undefined) return undefined;
+  const next = llm.bound.bindTools(tools);
+  const fields = isBinding(next)
+    ? {
+        bound: next.bound,
+        config: { ...llm.config, ...next.config },
+        kwargs: { ...llm.kwargs, ...next.kwargs },
+        configFactories: next.configFactories ?? llm.configFactories,
+      }
+    : { bound: next, config: llm.config, kwargs: llm.kwargs, configFactories: llm.configFactories };
+  return new lc.RunnableBinding(fields) as ChatModelLike;
 }
 
-/** The chat model inside a binding or sequence, for `withStructuredOutput`. */
-export function baseChatModel(llm: ChatModelLike): ChatModelLike {
-  let model = modelStep(llm);
+/**
+ * `llm` with `tools` bound: a chat model, a binding of one, a configurable model, or the model
+ * step of a sequence (the other steps kept).
+ * @throws Error when no model with `bindTools` is found.
+ */
+export async function bindTools(llm: ChatModelLike, tools: unknown[]): Promise<ChatModelLike> {
+  const lc = await loadRunnables();
+  const direct = simpleBind(llm, tools, lc);
+  if (direct) return direct;
+  if (isConfigurable(llm)) {
+    const resolved = simpleBind(await llm._model(), tools, lc);
+    if (resolved) return resolved;
+  }
+  const steps = stepsOf(llm);
+  const at = steps?.findIndex(isModelStep) ?? -1;
+  if (steps && at >= 0 && lc) {
+    const bound = simpleBind(steps[at], tools, lc);
+    if (bound) return lc.RunnableSequence.from(steps.toSpliced(at, 1, bound)) as ChatModelLike;
+  }
+  throw new Error(`llm ${llm} must define bindTools method.`);
+}
+
+/** The chat model inside a binding, sequence or configurable model, for `withStructuredOutput`. */
+export async function baseChatModel(llm: ChatModelLike): Promise<ChatModelLike> {
+  let model = await modelStep(llm);
   if (isBinding(model)) model = model.bound;
   if (!isChatModel(model))
     throw new Error(
-      `Expected \`llm\` to be a ChatModel or RunnableBinding (e.g. llm.bind_tools(...)) with invoke() and generate() methods, got ${describe(model)}`,
+      `Expected \`llm\` to be a ChatModel or RunnableBinding (e.g. llm.bind_tools(...)) with invoke() and generate() methods, got ${(model as object | undefined)?.constructor?.name}`,
     );
   return model;
 }
-
-function describe(value: unknown): string {
-  return (value as object | undefined)?.constructor?.name ?? typeof value;
-}
-
-function isSystemMessage(value: unknown): boolean {
-  if (isLangChainMessage(value)) return value._getType() === "system";
-  const record = value as { type?: unknown; role?: unknown } | null;
-  return record?.type === "system" || record?.role === "system";
-}
-
-/** A system message: LangChain's class (what LangGraph's model sees) when it is installed. */
-export async function systemMessage(content: string): Promise<unknown> {
-  const SystemMessage = (await loadLangChainMessages())?.SystemMessage;
-  return SystemMessage ? new SystemMessage({ content }) : { type: "system", content };
-}
-
-/**
- * Builds what the model is called with from the state: the messages, after the prompt. A
- * string prompt becomes a system message (LangChain's class, as LangGraph's model sees).
- * A runnable prompt is returned as it is, to be piped into the model.
- * @throws Error for a prompt of another kind.
- */
-export function promptOf(prompt: AgentPrompt<never> | undefined): PromptStep {
-  const messages = (state: State) => (state.messages as unknown[]) ?? [];
-  if (prompt == null) return async (state) => messages(state);
-  if (typeof prompt === "string")
-    return async (state) => [await systemMessage(prompt), ...messages(state)];
-  if (isSystemMessage(prompt)) return async (state) => [prompt, ...messages(state)];
-  if (typeof prompt === "function") return async (state, config) => prompt(state as never, config);
-  if (typeof (prompt as { invoke?: unknown }).invoke === "function") return prompt as Runnable;
-  throw new Error(
-    `Got unexpected type for 'prompt': ${describe(prompt)}. Pass a string, a system message, a function of the state, or a runnable.`,
-  );
-}
-
-/** The prompt as a function of the state, or a runnable the user gave. */
-type PromptStep = ((state: State, config: unknown) => Promise<unknown>) | Runnable;
-
-interface Runnable {
-  invoke(input: unknown, config?: unknown): Promise<unknown>;
-  pipe?(next: unknown): Runnable;
-  withConfig?(config: unknown): Runnable;
-}
-
-interface LangChainRunnables {
-  RunnableLambda: { from(fn: (input: never, config: unknown) => unknown): Runnable };
-}
-
-// A variable, so bundlers of apps without LangChain do not try to resolve it.
-const LANGCHAIN_RUNNABLES = "@langchain/core/runnables";
-let runnables: Promise<LangChainRunnables | undefined> | undefined;
-
-/**
- * The prompt piped into the model, as LangGraph builds it (`prompt.pipe(model)`, the prompt
- * named "prompt"), so callbacks see the same runs and tags (`seq:step:2` on the model). Without
- * LangChain's runnables (a model that is not LangChain's) it calls the two in turn.
- */
-export async function promptedModel(prompt: PromptStep, model: ChatModelLike): Promise<Runnable> {
-  runnables ??= import(/* @vite-ignore */ LANGCHAIN_RUNNABLES).then(
-    (m: LangChainRunnables) => m,
-    () => undefined,
-  );
-  const lambda = (await runnables)?.RunnableLambda;
-  if (typeof prompt !== "function") {
-    if (typeof prompt.pipe === "function") return prompt.pipe(model);
-    return { invoke: async (s, c) => model.invoke(await prompt.invoke(s, c), c) };
-  }
-  const step = lambda?.from(prompt as never).withConfig?.({ runName: "prompt" });
-  if (step?.pipe) return step.pipe(model);
-  return { invoke: async (s, c) => model.invoke(await prompt(s as State, c), c) };
-}
-
-/** LangGraph's deprecated `messageModifier`: a prompt that sees only the messages. */
-export function messageModifierPrompt(modifier: unknown): AgentPrompt<never> {
-  if (typeof modifier === "string" || isSystemMessage(modifier))
-    return modifier as AgentPrompt<never>;
-  if (typeof modifier === "function")
-    return (state: Record<string, unknown>) => modifier(state.messages);
-  if (typeof (modifier as { invoke?: unknown })?.invoke === "function") {
-    const runnable = modifier as { invoke(input: unknown, config?: unknown): unknown };
-    return { invoke: (state, config) => runnable.invoke((state as State).messages, config) };
-  }
-  throw new Error(`Unexpected type for messageModifier: ${typeof modifier}`);
-}
-
-type State = Record<string, unknown>;

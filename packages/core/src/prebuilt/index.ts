@@ -3,7 +3,8 @@
  * tools in a graph, and the tool-calling agent built on them. Conclave's own agents (model gateway, approvals, MCP) are in
  * `@conclave/agents`.
  */
-export type { AgentPrompt, ChatModelLike } from "./agent-model.ts";
+export type { ChatModelLike } from "./agent-model.ts";
+export type { AgentPrompt } from "./agent-prompt.ts";
 export {
   type CreateReactAgentParams,
   createReactAgent,

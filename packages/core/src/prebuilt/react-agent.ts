@@ -7,39 +7,33 @@
 import { END, START } from "../constants.ts";
 import { Annotation, type AnnotationRoot, type StateDefinition } from "../graph/annotation.ts";
 import type { CompiledStateGraph, CompileOptions } from "../graph/compiled-state-graph.ts";
-import type { ToolCall } from "../graph/messages.ts";
 import { messagesStateReducer } from "../graph/messages.ts";
 import { readSchema } from "../graph/schema.ts";
 import { StateGraph, type StateOf, type UpdateOf } from "../graph/state-graph.ts";
-import { Send } from "../pregel/command.ts";
+import type { NodeConfig } from "../pregel/types.ts";
+import { type ChatModelLike, isClientTool } from "./agent-model.ts";
 import {
-  type AgentPrompt,
-  baseChatModel,
-  bindTools,
-  type ChatModelLike,
-  isClientTool,
-  messageModifierPrompt,
-  promptedModel,
-  promptOf,
-  type StructuredModel,
-  shouldBindTools,
-  systemMessage,
-} from "./agent-model.ts";
-import { messageTypeOf, type ToolLike, ToolNode } from "./tool-node.ts";
+  type AgentModelParams,
+  modelNode,
+  returnDirectNames,
+  routeAfterModel,
+  routeAfterTools,
+  structuredNode,
+} from "./agent-nodes.ts";
+import type { AgentPrompt } from "./agent-prompt.ts";
+import { type ToolLike, ToolNode } from "./tool-node.ts";
 
-type State = Record<string, unknown>;
-type NodeAction = (state: State, config: Record<string, unknown>) => unknown;
 /** A hook node: a function of the state (and config), or a runnable such as a subgraph. */
 type AgentHook<S> =
-  | ((state: S, config: Record<string, unknown>) => unknown)
-  | { invoke(state: S, config?: unknown): unknown };
+  | ((state: S, config: NodeConfig) => unknown)
+  | { invoke(state: S, config?: NodeConfig): unknown };
 
 /** LangGraph's `createReactAgent` parameters (`includeAgentName` is not supported). */
 export interface CreateReactAgentParams<D = DefaultAgentState> {
   /** A chat model, or a function of the state and config returning one (with tools bound). */
   llm:
     | ChatModelLike
-    | ((state: StateOf<D>, config: unknown) => ChatModelLike | Promise<ChatModelLike>);
+    | ((state: StateOf<D>, config: NodeConfig) => ChatModelLike | Promise<ChatModelLike>);
   /** Tools (LangChain tools, or provider tool specs that are only bound), or a ToolNode. */
   tools: unknown[] | ToolNode;
   prompt?: AgentPrompt<StateOf<D>>;
@@ -49,16 +43,18 @@ export interface CreateReactAgentParams<D = DefaultAgentState> {
   messageModifier?: unknown;
   /** The state; it must have `messages`. Default: messages and `structuredResponse`. */
   stateSchema?: D;
+  /** Accepted for LangGraph code; the run's `context` reaches nodes as `config.context`. */
+  contextSchema?: unknown;
   checkpointer?: CompileOptions["checkpointer"];
   /** @deprecated LangGraph's older name of `checkpointer`. */
   checkpointSaver?: CompileOptions["checkpointer"];
-  interruptBefore?: ("agent" | "tools" | (string & {}))[];
-  interruptAfter?: ("agent" | "tools" | (string & {}))[];
+  interruptBefore?: AgentNodeName[] | "*";
+  interruptAfter?: AgentNodeName[] | "*";
   store?: unknown;
   /** A schema (or `{ schema, prompt, ...options }`): a last model call fills `structuredResponse`. */
   responseFormat?: unknown;
   /** A node run before each model call; its `llmInputMessages` replace the messages sent. */
-  preModelHook?: AgentHook<StateOf<D>>;
+  preModelHook?: AgentHook<StateOf<D> & { llmInputMessages?: unknown[] }>;
   /** A node run after each model call, before routing. */
   postModelHook?: AgentHook<StateOf<D>>;
   name?: string;
@@ -69,10 +65,11 @@ export interface CreateReactAgentParams<D = DefaultAgentState> {
 }
 
 /** LangGraph's default agent state: the messages, and the structured response. */
-export const createReactAgentAnnotation = () =>
+// biome-ignore lint/suspicious/noExplicitAny: LangGraph's default, so `out.structuredResponse.x` compiles.
+export const createReactAgentAnnotation = <T extends Record<string, any> = Record<string, any>>() =>
   Annotation.Root({
     messages: Annotation({ reducer: messagesStateReducer, default: () => [] }),
-    structuredResponse: Annotation<unknown>(),
+    structuredResponse: Annotation<T>(),
   });
 
 type DefaultAgentState = ReturnType<typeof createReactAgentAnnotation>;
@@ -84,6 +81,7 @@ type AgentNode =
   | "pre_model_hook"
   | "post_model_hook"
   | "generate_structured_response";
+type AgentNodeName = AgentNode | (string & {});
 
 /** The pre-model hook's channel: a fresh list each time (not appended). */
 const preHookSpec = () => ({
@@ -93,22 +91,21 @@ const preHookSpec = () => ({
   }),
 });
 
-type Message = Record<string, unknown> & { tool_calls?: ToolCall[]; tool_call_id?: string };
-
 /**
  * Creates the agent graph, compiled: `agent` calls the model, `tools` runs its tool calls, and
  * the run ends when the model answers without any (then `generate_structured_response` when a
- * `responseFormat` is set), or after a `returnDirect` tool.
- * @throws Error for a state without `messages`, several prompts, or `includeAgentName`.
+ * `responseFormat` is set), or after a `returnDirect` tool. As in LangGraph, the prompt is
+ * checked and the tools are bound at the first model call.
+ * @throws Error for a state without `messages`, or `includeAgentName`.
  */
 export function createReactAgent<D = DefaultAgentState>(
   params: CreateReactAgentParams<D>,
 ): CompiledStateGraph<StateOf<D>, UpdateOf<D>, AgentNode> {
-  const { tools, responseFormat, preModelHook, postModelHook, version = "v1" } = params;
   if (params.includeAgentName !== undefined)
     throw new Error(
       `createReactAgent's includeAgentName is not supported by Conclave (got ${JSON.stringify(params.includeAgentName)}). Leave it out; the agent's name is still set on its messages.`,
     );
+  const { tools } = params;
   const toolList = Array.isArray(tools) ? tools : tools.tools;
   const toolNode = Array.isArray(tools)
     ? new ToolNode(tools.filter(isClientTool) as ToolLike[])
@@ -117,53 +114,10 @@ export function createReactAgent<D = DefaultAgentState>(
   const stateKeys = readSchema(schema, "state").keys;
   if (!stateKeys.includes("messages"))
     throw new Error("Missing required `messages` key in state schema.");
-  const callModel = modelNode(params as CreateReactAgentParams<unknown>, toolList);
-  const entry = preModelHook != null ? "pre_model_hook" : "agent";
-  const graph = new StateGraph(schema as unknown as AnnotationRoot<StateDefinition>).addNode(
-    "tools",
-    toolNode,
-  );
-  if (preModelHook != null) {
-    const input = Annotation.Root({
-      ...Object.fromEntries(stateKeys.map((key) => [key, Annotation()])),
-      ...preHookSpec(),
-    }) as unknown as AnnotationRoot<StateDefinition>;
-    graph.addNode("pre_model_hook", preModelHook as never).addEdge("pre_model_hook", "agent");
-    graph.addNode("agent", callModel as never, { input });
-  } else graph.addNode("agent", callModel as never);
-  graph.addEdge(START, entry);
-  const structured = responseFormat != null;
-  if (structured)
-    graph
-      .addNode(
-        "generate_structured_response",
-        structuredNode(params as CreateReactAgentParams<unknown>) as never,
-      )
-      .addEdge("generate_structured_response", END);
-  const ends = (extra: string[]) => [
-    "tools",
-    ...extra,
-    structured ? "generate_structured_response" : END,
-  ];
-  const afterModel = (state: State) => {
-    const messages = state.messages as Message[];
-    const last = messages.at(-1);
-    const calls =
-      postModelHook != null ? pendingCalls(messages) : (lastAiCalls(last) ?? ([] as ToolCall[]));
-    if (calls.length > 0)
-      return version === "v2"
-        ? calls.map((c) => new Send("tools", { ...state, lg_tool_call: c }))
-        : "tools";
-    if (postModelHook != null && messageTypeOf(last) === "tool") return entry;
-    return structured ? "generate_structured_response" : END;
-  };
-  if (postModelHook != null) {
-    graph.addNode("post_model_hook", postModelHook as never).addEdge("agent", "post_model_hook");
-    graph.addConditionalEdges("post_model_hook", afterModel, ends([entry]));
-  } else graph.addConditionalEdges("agent", afterModel, ends([]));
-  const direct = returnDirectNames(toolList);
-  if (direct.size > 0) graph.addConditionalEdges("tools", afterTools(direct, entry), [entry, END]);
-  else graph.addEdge("tools", entry);
+  const graph = new StateGraph(schema as unknown as AnnotationRoot<StateDefinition>);
+  graph.addNode("tools", toolNode);
+  const entry = addModelNodes(graph, params as AgentParams, toolList, stateKeys);
+  addRoutes(graph, params as AgentParams, toolList, entry);
   const compiled = graph.compile({
     checkpointer: params.checkpointer ?? params.checkpointSaver,
     interruptBefore: params.interruptBefore,
@@ -175,112 +129,56 @@ export function createReactAgent<D = DefaultAgentState>(
   return compiled as unknown as CompiledStateGraph<StateOf<D>, UpdateOf<D>, AgentNode>;
 }
 
-/** The `agent` node: the prompt, then one model call whose message is named after the agent. */
-function modelNode(params: CreateReactAgentParams<unknown>, tools: unknown[]): NodeAction {
-  const { llm, name } = params;
-  const prompt = promptOf(chosenPrompt(params));
-  let cached: ReturnType<typeof promptedModel> | undefined;
-  const staticModel = (model: ChatModelLike) => {
-    cached ??= promptedModel(
-      prompt,
-      shouldBindTools(model, tools) ? bindTools(model, tools) : model,
-    );
-    return cached;
-  };
-  return async (state, config) => {
-    const chain =
-      typeof llm === "function"
-        ? await promptedModel(prompt, await llm(state as never, config))
-        : await staticModel(llm);
-    const response = (await chain.invoke(modelInput(state), config)) as {
-      name?: string;
-      lc_kwargs?: Record<string, unknown>;
-    };
-    response.name = name;
-    if (response.lc_kwargs) response.lc_kwargs.name = name;
-    return { messages: [response] };
-  };
+type AgentParams = AgentModelParams & {
+  preModelHook?: unknown;
+  postModelHook?: unknown;
+  version?: "v1" | "v2";
+};
+type Builder = StateGraph<AnnotationRoot<StateDefinition>>;
+
+/**
+ * Adds `agent`, the optional pre-model hook (whose node input adds `llmInputMessages`) and the
+ * structured-response node. Returns the node each model turn starts at.
+ */
+function addModelNodes(graph: Builder, params: AgentParams, tools: unknown[], keys: string[]) {
+  const callModel = modelNode(params, tools) as never;
+  const entry = params.preModelHook != null ? "pre_model_hook" : "agent";
+  if (params.preModelHook != null) {
+    const input = Annotation.Root({
+      ...Object.fromEntries(keys.map((key) => [key, Annotation()])),
+      ...preHookSpec(),
+    }) as unknown as AnnotationRoot<StateDefinition>;
+    graph
+      .addNode("pre_model_hook", params.preModelHook as never)
+      .addEdge("pre_model_hook", "agent");
+    graph.addNode("agent", callModel, { input });
+  } else graph.addNode("agent", callModel);
+  graph.addEdge(START, entry);
+  if (params.responseFormat != null)
+    graph
+      .addNode("generate_structured_response", structuredNode(params) as never)
+      .addEdge("generate_structured_response", END);
+  return entry;
 }
 
-/** The one prompt of `prompt`, `stateModifier` and `messageModifier`. */
-function chosenPrompt(params: CreateReactAgentParams<unknown>): AgentPrompt<never> | undefined {
-  const { prompt, stateModifier, messageModifier } = params;
-  if ([prompt, stateModifier, messageModifier].filter((p) => p != null).length > 1)
-    throw new Error(
-      "Expected only one of prompt, stateModifier, or messageModifier, got multiple values",
-    );
-  if (stateModifier != null) return stateModifier;
-  if (messageModifier != null) return messageModifierPrompt(messageModifier);
-  return prompt;
-}
-
-/** The state the model sees: the pre-model hook's `llmInputMessages` when it set some. */
-function modelInput(state: State): State {
-  const { messages, llmInputMessages, ...rest } = state;
-  const replaced = Array.isArray(llmInputMessages) && llmInputMessages.length > 0;
-  return { messages: replaced ? llmInputMessages : messages, ...rest };
-}
-
-/** The `generate_structured_response` node: the conversation, answered in `responseFormat`. */
-function structuredNode(params: CreateReactAgentParams<unknown>): NodeAction {
-  const { llm, responseFormat } = params;
-  return async (state, config) => {
-    const messages = [...(state.messages as unknown[])];
-    const model = baseChatModel(
-      typeof llm === "function" ? await llm(state as never, config) : llm,
-    );
-    if (typeof model.withStructuredOutput !== "function")
-      throw new Error(
-        `Expected \`llm\` to be a ChatModel with .withStructuredOutput() method, got ${model.constructor?.name}`,
-      );
-    let structured: StructuredModel;
-    if (
-      typeof responseFormat === "object" &&
-      responseFormat !== null &&
-      "schema" in responseFormat
-    ) {
-      const { prompt, schema, ...options } = responseFormat as Record<string, unknown>;
-      structured = model.withStructuredOutput(schema, options) as StructuredModel;
-      if (prompt != null) messages.unshift(await systemMessage(String(prompt)));
-    } else structured = model.withStructuredOutput(responseFormat) as StructuredModel;
-    const response = await structured.invoke(messages, config);
-    if (response == null)
-      throw new Error(
-        "Failed to parse structured response against the provided `responseFormat` schema: the structured-output parser returned null/undefined, which usually means the model output did not satisfy the schema.",
-      );
-    return { structuredResponse: response };
-  };
-}
-
-function lastAiCalls(last: Message | undefined): ToolCall[] | undefined {
-  return messageTypeOf(last) === "ai" ? last?.tool_calls : undefined;
-}
-
-/** The last AI message's calls that no tool message answers yet. */
-function pendingCalls(messages: Message[]): ToolCall[] {
-  const answered = new Set(
-    messages.filter((m) => messageTypeOf(m) === "tool").map((m) => m.tool_call_id),
-  );
-  const ai = messages.findLast((m) => messageTypeOf(m) === "ai");
-  return (ai?.tool_calls ?? []).filter((c) => c.id == null || !answered.has(c.id));
-}
-
-function returnDirectNames(tools: unknown[]): Set<string> {
-  const direct = tools.filter(
-    (t) => isClientTool(t) && (t as { returnDirect?: boolean }).returnDirect === true,
-  );
-  return new Set(direct.map((t) => (t as { name: string }).name));
-}
-
-/** After tools: end when one of the latest tool messages came from a `returnDirect` tool. */
-function afterTools(direct: Set<string>, entry: string) {
-  return (state: State) => {
-    const messages = state.messages as Message[];
-    for (let i = messages.length - 1; i >= 0; i--) {
-      const message = messages[i]!;
-      if (messageTypeOf(message) !== "tool") break;
-      if (typeof message.name === "string" && direct.has(message.name)) return END;
-    }
-    return entry;
-  };
+/** The edges after the model (or the post-model hook) and after the tools. */
+function addRoutes(graph: Builder, params: AgentParams, tools: unknown[], entry: string) {
+  const structured = params.responseFormat != null;
+  const hooked = params.postModelHook != null;
+  const route = routeAfterModel({ version: params.version ?? "v1", hooked, structured, entry });
+  const ends = [
+    "tools",
+    ...(hooked ? [entry] : []),
+    structured ? "generate_structured_response" : END,
+  ];
+  if (hooked) {
+    graph
+      .addNode("post_model_hook", params.postModelHook as never)
+      .addEdge("agent", "post_model_hook");
+    graph.addConditionalEdges("post_model_hook", route, ends);
+  } else graph.addConditionalEdges("agent", route, ends);
+  const direct = returnDirectNames(tools);
+  if (direct.size > 0)
+    graph.addConditionalEdges("tools", routeAfterTools(direct, entry), [entry, END]);
+  else graph.addEdge("tools", entry);
 }

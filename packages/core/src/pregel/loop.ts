@@ -7,7 +7,7 @@ import type {
   CheckpointTuple,
 } from "../checkpoint/types.ts";
 import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
-import { NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
+import { INTERRUPT, NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
 import {
   CheckpointNotFoundError,
   EmptyInputError,
@@ -126,6 +126,13 @@ export class GraphLoop {
     }
   }
 
+  /** A stop at `interruptBefore`/`interruptAfter`: streams `{ __interrupt__: [] }`, as LangGraph. */
+  #staticInterrupt(): Promise<LoopResult> {
+    if (this.options.sink.modes.has("updates"))
+      this.options.sink.emit(this.options.nsPath, "updates", { [INTERRUPT]: [] });
+    return this.finish("interrupted", []);
+  }
+
   async #steps(input: unknown): Promise<LoopResult> {
     await this.load();
     await this.acceptInput(input);
@@ -140,7 +147,7 @@ export class GraphLoop {
     let first = true;
     for (;;) {
       if (justRan.length > 0 && matches(this.options.interruptAfter, justRan))
-        return this.finish("interrupted", []);
+        return this.#staticInterrupt();
       if (this.step + 1 > stop) {
         throw new GraphRecursionError(
           `Recursion limit of ${limit} reached without hitting a stop condition. Raise "recursionLimit" in the config, or check the graph for an unintended loop.`,
@@ -153,7 +160,7 @@ export class GraphLoop {
       });
       if (tasks.length === 0) return this.finish("done", []);
       if (!(first && this.resumed) && matches(this.options.interruptBefore, tasks))
-        return this.finish("interrupted", []);
+        return this.#staticInterrupt();
       const restoredFromPending = first;
       first = false;
       const outcome = await runStep(this, tasks, restoredFromPending);

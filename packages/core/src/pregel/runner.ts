@@ -1,6 +1,7 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
 import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
 import { CancelledError, InvalidArgumentError, toError } from "../errors.ts";
+import { toMessage } from "../graph/messages.ts";
 import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
 import {
@@ -10,7 +11,7 @@ import {
   SCRATCHPAD_KEY,
   type Scratchpad,
 } from "./interrupt.ts";
-import { runWithLangChainConfig } from "./langchain-context.ts";
+import { isLangChainMessage, runWithLangChainConfig } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
@@ -187,8 +188,24 @@ async function runTask(
 }
 
 function saveWrites(loop: GraphLoop, task: Task): void {
-  const writes = task.writes.length > 0 ? task.writes : [[NO_WRITES, null] as PendingWrite];
+  const writes =
+    task.writes.length > 0
+      ? task.writes.map(([channel, value]): PendingWrite => [channel, storable(value)])
+      : [[NO_WRITES, null] as PendingWrite];
   loop.persistWrites(writes, task.id);
+}
+
+/**
+ * A write as a saver can store it: LangChain messages become plain messages, as the messages
+ * reducer makes them, since the serializer takes no class instances. A step's last task skips
+ * this (its writes reach the checkpoint through the reducers); parallel tasks (a v2 agent's
+ * tool calls) save theirs first.
+ */
+function storable(value: unknown): unknown {
+  if (isLangChainMessage(value)) return toMessage(value);
+  if (Array.isArray(value) && value.some(isLangChainMessage))
+    return value.map((item) => (isLangChainMessage(item) ? toMessage(item) : item));
+  return value;
 }
 
 /** Attaches writes saved by an earlier attempt of this step to their tasks. */
