@@ -135,3 +135,39 @@ differential(
   },
   { out: { bag: { b: 2 } }, seen: [{ in: 0 }, { a: 1 }, null, { b: 2 }] },
 );
+
+differential(
+  "values and getState show every state channel (input, output and private ones); invoke returns the output keys",
+  async (lib) => {
+    const Input = lib.Annotation.Root({ q: lib.Annotation<string>() });
+    const Output = lib.Annotation.Root({ a: lib.Annotation<string>() });
+    const State = lib.Annotation.Root({
+      q: lib.Annotation<string>(),
+      a: lib.Annotation<string>(),
+      secret: lib.Annotation<string>(),
+    });
+    const Private = lib.Annotation.Root({ q: lib.Annotation<string>(), hidden: lib.Annotation() });
+    const graph = new lib.StateGraph({ state: State, input: Input, output: Output })
+      .addNode("x", () => ({ secret: "s", hidden: "h" }) as never, { input: Private })
+      .addNode("y", (s: { q: string }) => ({ a: `${s.q}!` }))
+      .addEdge(lib.START, "x")
+      .addEdge("x", "y")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const config = { configurable: { thread_id: "t" } };
+    const values: unknown[] = [];
+    for await (const chunk of await graph.stream({ q: "hi" }, { ...config, streamMode: "values" }))
+      values.push(chunk);
+    const state = (await graph.getState(config)).values;
+    const invoked = await graph.invoke({ q: "yo" }, { configurable: { thread_id: "u" } });
+    return { values, state, invoked };
+  },
+  {
+    values: [
+      { q: "hi" },
+      { q: "hi", secret: "s", hidden: "h" },
+      { q: "hi", a: "hi!", secret: "s", hidden: "h" },
+    ],
+    state: { q: "hi", a: "hi!", secret: "s", hidden: "h" },
+    invoked: { a: "yo!" },
+  },
+);

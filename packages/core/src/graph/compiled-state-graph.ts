@@ -1,7 +1,7 @@
 import type { CheckpointConfig, CheckpointSaver, ListOptions } from "../checkpoint/types.ts";
 import { INTERRUPT } from "../constants.ts";
 import { InvalidArgumentError, UnknownNodeError } from "../errors.ts";
-import { readOutput, readState } from "../pregel/algo.ts";
+import { readRoot, readState } from "../pregel/algo.ts";
 import { Command } from "../pregel/command.ts";
 import {
   currentNodeConfig,
@@ -200,11 +200,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   // LangGraph's invoke returns the last `values` chunk, plus `__interrupt__` when paused.
   #output(result: LoopResult): Record<string, unknown> {
-    const root = this.spec.rootChannel !== undefined;
-    if (root && result.status !== "interrupted")
-      return (result.outputValues ? readOutput(this.spec, result.outputValues) : null) as never;
+    const root = this.spec.rootChannel;
+    if (root !== undefined && result.status !== "interrupted")
+      return (result.outputValues ? readRoot(this.spec, root, result.outputValues) : null) as never;
     const values =
-      result.outputValues && !root
+      result.outputValues && root === undefined
         ? readState(this.spec, result.outputValues, this.spec.outputKeys)
         : {};
     if (result.status === "interrupted") values[INTERRUPT] = result.interrupts;

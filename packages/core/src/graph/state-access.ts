@@ -20,8 +20,8 @@ import {
   applyWrites,
   computeDelta,
   prepareTasks,
-  readOutput,
   readState,
+  readValues,
   type Task,
   type Values,
 } from "../pregel/algo.ts";
@@ -93,7 +93,7 @@ export function snapshotFromTuple(
     next = tasks.filter((t) => !done.includes(t));
   }
   return {
-    values: readOutput(spec, values) as Record<string, unknown>,
+    values: readValues(spec, values) as Record<string, unknown>,
     next: next.map((t) => t.name),
     config: tuple.config,
     metadata: tuple.metadata,

@@ -66,10 +66,18 @@ export function readState(
   return out;
 }
 
-/** A graph's output from `values`: its output keys, or its root channel's raw value. */
-export function readOutput(spec: GraphSpec, values: Values): unknown {
-  if (spec.rootChannel === undefined) return readState(spec, values, spec.outputKeys);
-  const key = spec.rootChannel;
+/**
+ * What the `values` stream and `getState` show: every state channel (private ones and those of
+ * input and output schemas too), as LangGraph's stream channels; or, for an entrypoint, its
+ * root channel's raw value. `invoke` returns only the output keys.
+ */
+export function readValues(spec: GraphSpec, values: Values): unknown {
+  if (spec.rootChannel !== undefined) return readRoot(spec, spec.rootChannel, values);
+  return readState(spec, values, spec.stateKeys);
+}
+
+/** A root channel's raw value (null while it has none, as LangGraph's). */
+export function readRoot(spec: GraphSpec, key: string, values: Values): unknown {
   const value = spec.channels.get(key)?.read(key in values ? values[key] : EMPTY) ?? EMPTY;
   return value === EMPTY ? null : value;
 }
@@ -254,7 +262,7 @@ export function applyWrites(
     if (after !== before) set(channel, after);
     if (writes) {
       if (spec.triggerIndex.has(channel)) updated.add(channel);
-      else if (spec.outputKeys.includes(channel)) stateWritten = true;
+      else if (spec.stateKeys.includes(channel)) stateWritten = true;
     }
   }
   if (sends.length > 0) {

@@ -18,8 +18,8 @@ import {
   applyWrites,
   computeDelta,
   prepareTasks,
-  readOutput,
   readState,
+  readValues,
   type Task,
   type Values,
 } from "./algo.ts";
@@ -197,7 +197,7 @@ export class GraphLoop {
   emitValues(values: Values): void {
     this.#outputValues = values;
     if (this.options.sink.modes.has("values")) {
-      this.options.sink.emit(this.options.nsPath, "values", readOutput(this.spec, values));
+      this.options.sink.emit(this.options.nsPath, "values", readValues(this.spec, values));
     }
   }
 
@@ -390,7 +390,7 @@ export class GraphLoop {
     const payload = {
       config,
       metadata,
-      values: readOutput(this.spec, this.values),
+      values: readValues(this.spec, this.values),
       next: tasks.map((t) => t.name),
       parentConfig,
       tasks: tasks.map((t) => ({ id: t.id, name: t.name, interrupts: [] })),
