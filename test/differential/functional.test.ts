@@ -4,6 +4,8 @@
  * stream as cached), values saved for the thread's next call, history, stream modes, tasks in a
  * StateGraph node, task retries and errors.
  */
+import { HumanMessage } from "@langchain/core/messages";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { collect, differential, type Lib } from "./harness.ts";
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
@@ -163,4 +165,131 @@ differential(
     return { ok, calls, failed };
   },
   { ok: 3, calls: 3, failed: "the disk is full" },
+);
+
+differential(
+  "functional: a task that calls a task, resumed after an interrupt, replays in order",
+  async (lib: Lib) => {
+    const ran: string[] = [];
+    const inner = lib.task("inner", async (n: number) => {
+      ran.push("inner");
+      return n + 1;
+    });
+    const outer = lib.task("outer", async (n: number) => {
+      ran.push("outer");
+      return (await inner(n)) * 10;
+    });
+    const after = lib.task("after", async (n: number) => {
+      ran.push("after");
+      return n + 100;
+    });
+    const workflow = lib.entrypoint(
+      { name: "nested", checkpointer: new lib.MemorySaver() },
+      async (n: number) => {
+        const a = await outer(n);
+        const b = await after(a);
+        return { a, b, verdict: lib.interrupt("ok?") };
+      },
+    );
+    const first = await collect(await workflow.stream(1, thread("t")));
+    const resume = new lib.Command({ resume: "yes" }) as never;
+    const second = await collect(await workflow.stream(resume, thread("t")));
+    return { first, second, ran };
+  },
+  {
+    first: [
+      { inner: 2 },
+      { outer: 20 },
+      { after: 120 },
+      { __interrupt__: [{ id: "<id>", value: "ok?" }] },
+    ],
+    second: [
+      { outer: 20, __metadata__: { cached: true } },
+      { after: 120, __metadata__: { cached: true } },
+      { nested: { a: 20, b: 120, verdict: "yes" } },
+    ],
+    ran: ["outer", "inner", "after"],
+  },
+);
+
+differential(
+  "functional: with exit durability, an interrupted or failed run keeps its finished tasks",
+  async (lib: Lib) => {
+    const ran: string[] = [];
+    let fail = true;
+    const step = lib.task("step", async (n: number) => {
+      ran.push(`step ${n}`);
+      return n * 2;
+    });
+    const workflow = lib.entrypoint(
+      { name: "exit", checkpointer: new lib.MemorySaver() },
+      async (n: number) => {
+        const doubled = await step(n);
+        if (n === 1) return doubled + Number(lib.interrupt("more?"));
+        if (fail) throw new Error("flaky");
+        return doubled;
+      },
+    );
+    const exit = { durability: "exit" as const };
+    await workflow.invoke(1, { ...thread("i"), ...exit });
+    const resumed = await workflow.invoke(new lib.Command({ resume: 5 }) as never, {
+      ...thread("i"),
+      ...exit,
+    });
+    await workflow.invoke(2, { ...thread("f"), ...exit }).catch(() => undefined);
+    fail = false;
+    const retried = await workflow.invoke(null as never, { ...thread("f"), ...exit });
+    return { resumed, retried, ran };
+  },
+  { resumed: 7, retried: 4, ran: ["step 1", "step 2"] },
+);
+
+differential(
+  "functional: updateState writes as the entrypoint; null returns stream as null",
+  async (lib: Lib) => {
+    const workflow = lib.entrypoint(
+      { name: "memo", checkpointer: new lib.MemorySaver() },
+      async (n: number) => ({ n, previous: lib.getPreviousState() ?? null }),
+    );
+    await workflow.invoke(1, thread("t"));
+    await workflow.updateState(thread("t"), { n: 99 } as never);
+    const updated = (await workflow.getState(thread("t"))).values;
+    const next = await workflow.invoke(2, thread("t"));
+    const nothing = lib.entrypoint("nothing", async () => null);
+    return { updated, next, streamed: await collect(await nothing.stream(1)) };
+  },
+  {
+    updated: { n: 99 },
+    next: { n: 2, previous: { n: 99 } },
+    streamed: [{ nothing: null }],
+  },
+);
+
+differential(
+  "functional: a model called in a task streams messages as that task; its message result is saved",
+  async (lib: Lib) => {
+    const model = new FakeListChatModel({ responses: ["hi"] });
+    const callModel = lib.task("callModel", async (q: string) =>
+      model.invoke([new HumanMessage(q)]),
+    );
+    const workflow = lib.entrypoint(
+      { name: "chat", checkpointer: new lib.MemorySaver() },
+      async (q: string) => (await callModel(q)).content,
+    );
+    const events = await collect(
+      await workflow.stream("x", { ...thread("t"), streamMode: "messages" }),
+    );
+    const tokens = events.map((event) => {
+      const [chunk, meta] = event as [{ content: string }, Record<string, unknown>];
+      return [chunk.content, meta.langgraph_node, meta.langgraph_triggers];
+    });
+    return { tokens, answer: (await workflow.getState(thread("t"))).values };
+  },
+  {
+    tokens: [
+      ["h", "callModel", ["__pregel_push"]],
+      ["i", "callModel", ["__pregel_push"]],
+    ],
+    answer: "hi",
+  },
 );

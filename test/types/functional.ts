@@ -8,6 +8,7 @@ import {
   entrypoint,
   getPreviousState,
   interrupt,
+  type LangGraphRunnableConfig,
   MemorySaver,
   task,
 } from "@conclave/core";
@@ -42,3 +43,12 @@ export async function count(): Promise<number> {
   const total: number = await counter.invoke(2, { configurable: { thread_id: "c" } });
   return total;
 }
+
+export const configured = entrypoint(
+  "configured",
+  async (n: number, config: LangGraphRunnableConfig) => {
+    config.writer?.({ progress: n });
+    const thread = config.configurable?.thread_id as string | undefined;
+    return { n, thread, aborted: config.signal?.aborted ?? false };
+  },
+);

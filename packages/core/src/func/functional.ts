@@ -11,10 +11,12 @@ import type { CheckpointSaver } from "../checkpoint/types.ts";
 import { END, START } from "../constants.ts";
 import { ConclaveError } from "../errors.ts";
 import { CompiledStateGraph } from "../graph/compiled-state-graph.ts";
-import { currentNodeConfig } from "../pregel/interrupt.ts";
+import { currentNodeConfig, runWithNodeConfig } from "../pregel/interrupt.ts";
+import { plainMessages, runWithLangChainConfig } from "../pregel/langchain-context.ts";
 import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
 import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
+import type { NodeConfig } from "../pregel/types.ts";
 
 /** The channel an entrypoint saves for the next call on its thread (`getPreviousState`). */
 const PREVIOUS = "__previous__";
@@ -60,24 +62,49 @@ export function task<A extends unknown[], R>(
     );
   const { name, retry } = options;
   return (...args: A): Promise<Awaited<R>> => {
-    const runtime = runningTask(name);
+    const config = runningNode(name);
+    const runtime = config.conclave;
     const slot = runtime.journal<Awaited<R>>(`task:${name}`);
     if (slot.replay) {
       runtime.update(name, slot.result, true);
       return Promise.resolve(slot.result);
     }
+    // The call's own journal scope: tasks it calls do not shift the positions of the node's
+    // later calls, which must match when the node re-runs and this call is only replayed.
+    const own = taskConfig(config, name, runtime.scope(`task${slot.at}`));
+    const run = () => withRetry(() => fn(...args), retry);
     return (async (): Promise<Awaited<R>> => {
-      const result = (await withRetry(() => fn(...args), retry)) as Awaited<R>;
-      slot.record(result);
+      const result = (await runWithNodeConfig(own, () =>
+        runWithLangChainConfig(own, run),
+      )) as Awaited<R>;
+      slot.record(plainMessages(result) as Awaited<R>);
       runtime.update(name, result);
       return result;
     })();
   };
 }
 
-function runningTask(name: string): TaskRuntime {
-  const runtime = (currentNodeConfig() as { conclave?: TaskRuntime } | undefined)?.conclave;
-  if (runtime) return runtime;
+/**
+ * The config a task call runs with: its own journal scope, and LangGraph's task metadata, so a
+ * model called in it streams `messages` as from the task (`langgraph_node` is the task's name).
+ */
+function taskConfig(config: NodeConfig, name: string, conclave: TaskRuntime): NodeConfig {
+  const metadata = {
+    ...config.metadata,
+    langgraph_node: name,
+    langgraph_triggers: [PUSH_TRIGGER],
+  };
+  const own = { ...config, conclave, metadata };
+  previousByConfig.set(own, previousByConfig.get(config));
+  return own;
+}
+
+/** The trigger LangGraph gives tasks started by a call (`__pregel_push`). */
+const PUSH_TRIGGER = "__pregel_push";
+
+function runningNode(name: string): NodeConfig {
+  const config = currentNodeConfig() as NodeConfig | undefined;
+  if (config?.conclave) return config;
   throw new ConclaveError(
     "TASK_OUTSIDE_GRAPH",
     `Task "${name}" was called outside a running graph. Call tasks inside an entrypoint or a StateGraph node (where AsyncLocalStorage is missing, before the node's first await).`,
@@ -117,7 +144,7 @@ export function getPreviousState<S>(): S | undefined {
  */
 function entrypoint<I, R>(
   optionsOrName: string | EntrypointOptions,
-  fn: (input: I, config: Record<string, unknown>) => R | Promise<R>,
+  fn: (input: I, config: NodeConfig) => R | Promise<R>,
 ) {
   const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
   rejectUnsupported(options, ["cache", "timeout"], `entrypoint "${options.name}"`);
@@ -154,15 +181,16 @@ function isFinal(value: unknown): value is EntrypointFinal<unknown, unknown> {
 function entrypointSpec(name: string, fn: NodeSpec["run"]): GraphSpec {
   const node: NodeSpec = {
     name,
-    run: async (input, config) => {
+    run: (input, config) => {
       const { [START]: value, [PREVIOUS]: previous } = input as Record<string, unknown>;
       previousByConfig.set(config as object, previous);
-      const result = await fn(value, config);
-      return [
-        [END, isFinal(result) ? result.value : result],
-        [PREVIOUS, isFinal(result) ? result.save : result],
-      ];
+      return fn(value, config);
     },
+    // Also how `updateState(config, value)` writes as the entrypoint, as in LangGraph.
+    writesOf: (result) => [
+      [END, plainMessages(isFinal(result) ? result.value : result)],
+      [PREVIOUS, plainMessages(isFinal(result) ? result.save : result)],
+    ],
     inputKeys: [START, PREVIOUS],
     triggers: [START],
     edges: [],

@@ -124,6 +124,20 @@ function requireScratchpad(fn: string): Scratchpad {
   return pad;
 }
 
+/**
+ * Runs `fn` as part of the running node, with `config` as what `getConfig()` and
+ * `currentNodeConfig()` return (a task's journal scope). The rest of the node's scratchpad,
+ * its interrupt counters, is shared, so an `interrupt()` in `fn` is the node's.
+ */
+export function runWithNodeConfig<R>(config: unknown, fn: () => R): R {
+  const pad = currentScratchpad();
+  if (!pad) return fn();
+  const scoped = new Proxy(pad, {
+    get: (target, key) => (key === "config" ? config : Reflect.get(target, key)),
+  });
+  return runWithScratchpad(scoped, fn);
+}
+
 /** The config of the node running now, if any (undefined outside nodes, or after an await without AsyncLocalStorage). */
 export function currentNodeConfig(): unknown {
   return currentScratchpad()?.config;

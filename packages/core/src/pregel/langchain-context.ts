@@ -9,7 +9,7 @@
  * it while the node runs. Where AsyncLocalStorage is unavailable (browsers), nodes pass `config`.
  */
 
-import type { LangChainMessageInstance } from "../graph/messages.ts";
+import { type LangChainMessageInstance, toMessage } from "../graph/messages.ts";
 import { type ContextStorage, newContextStorage } from "./interrupt.ts";
 
 /** The global key of LangChain's shared AsyncLocalStorage (`@langchain/core/singletons`). */
@@ -93,4 +93,27 @@ export function loadLangChainMessages(): Promise<LangChainMessageClasses | undef
     () => undefined,
   );
   return classes;
+}
+
+/**
+ * `value` as a saver can store it: LangChain messages, at the top or inside arrays and plain
+ * objects, become plain messages (as the messages reducer makes them), since the serializer
+ * takes no class instances. Returns `value` itself when it holds none.
+ */
+export function plainMessages(value: unknown, depth = 0): unknown {
+  if (isLangChainMessage(value)) return toMessage(value);
+  if (depth > 16 || typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => plainMessages(item, depth + 1));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const plain = plainMessages(item, depth + 1);
+    if (plain === item) continue;
+    copy ??= { ...value };
+    copy[key] = plain;
+  }
+  return copy ?? value;
 }

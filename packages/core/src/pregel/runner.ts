@@ -1,7 +1,6 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
 import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
 import { CancelledError, InvalidArgumentError, toError } from "../errors.ts";
-import { toMessage } from "../graph/messages.ts";
 import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
 import {
@@ -11,11 +10,11 @@ import {
   SCRATCHPAD_KEY,
   type Scratchpad,
 } from "./interrupt.ts";
-import { isLangChainMessage, runWithLangChainConfig } from "./langchain-context.ts";
+import { plainMessages, runWithLangChainConfig } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
-import { createTaskRuntime, type TaskRuntime } from "./task-runtime.ts";
+import { createTaskRuntime, saveJournal, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
 import { collectWrites, ParentCommand } from "./writes.ts";
 
@@ -67,6 +66,7 @@ export async function runStep(
   if (state.failure !== undefined || interrupts.length > 0) {
     for (const task of state.unsaved)
       if (!(task.error instanceof ParentCommand)) saveWrites(loop, task);
+    for (const task of tasks) saveJournal(loop, task);
     await loop.flush();
     if (state.failure !== undefined) throw state.failure;
     if (loop.options.sink.modes.has("updates"))
@@ -187,25 +187,14 @@ async function runTask(
   }
 }
 
+// A step's last task skips this: its writes reach the checkpoint through the reducers. Other
+// tasks' writes are saved first, as they are, so LangChain messages become plain (v2 agents).
 function saveWrites(loop: GraphLoop, task: Task): void {
   const writes =
     task.writes.length > 0
-      ? task.writes.map(([channel, value]): PendingWrite => [channel, storable(value)])
+      ? task.writes.map(([channel, value]): PendingWrite => [channel, plainMessages(value)])
       : [[NO_WRITES, null] as PendingWrite];
   loop.persistWrites(writes, task.id);
-}
-
-/**
- * A write as a saver can store it: LangChain messages become plain messages, as the messages
- * reducer makes them, since the serializer takes no class instances. A step's last task skips
- * this (its writes reach the checkpoint through the reducers); parallel tasks (a v2 agent's
- * tool calls) save theirs first.
- */
-function storable(value: unknown): unknown {
-  if (isLangChainMessage(value)) return toMessage(value);
-  if (Array.isArray(value) && value.some(isLangChainMessage))
-    return value.map((item) => (isLangChainMessage(item) ? toMessage(item) : item));
-  return value;
 }
 
 /** Attaches writes saved by an earlier attempt of this step to their tasks. */
@@ -369,7 +358,9 @@ function emitTaskResult(loop: GraphLoop, task: Task): void {
   const { sink, nsPath } = loop.options;
   if (task.name === START) return;
   if (sink.modes.has("updates") && !task.error && !task.interrupts) {
-    sink.emit(nsPath, "updates", { [task.name]: updateOf(loop, task) ?? {} });
+    const update = updateOf(loop, task);
+    const shown = loop.spec.rootChannel === undefined ? (update ?? {}) : (update ?? null);
+    sink.emit(nsPath, "updates", { [task.name]: shown });
   }
   if (!(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
   const payload = {

@@ -37,6 +37,11 @@ export interface NodeSpec {
   ends?: readonly string[];
   defer: boolean;
   metadata?: Record<string, unknown>;
+  /**
+   * The writes of a result, when the node maps it itself (an entrypoint's return value goes to
+   * `__end__` and `__previous__`); `updateState` as this node uses it too.
+   */
+  writesOf?: (result: unknown) => [channel: string, value: unknown][];
 }
 
 export interface GraphSpec {

@@ -27,7 +27,9 @@ export interface TaskRuntime {
    */
   journal<T>(
     name: string,
-  ): { replay: true; result: T } | { replay: false; record(result: T): void };
+  ):
+    | { replay: true; result: T; at: number | string }
+    | { replay: false; record(result: T): void; at: number | string };
   /** Adds `value` under `key` to the task's step metadata (arrays append). */
   annotate(key: string, value: unknown): void;
   /**
@@ -77,7 +79,20 @@ export function restoreJournal(loop: GraphLoop, task: Task): Map<number | string
 export interface TaskRuntimeState {
   runtime: TaskRuntime;
   annotations: Record<string, unknown>;
+  /** Entries recorded under exit durability, saved only if the step stops (saveJournal). */
+  unsavedJournal: JournalEntry[];
   reset(): void;
+}
+
+/**
+ * Saves the journal entries a task recorded under exit durability, when its step fails or is
+ * interrupted: the run stops there, and its finished effects must not run again on resume.
+ */
+export function saveJournal(loop: GraphLoop, task: Task): void {
+  const unsaved = task.runtime?.unsavedJournal;
+  if (!unsaved?.length) return;
+  for (const entry of unsaved) loop.persistWrites([[JOURNAL, entry]], `${task.id}~${entry.i}`);
+  unsaved.length = 0;
 }
 
 /** Creates the runtime handle of one task. */
@@ -101,16 +116,18 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
         const recorded = journal.get(i);
         if (recorded) {
           if (recorded.name !== name) throw nondeterministic(task, i, recorded.name, name);
-          return { replay: true as const, result: recorded.result as T };
+          return { replay: true as const, result: recorded.result as T, at: i };
         }
         return {
           replay: false as const,
+          at: i,
           record(result: T): void {
             const entry: JournalEntry = { i, name, result };
             journal.set(i, entry);
-            if (loop.options.saver && loop.durability !== "exit") {
-              loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
-            }
+            if (!loop.options.saver) return;
+            // Under exit durability the entry waits for the step to stop (saveJournal).
+            if (loop.durability === "exit") state.unsavedJournal.push(entry);
+            else loop.persistWrites([[JOURNAL, entry]], `${task.id}~${i}`);
           },
         };
       },
@@ -143,6 +160,7 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
   // The handle's methods read `state` only when called, after it is built.
   const state: TaskRuntimeState = {
     annotations: {},
+    unsavedJournal: [],
     reset() {
       counters.clear();
       state.annotations = {};

@@ -32,7 +32,9 @@ export function collectWrites(
   const writes: PendingWrite[] = [];
   const gotos: unknown[] = [];
   const commands = commandsIn(result);
-  if (commands) {
+  if (task.node.writesOf && !commands) {
+    writes.push(...task.node.writesOf(result));
+  } else if (commands) {
     for (const command of commands) {
       if (command.graph === "__parent__") throw new ParentCommand(command);
       if (command.update !== undefined) pushUpdate(spec, task, command.update, writes);
