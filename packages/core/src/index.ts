@@ -80,6 +80,12 @@ export {
   writer,
 } from "./pregel/interrupt.ts";
 export { isLangChainMessage, type LangChainMessage } from "./pregel/langchain-context.ts";
+export {
+  type CacheFullKey,
+  type CachePolicy,
+  InMemoryCache,
+  type NodeCache,
+} from "./pregel/node-cache.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
 export { JOURNAL, type JournalEntry, type TaskRuntime } from "./pregel/task-runtime.ts";
 /** LangGraph's name for the node config type. */

@@ -11,6 +11,7 @@ import {
 } from "../pregel/interrupt.ts";
 import { outerLangChainConfig } from "../pregel/langchain-context.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
+import type { NodeCache } from "../pregel/node-cache.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
 import type { GraphSpec, SubgraphRunner } from "../pregel/spec.ts";
 import { childSink, SILENT_SINK, StreamQueue, type StreamSink } from "../pregel/stream.ts";
@@ -27,6 +28,8 @@ export interface CompileOptions<Names extends string = string> {
   interruptAfter?: Names[] | "*";
   /** Cross-thread store handed to nodes as `config.store`. */
   store?: unknown;
+  /** Where nodes with a `cachePolicy` keep their writes (LangGraph's `cache`). */
+  cache?: NodeCache;
   name?: string;
   description?: string;
 }
@@ -41,6 +44,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   readonly interruptBefore: readonly string[] | "*";
   readonly interruptAfter: readonly string[] | "*";
   readonly store: unknown;
+  readonly cache: NodeCache | undefined;
   readonly name: string;
   readonly builder: unknown;
   readonly #defaults: RunConfig;
@@ -57,6 +61,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     this.interruptBefore = options.interruptBefore ?? [];
     this.interruptAfter = options.interruptAfter ?? [];
     this.store = options.store;
+    this.cache = options.cache;
     this.name = spec.name;
     this.builder = builder;
     this.#defaults = defaults;
@@ -68,6 +73,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     }
   }
 
+  /** Empties the node cache (LangGraph's `clearCache`). */
+  async clearCache(): Promise<void> {
+    await this.cache?.clear([]);
+  }
+
   /** A copy of this graph whose calls start from `config`. */
   withConfig(config: RunConfig): CompiledStateGraph<S, U, N> {
     const options = {
@@ -75,6 +85,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       interruptBefore: this.interruptBefore as string[] | "*",
       interruptAfter: this.interruptAfter as string[] | "*",
       store: this.store,
+      cache: this.cache,
     };
     return new CompiledStateGraph<S, U, N>(
       this.spec,
@@ -97,6 +108,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       interruptBefore: this.interruptBefore as string[] | "*",
       interruptAfter: this.interruptAfter as string[] | "*",
       store,
+      cache: this.cache,
     };
     return new CompiledStateGraph<S, U, N>(this.spec, options, this.builder, this.#defaults);
   }
@@ -182,6 +194,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     const loop = new GraphLoop({
       spec: this.spec,
       saver: this.checkpointer,
+      cache: this.cache,
       config: {
         ...config,
         store: config.store ?? this.store,
@@ -241,9 +254,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   ): Promise<LoopResult> {
     const { loop, task } = parent;
     const saver = this.checkpointer ?? loop.options.saver;
+    const cache = this.cache ?? loop.options.cache;
     const child = new GraphLoop({
       spec: this.spec,
       saver,
+      cache,
       config: {
         ...nodeConfig,
         writer: undefined,

@@ -64,6 +64,7 @@ export function lowerGraph(
       edges: [...edgesFrom(nodeName).map(triggerFor), ...joinWrites(nodeName)],
       branches: branchesOf(nodeName),
       retryPolicy: definition.options.retryPolicy,
+      cachePolicy: definition.options.cachePolicy,
       subgraph,
       ends: definition.options.ends,
       defer: definition.options.defer === true,

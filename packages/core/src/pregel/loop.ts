@@ -26,6 +26,7 @@ import {
 import { isCommand, toCommand } from "./command.ts";
 import { createCheckpointId } from "./ids.ts";
 import type { Interrupt } from "./interrupt.ts";
+import type { NodeCache } from "./node-cache.ts";
 import { type ResumeInput, runStep } from "./runner.ts";
 import type { GraphSpec } from "./spec.ts";
 import type { StreamSink } from "./stream.ts";
@@ -46,6 +47,8 @@ import { collectWrites, routeTo } from "./writes.ts";
 export interface LoopOptions {
   spec: GraphSpec;
   saver?: CheckpointSaver;
+  /** Where nodes with a `cachePolicy` find and keep their writes. */
+  cache?: NodeCache;
   config: RunConfig;
   sink: StreamSink;
   /** Stream namespace of this run (empty for the root graph). */

@@ -12,6 +12,7 @@ import {
 } from "./interrupt.ts";
 import { plainMessages, runWithLangChainConfig } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
+import { cacheWrites, matchCachedWrites, type NodeCache } from "./node-cache.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
 import { createTaskRuntime, saveJournal, type TaskRuntime } from "./task-runtime.ts";
@@ -54,10 +55,14 @@ export async function runStep(
   if (restore) restoreWrites(loop, tasks);
   const userSignal = loop.options.config.signal;
   if (userSignal?.aborted) throw new CancelledError();
-  const pending = tasks.filter((t) => !t.restored);
+  const cache = loop.options.cache;
+  const cached = cache ? await matchCachedWrites(cache, tasks) : [];
+  for (const task of cached) emitTaskResult(loop, task, true);
+  const pending = tasks.filter((t) => !t.restored && !cached.includes(t));
   const abort = stepAbort(pending.length, userSignal);
   const snapshot = loop.stateView();
-  const state: StepState = { running: pending.length, unsaved: [], failure: undefined };
+  // Cached writes are saved like a finished task's if the step stops.
+  const state: StepState = { running: pending.length, unsaved: [...cached], failure: undefined };
   const run = (task: Task) => runTask(loop, task, snapshot, abort, state);
   const work = limited(pending, loop.options.config.maxConcurrency, run);
   if (userSignal) await raceUserAbort(work, userSignal, abort);
@@ -162,6 +167,7 @@ async function runTask(
     // A sibling that finishes after the step failed is treated as unfinished: it re-runs on resume.
     if (state.failure !== undefined) return;
     task.writes = writes;
+    if (loop.options.cache) await keepInCache(loop.options.cache, task);
     if (state.running > 0 && loop.durability !== "exit") saveWrites(loop, task);
     else state.unsaved.push(task);
     emitTaskResult(loop, task);
@@ -189,6 +195,23 @@ async function runTask(
 
 // A step's last task skips this: its writes reach the checkpoint through the reducers. Other
 // tasks' writes are saved first, as they are, so LangChain messages become plain (v2 agents).
+/**
+ * Keeps a finished task's writes in the node cache. A cache that fails does not fail the run:
+ * the node simply runs again next time, and the failure is reported as a process warning.
+ */
+async function keepInCache(cache: NodeCache, task: Task): Promise<void> {
+  try {
+    await cacheWrites(cache, task);
+  } catch (error) {
+    const host = (globalThis as { process?: { emitWarning?: (...args: unknown[]) => void } })
+      .process;
+    host?.emitWarning?.(
+      `Conclave could not cache the writes of node "${task.name}": ${toError(error).message}. The node will run again for this input.`,
+      { code: "CONCLAVE_CACHE_WRITE_FAILED" },
+    );
+  }
+}
+
 function saveWrites(loop: GraphLoop, task: Task): void {
   const writes =
     task.writes.length > 0
@@ -354,15 +377,17 @@ function emitTaskStart(loop: GraphLoop, task: Task): void {
     });
 }
 
-function emitTaskResult(loop: GraphLoop, task: Task): void {
+function emitTaskResult(loop: GraphLoop, task: Task, cached = false): void {
   const { sink, nsPath } = loop.options;
   if (task.name === START) return;
   if (sink.modes.has("updates") && !task.error && !task.interrupts) {
     const update = updateOf(loop, task);
     const shown = loop.spec.rootChannel === undefined ? (update ?? {}) : (update ?? null);
-    sink.emit(nsPath, "updates", { [task.name]: shown });
+    const metadata = cached ? { __metadata__: { cached: true } } : {};
+    sink.emit(nsPath, "updates", { [task.name]: shown, ...metadata });
   }
-  if (!(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
+  // As LangGraph: a cached result is not a task that ran.
+  if (cached || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
   const payload = {
     id: task.id,
     name: task.name,

@@ -1,5 +1,6 @@
 import type { ChannelSpec } from "../channels/channel.ts";
 import type { ZodObjectLike } from "../graph/zod.ts";
+import type { CachePolicy } from "./node-cache.ts";
 import type { RetryPolicy } from "./retry.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface NodeSpec {
   edges: readonly [channel: string, value: unknown][];
   branches: readonly BranchSpec[];
   retryPolicy?: RetryPolicy;
+  /** Look the node's writes up by its input before running it (with a graph `cache`). */
+  cachePolicy?: CachePolicy;
   subgraph?: SubgraphRunner;
   /** Nodes a Command from this node may route to (for drawing). */
   ends?: readonly string[];
