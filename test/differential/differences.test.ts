@@ -15,7 +15,10 @@
  *     subgraph's new messages whole, under the subgraph node, once the subgraph has finished.
  * (6) `writer(chunk)` writes to stream mode `custom` from the running node. LangGraph 1.7.3's
  *     reads the writer from `config.configurable`, where it never is, and writes nothing.
+ * (7) A functional-API task whose result comes from the cache streams one cached update.
+ *     LangGraph 1.7.3 streams a second cached update whose value repeats the result in a list.
  */
+import { InMemoryCache } from "@langchain/langgraph-checkpoint";
 import { collect, differential, divergent, type Lib } from "./harness.ts";
 import { hello, messageEvents, parentWithSubgraph, type Rec } from "./messages-events.ts";
 
@@ -177,4 +180,39 @@ divergent(
     return collect(graph.stream({}, { streamMode: "custom" }));
   },
   { langgraph: [], conclave: [{ progress: 1 }, "after an await"] },
+);
+
+divergent(
+  "(7) a functional-API task with a cachePolicy, called again with the same argument",
+  async (lib) => {
+    const ran: number[] = [];
+    const square = lib.task({ name: "square", cachePolicy: { ttl: 60 } }, async (n: number) => {
+      ran.push(n);
+      return n * n;
+    });
+    const workflow = lib.entrypoint(
+      { name: "squares", cache: new InMemoryCache() },
+      async (numbers: number[]) => Promise.all(numbers.map((n) => square(n))),
+    );
+    const first = await collect(await workflow.stream([2, 3]));
+    const second = await collect(await workflow.stream([3, 4]));
+    return { first, second, ran };
+  },
+  {
+    langgraph: {
+      first: [{ square: 4 }, { square: 9 }, { squares: [4, 9] }],
+      second: [
+        { square: 9, __metadata__: { cached: true } },
+        { square: [9, 9], __metadata__: { cached: true } },
+        { square: 16 },
+        { squares: [9, 16] },
+      ],
+      ran: [2, 3, 4],
+    },
+    conclave: {
+      first: [{ square: 4 }, { square: 9 }, { squares: [4, 9] }],
+      second: [{ square: 9, __metadata__: { cached: true } }, { square: 16 }, { squares: [9, 16] }],
+      ran: [2, 3, 4],
+    },
+  },
 );

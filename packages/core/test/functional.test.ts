@@ -58,7 +58,7 @@ describe("functional API", () => {
   });
 
   it("refuses options it does not support, and generator functions", () => {
-    const options = { name: "cached", cachePolicy: { ttl: 60 } } as never;
+    const options = { name: "slow", timeout: 5 } as never;
     expect(() => task(options, async () => 1)).toThrow(
       expect.objectContaining({ code: "UNSUPPORTED_OPTION" }),
     );

@@ -13,6 +13,7 @@ import { ConclaveError } from "../errors.ts";
 import { CompiledStateGraph } from "../graph/compiled-state-graph.ts";
 import { currentNodeConfig, runWithNodeConfig } from "../pregel/interrupt.ts";
 import { plainMessages, runWithLangChainConfig } from "../pregel/langchain-context.ts";
+import { type CachePolicy, cacheKeyFor, type NodeCache } from "../pregel/node-cache.ts";
 import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
 import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
@@ -22,17 +23,21 @@ import type { NodeConfig } from "../pregel/types.ts";
 const PREVIOUS = "__previous__";
 const FINAL_TYPE = "__pregel_final";
 
-/** LangGraph's task options (`cachePolicy` and `timeout` are not supported). */
+/** LangGraph's task options (`timeout` is not supported). */
 export interface TaskOptions {
   name: string;
   retry?: RetryPolicy;
+  /** Reuse a result for arguments seen before (needs a graph `cache`); `true` for defaults. */
+  cachePolicy?: CachePolicy | boolean;
 }
 
-/** LangGraph's entrypoint options (`cache` and `timeout` are not supported). */
+/** LangGraph's entrypoint options (`timeout` is not supported). */
 export interface EntrypointOptions {
   name: string;
   checkpointer?: CheckpointSaver;
   store?: unknown;
+  /** Where tasks with a `cachePolicy` keep their results. */
+  cache?: NodeCache;
 }
 
 /** What `entrypoint.final` returns: the caller gets `value`, the thread keeps `save`. */
@@ -55,12 +60,14 @@ export function task<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
 ): (...args: A) => Promise<Awaited<R>> {
   const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
-  rejectUnsupported(options, ["cachePolicy", "cache", "timeout"], `task "${options.name}"`);
+  rejectUnsupported(options, ["timeout"], `task "${options.name}"`);
   if (isGenerator(fn))
     throw new Error(
       "Generators are disallowed as tasks. For streaming responses, use config.write.",
     );
   const { name, retry } = options;
+  const chosen = options.cachePolicy ?? (options as { cache?: CachePolicy | boolean }).cache;
+  const policy = chosen === true ? {} : chosen || undefined;
   return (...args: A): Promise<Awaited<R>> => {
     const config = runningNode(name);
     const runtime = config.conclave;
@@ -73,11 +80,20 @@ export function task<A extends unknown[], R>(
     // later calls, which must match when the node re-runs and this call is only replayed.
     const own = taskConfig(config, name, runtime.scope(`task${slot.at}`));
     const run = () => withRetry(() => fn(...args), retry);
+    const cached = policy && runtime.cache ? { cache: runtime.cache, policy } : undefined;
     return (async (): Promise<Awaited<R>> => {
+      const hit = cached && (await cachedResult(cached, name, args));
+      if (hit) {
+        slot.record(hit.value as Awaited<R>);
+        runtime.update(name, hit.value, true);
+        return hit.value as Awaited<R>;
+      }
       const result = (await runWithNodeConfig(own, () =>
         runWithLangChainConfig(own, run),
       )) as Awaited<R>;
-      slot.record(plainMessages(result) as Awaited<R>);
+      const stored = plainMessages(result) as Awaited<R>;
+      slot.record(stored);
+      if (cached) await keepResult(cached, name, args, stored);
       runtime.update(name, result);
       return result;
     })();
@@ -101,6 +117,25 @@ function taskConfig(config: NodeConfig, name: string, conclave: TaskRuntime): No
 
 /** The trigger LangGraph gives tasks started by a call (`__pregel_push`). */
 const PUSH_TRIGGER = "__pregel_push";
+
+type TaskCache = { cache: NodeCache; policy: CachePolicy };
+
+/** The cached result of a call with these arguments, as LangGraph keys it (`[args]`). */
+async function cachedResult({ cache, policy }: TaskCache, name: string, args: unknown[]) {
+  const { key } = cacheKeyFor(name, args, policy);
+  const [hit] = await cache.get([key]);
+  return hit;
+}
+
+async function keepResult(
+  { cache, policy }: TaskCache,
+  name: string,
+  args: unknown[],
+  value: unknown,
+): Promise<void> {
+  const { key, ttl } = cacheKeyFor(name, args, policy);
+  await cache.set([{ key, value, ttl }]);
+}
 
 function runningNode(name: string): NodeConfig {
   const config = currentNodeConfig() as NodeConfig | undefined;
@@ -147,7 +182,7 @@ function entrypoint<I, R>(
   fn: (input: I, config: NodeConfig) => R | Promise<R>,
 ) {
   const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
-  rejectUnsupported(options, ["cache", "timeout"], `entrypoint "${options.name}"`);
+  rejectUnsupported(options, ["timeout"], `entrypoint "${options.name}"`);
   if (isGenerator(fn))
     throw new Error(
       "Generators are disallowed as entrypoints. For streaming responses, use config.write.",
@@ -155,7 +190,7 @@ function entrypoint<I, R>(
   const spec = entrypointSpec(options.name, fn as NodeSpec["run"]);
   return new CompiledStateGraph<Unwrapped<Awaited<R>>, I, string>(
     spec,
-    { checkpointer: options.checkpointer, store: options.store },
+    { checkpointer: options.checkpointer, store: options.store, cache: options.cache },
     undefined,
   );
 }

@@ -40,11 +40,19 @@ const crypto = (
 /** The cache key of a task whose node has a cache policy, else undefined. */
 export function cacheKeyOf(task: Task): { key: CacheFullKey; ttl?: number } | undefined {
   const policy = task.node.cachePolicy;
-  if (policy === undefined) return undefined;
-  const text = (policy.keyFunc ?? JSON.stringify)([task.input]);
+  return policy && cacheKeyFor(task.name, task.input, policy);
+}
+
+/** The cache key of `input` to `name` (a node's input, or a task call's arguments). */
+export function cacheKeyFor(
+  name: string,
+  input: unknown,
+  policy: CachePolicy,
+): { key: CacheFullKey; ttl?: number } {
+  const text = (policy.keyFunc ?? JSON.stringify)([input]);
   // Hashed where the host can, as LangGraph does, so a large input makes a short key.
   const key = crypto ? crypto.createHash("sha256").update(text).digest("hex") : text;
-  return { key: [[CACHE_NS_WRITES, task.name], key], ttl: policy.ttl };
+  return { key: [[CACHE_NS_WRITES, name], key], ttl: policy.ttl };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ConclaveError } from "../errors.ts";
 import type { Task } from "./algo.ts";
 import type { GraphLoop } from "./loop.ts";
+import type { NodeCache } from "./node-cache.ts";
 
 /**
  * The runtime handle a node receives as `config.conclave`. `effect` journals side effects (model
@@ -45,6 +46,8 @@ export interface TaskRuntime {
   update(name: string, value: unknown, cached?: boolean): void;
   /** Whether stream mode `messages` is being consumed (so producers can skip the work). */
   readonly streamsMessages: boolean;
+  /** The graph's node cache, which functional-API tasks with a `cachePolicy` use. */
+  readonly cache: NodeCache | undefined;
   /**
    * This handle with its own journal positions under `key`, for work the node runs
    * concurrently (a ToolNode's parallel tool calls): positions count per key, so effects match
@@ -139,6 +142,7 @@ export function createTaskRuntime(loop: GraphLoop, task: Task): TaskRuntimeState
         return result;
       },
       streamsMessages: loop.options.sink.modes.has("messages"),
+      cache: loop.options.cache,
       message: (chunk, metadata) => emitMessage(loop, task, chunk, metadata),
       update(name: string, value: unknown, cached = false): void {
         const { sink, nsPath } = loop.options;
