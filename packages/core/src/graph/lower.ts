@@ -3,6 +3,7 @@ import type { ChannelSpec } from "../channels/channel.ts";
 import { ephemeralValue } from "../channels/last-value.ts";
 import { BRANCH_PREFIX, END, JOIN_PREFIX, START } from "../constants.ts";
 import { InvalidGraphError, UnknownNodeError, UnreachableNodeError } from "../errors.ts";
+import { timeoutPolicyOf } from "../pregel/node-timeout.ts";
 import type { BranchSpec, GraphSpec, NodeSpec, SubgraphRunner } from "../pregel/spec.ts";
 import { readGraphSchemas, readSchema } from "./schema.ts";
 import type { NodeDefinition, StateGraph } from "./state-graph.ts";
@@ -65,6 +66,7 @@ export function lowerGraph(
       branches: branchesOf(nodeName),
       retryPolicy: definition.options.retryPolicy,
       cachePolicy: definition.options.cachePolicy,
+      timeout: timeoutPolicyOf(definition.options.timeout),
       subgraph,
       ends: definition.options.ends,
       defer: definition.options.defer === true,

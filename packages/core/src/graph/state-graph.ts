@@ -1,6 +1,7 @@
 import { END, RESERVED_NAMES, START } from "../constants.ts";
 import { InvalidGraphError } from "../errors.ts";
 import type { CachePolicy } from "../pregel/node-cache.ts";
+import type { TimeoutPolicy } from "../pregel/node-timeout.ts";
 import type { RetryPolicy } from "../pregel/retry.ts";
 import type { NodeConfig } from "../pregel/types.ts";
 import type { AnnotationRoot, StateDefinition, StateType, UpdateType } from "./annotation.ts";
@@ -64,6 +65,8 @@ export interface AddNodeOptions {
   retryPolicy?: RetryPolicy;
   /** Reuse the node's writes for an input seen before (needs `compile({ cache })`). */
   cachePolicy?: CachePolicy;
+  /** Milliseconds one attempt may run (`runTimeout`), or a policy with an `idleTimeout` too. */
+  timeout?: number | TimeoutPolicy;
   /** Run only once every other pending branch has finished. */
   defer?: boolean;
   /** Nodes a Command returned by this node may route to (for validation and drawing). */

@@ -79,11 +79,24 @@ export async function matchCachedWrites(cache: NodeCache, tasks: Task[]): Promis
   return hits;
 }
 
-/** Stores a finished task's writes, when its node is cached and it wrote something. */
+/**
+ * Stores a finished task's writes, when its node is cached and it wrote something. A cache that
+ * fails does not fail the run: the node simply runs again next time, and the failure is
+ * reported as a process warning.
+ */
 export async function cacheWrites(cache: NodeCache, task: Task): Promise<void> {
   const found = cacheKeyOf(task);
   if (!found || task.writes.length === 0) return;
-  await cache.set([{ key: found.key, value: task.writes, ttl: found.ttl }]);
+  try {
+    await cache.set([{ key: found.key, value: task.writes, ttl: found.ttl }]);
+  } catch (error) {
+    const host = (globalThis as { process?: { emitWarning?: (...args: unknown[]) => void } })
+      .process;
+    host?.emitWarning?.(
+      `Conclave could not cache the writes of node "${task.name}": ${(error as Error)?.message ?? String(error)}. The node will run again for this input.`,
+      { code: "CONCLAVE_CACHE_WRITE_FAILED" },
+    );
+  }
 }
 
 /**

@@ -12,9 +12,11 @@ import {
 } from "./interrupt.ts";
 import { plainMessages, runWithLangChainConfig } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
-import { cacheWrites, matchCachedWrites, type NodeCache } from "./node-cache.ts";
+import { cacheWrites, matchCachedWrites } from "./node-cache.ts";
+import { runWithTimeout } from "./node-timeout.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
+import { emitTaskResult, emitTaskStart } from "./task-events.ts";
 import { createTaskRuntime, saveJournal, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
 import { collectWrites, ParentCommand } from "./writes.ts";
@@ -167,7 +169,7 @@ async function runTask(
     // A sibling that finishes after the step failed is treated as unfinished: it re-runs on resume.
     if (state.failure !== undefined) return;
     task.writes = writes;
-    if (loop.options.cache) await keepInCache(loop.options.cache, task);
+    if (loop.options.cache) await cacheWrites(loop.options.cache, task);
     if (state.running > 0 && loop.durability !== "exit") saveWrites(loop, task);
     else state.unsaved.push(task);
     emitTaskResult(loop, task);
@@ -195,23 +197,6 @@ async function runTask(
 
 // A step's last task skips this: its writes reach the checkpoint through the reducers. Other
 // tasks' writes are saved first, as they are, so LangChain messages become plain (v2 agents).
-/**
- * Keeps a finished task's writes in the node cache. A cache that fails does not fail the run:
- * the node simply runs again next time, and the failure is reported as a process warning.
- */
-async function keepInCache(cache: NodeCache, task: Task): Promise<void> {
-  try {
-    await cacheWrites(cache, task);
-  } catch (error) {
-    const host = (globalThis as { process?: { emitWarning?: (...args: unknown[]) => void } })
-      .process;
-    host?.emitWarning?.(
-      `Conclave could not cache the writes of node "${task.name}": ${toError(error).message}. The node will run again for this input.`,
-      { code: "CONCLAVE_CACHE_WRITE_FAILED" },
-    );
-  }
-}
-
 function saveWrites(loop: GraphLoop, task: Task): void {
   const writes =
     task.writes.length > 0
@@ -255,8 +240,7 @@ async function execute(
     try {
       // Two storages on purpose: LangChain replaces its own value in nested runnables (a tool
       // call), and interrupt() inside one must still find the task's scratchpad.
-      const run = () => task.node.run(task.input, config);
-      const result = await runWithScratchpad(pad, () => runWithLangChainConfig(config, run));
+      const result = await runAttempt(task, pad, config);
       // Before the writes are taken, since LangGraph names id-less returned messages in place.
       messages?.nodeReturned(result);
       const writes = collectWrites(loop.spec, task, result, snapshot, config);
@@ -273,6 +257,18 @@ async function execute(
       await sleep(retryDelay(policy, attempt), signal);
     }
   }
+}
+
+/** One attempt of the node, in its scratchpad and LangChain context, under its timeout. */
+function runAttempt(task: Task, pad: Scratchpad, config: NodeConfig): Promise<unknown> {
+  const attempt = async (attemptConfig: NodeConfig) => {
+    pad.config = attemptConfig;
+    const run = () => task.node.run(task.input, attemptConfig);
+    return runWithScratchpad(pad, () => runWithLangChainConfig(attemptConfig, run));
+  };
+  const timeout = task.node.timeout;
+  if (timeout === undefined) return attempt(config);
+  return runWithTimeout(task.name, config as never, timeout, attempt as never);
 }
 
 function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scratchpad {
@@ -355,65 +351,4 @@ function describeError(error: unknown): { name: string; message: string; code?: 
   return typeof e.code === "string"
     ? { name: e.name, message: e.message, code: e.code }
     : { name: e.name, message: e.message };
-}
-
-function emitTaskStart(loop: GraphLoop, task: Task): void {
-  const { sink, nsPath } = loop.options;
-  if (task.name === START || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const payload = {
-    id: task.id,
-    name: task.name,
-    input: task.input,
-    triggers: task.triggers,
-    interrupts: [],
-  };
-  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
-  if (sink.modes.has("debug"))
-    sink.emit(nsPath, "debug", {
-      type: "task",
-      timestamp: new Date().toISOString(),
-      step: loop.step + 1,
-      payload,
-    });
-}
-
-function emitTaskResult(loop: GraphLoop, task: Task, cached = false): void {
-  const { sink, nsPath } = loop.options;
-  if (task.name === START) return;
-  if (sink.modes.has("updates") && !task.error && !task.interrupts) {
-    const update = updateOf(loop, task);
-    const shown = loop.spec.rootChannel === undefined ? (update ?? {}) : (update ?? null);
-    const metadata = cached ? { __metadata__: { cached: true } } : {};
-    sink.emit(nsPath, "updates", { [task.name]: shown, ...metadata });
-  }
-  // As LangGraph: a cached result is not a task that ran.
-  if (cached || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const payload = {
-    id: task.id,
-    name: task.name,
-    error: task.error === undefined ? null : toError(task.error).message,
-    result: updateOf(loop, task) ?? {},
-    interrupts: task.interrupts ?? [],
-  };
-  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
-  if (sink.modes.has("debug"))
-    sink.emit(nsPath, "debug", {
-      type: "task_result",
-      timestamp: new Date().toISOString(),
-      step: loop.step + 1,
-      payload,
-    });
-}
-
-/** The update a task made, as `{ key: value }` of its state writes (later writes to a key win). */
-function updateOf(loop: GraphLoop, task: Task): unknown {
-  const root = loop.spec.rootChannel;
-  if (root !== undefined) return task.writes.find(([channel]) => channel === root)?.[1];
-  let update: Record<string, unknown> | undefined;
-  for (const [channel, value] of task.writes) {
-    if (!loop.spec.stateKeys.includes(channel)) continue;
-    update ??= {};
-    update[channel] = value;
-  }
-  return update;
 }

@@ -1,6 +1,7 @@
 import type { ChannelSpec } from "../channels/channel.ts";
 import type { ZodObjectLike } from "../graph/zod.ts";
 import type { CachePolicy } from "./node-cache.ts";
+import type { TimeoutPolicy } from "./node-timeout.ts";
 import type { RetryPolicy } from "./retry.ts";
 
 /**
@@ -35,6 +36,8 @@ export interface NodeSpec {
   retryPolicy?: RetryPolicy;
   /** Look the node's writes up by its input before running it (with a graph `cache`). */
   cachePolicy?: CachePolicy;
+  /** How long one attempt may run before it fails with NodeTimeoutError. */
+  timeout?: TimeoutPolicy;
   subgraph?: SubgraphRunner;
   /** Nodes a Command from this node may route to (for drawing). */
   ends?: readonly string[];

@@ -73,6 +73,8 @@ export interface NodeConfig extends RunConfig {
   metadata: Record<string, unknown>;
   /** Conclave's runtime handle: journaled effects and step annotations. */
   conclave: TaskRuntime;
+  /** Resets the node's idle timeout (set when the node has a `timeout`). */
+  heartbeat?: () => void;
 }
 
 /** One task of a state snapshot: what would run (or ran) from that checkpoint. */
