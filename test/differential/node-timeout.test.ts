@@ -108,3 +108,31 @@ differential(
   },
   true,
 );
+
+differential(
+  "node timeout: a node that blocks the event loop past its run timeout still times out",
+  async (lib) => {
+    const State = lib.Annotation.Root({ n: lib.Annotation<number>() });
+    const graph = new lib.StateGraph(State)
+      .addNode(
+        "blocking",
+        () => {
+          const started = Date.now();
+          while (Date.now() - started < 40) {
+            // Busy: no timer can fire until the node returns.
+          }
+          return { n: 1 };
+        },
+        { timeout: 15 } as never,
+      )
+      .addEdge(lib.START, "blocking")
+      .compile();
+    return timedOut(graph.invoke({ n: 0 }));
+  },
+  {
+    error: "NodeTimeoutError",
+    kind: "run",
+    timeout: 15,
+    message: 'Node "blocking" exceeded its run timeout of 15ms (elapsed: <ms>).',
+  },
+);

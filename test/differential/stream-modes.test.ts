@@ -250,3 +250,64 @@ differential(
     resumed: [{ ask: { answer: "42" } }],
   },
 );
+
+differential(
+  "invoke with another stream mode than values returns that mode's chunks",
+  async (lib) => {
+    const State = lib.Annotation.Root({ n: lib.Annotation<number>() });
+    const graph = new lib.StateGraph(State)
+      .addNode("a", (s: { n: number }) => ({ n: s.n + 1 }))
+      .addNode("b", (s: { n: number }) => ({ n: s.n * 10 }))
+      .addEdge(lib.START, "a")
+      .addEdge("a", "b")
+      .compile();
+    return {
+      updates: await graph.invoke({ n: 1 }, { streamMode: "updates" }),
+      both: await graph.invoke({ n: 1 }, { streamMode: ["updates", "values"] }),
+    };
+  },
+  {
+    updates: [{ a: { n: 2 } }, { b: { n: 20 } }],
+    both: [
+      ["values", { n: 1 }],
+      ["updates", { a: { n: 2 } }],
+      ["values", { n: 2 }],
+      ["updates", { b: { n: 20 } }],
+      ["values", { n: 20 }],
+    ],
+  },
+);
+
+differential(
+  "a subgraph with an output schema streams only its output keys (subgraphs: true)",
+  async (lib) => {
+    const Inner = lib.Annotation.Root({
+      x: lib.Annotation<number>(),
+      secret: lib.Annotation<number>(),
+    });
+    const Out = lib.Annotation.Root({ x: lib.Annotation<number>() });
+    const inner = new lib.StateGraph({ state: Inner, output: Out })
+      .addNode("i1", (s: { x: number }) => ({ secret: s.x * 100 }))
+      .addNode("i2", (s: { x: number; secret: number }) => ({ x: s.x + s.secret }))
+      .addEdge(lib.START, "i1")
+      .addEdge("i1", "i2")
+      .compile();
+    const Parent = lib.Annotation.Root({ x: lib.Annotation<number>() });
+    const graph = new lib.StateGraph(Parent)
+      .addNode("sub", inner)
+      .addEdge(lib.START, "sub")
+      .compile();
+    const chunks = await collect(
+      await graph.stream({ x: 1 }, { streamMode: ["updates", "values"], subgraphs: true }),
+    );
+    return (chunks as [string[], string, unknown][])
+      .filter(([ns]) => ns.length > 0)
+      .map(([, mode, chunk]) => [mode, chunk]);
+  },
+  [
+    ["values", { x: 1 }],
+    ["updates", { i1: {} }],
+    ["updates", { i2: { x: 101 } }],
+    ["values", { x: 101 }],
+  ],
+);

@@ -86,7 +86,11 @@ export {
   InMemoryCache,
   type NodeCache,
 } from "./pregel/node-cache.ts";
-export { NodeTimeoutError, type TimeoutPolicy } from "./pregel/node-timeout.ts";
+export {
+  isNodeTimeoutError,
+  NodeTimeoutError,
+  type TimeoutPolicy,
+} from "./pregel/node-timeout.ts";
 export type { RetryPolicy } from "./pregel/retry.ts";
 export { JOURNAL, type JournalEntry, type TaskRuntime } from "./pregel/task-runtime.ts";
 /** LangGraph's name for the node config type. */

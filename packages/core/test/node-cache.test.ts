@@ -81,3 +81,32 @@ describe("a graph with a node cache", () => {
     }
   });
 });
+
+describe("a cached node that returns LangChain messages", () => {
+  it("is cached by Conclave's InMemoryCache, its messages stored plain", async () => {
+    const { AIMessage } = await import("@langchain/core/messages");
+    const { MessagesAnnotation } = await import("@conclave/core");
+    let runs = 0;
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode(
+        "answer",
+        () => {
+          runs++;
+          return { messages: [new AIMessage({ content: "hi", id: "a1" })] };
+        },
+        { cachePolicy: { keyFunc: () => "same" } },
+      )
+      .addEdge(START, "answer")
+      .compile({ cache: new InMemoryCache() });
+    const warn = vi.spyOn(process, "emitWarning");
+    try {
+      await graph.invoke({ messages: [{ role: "user", content: "q", id: "u1" }] });
+      const second = await graph.invoke({ messages: [{ role: "user", content: "q", id: "u1" }] });
+      expect(runs).toBe(1);
+      expect(second.messages.at(-1)).toMatchObject({ type: "ai", content: "hi", id: "a1" });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

@@ -13,7 +13,13 @@ import { ConclaveError } from "../errors.ts";
 import { CompiledStateGraph } from "../graph/compiled-state-graph.ts";
 import { currentNodeConfig, runWithNodeConfig } from "../pregel/interrupt.ts";
 import { plainMessages, runWithLangChainConfig } from "../pregel/langchain-context.ts";
-import { type CachePolicy, cacheKeyFor, type NodeCache } from "../pregel/node-cache.ts";
+import {
+  type CacheFullKey,
+  type CachePolicy,
+  cacheKeyFor,
+  keepOrWarn,
+  type NodeCache,
+} from "../pregel/node-cache.ts";
 import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
 import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
@@ -79,25 +85,50 @@ export function task<A extends unknown[], R>(
     // The call's own journal scope: tasks it calls do not shift the positions of the node's
     // later calls, which must match when the node re-runs and this call is only replayed.
     const own = taskConfig(config, name, runtime.scope(`task${slot.at}`));
-    const run = () => withRetry(() => fn(...args), retry);
-    const cached = policy && runtime.cache ? { cache: runtime.cache, policy } : undefined;
-    return (async (): Promise<Awaited<R>> => {
-      const hit = cached && (await cachedResult(cached, name, args));
-      if (hit) {
-        slot.record(hit.value as Awaited<R>);
-        runtime.update(name, hit.value, true);
-        return hit.value as Awaited<R>;
-      }
-      const result = (await runWithNodeConfig(own, () =>
-        runWithLangChainConfig(own, run),
-      )) as Awaited<R>;
-      const stored = plainMessages(result) as Awaited<R>;
-      slot.record(stored);
-      if (cached) await keepResult(cached, name, args, stored);
-      runtime.update(name, result);
-      return result;
-    })();
+    const run = () =>
+      runWithNodeConfig(own, () =>
+        runWithLangChainConfig(own, () => withRetry(() => fn(...args), retry)),
+      );
+    const cache = policy && runtime.cache;
+    const call = { name, runtime, record: slot.record, run: run as () => Promise<Awaited<R>> };
+    return cache ? cachedCall(call, cache, cacheKeyFor(name, args, policy)) : finishCall(call);
   };
+}
+
+/** A task call on its way: how to run it, and where its result goes. */
+interface TaskCall<T> {
+  name: string;
+  runtime: TaskRuntime;
+  record(result: T): void;
+  run(): Promise<T>;
+}
+
+/** Runs a call, then journals its result (messages plain) and streams it. */
+async function finishCall<T>(call: TaskCall<T>): Promise<T> {
+  const result = await call.run();
+  call.record(plainMessages(result) as T);
+  call.runtime.update(call.name, result);
+  return result;
+}
+
+/**
+ * A call of a task with a `cachePolicy`: a result cached for these arguments is journaled and
+ * streamed as cached (plain, as a checkpoint stores it); otherwise it runs and is kept.
+ */
+async function cachedCall<T>(
+  call: TaskCall<T>,
+  cache: NodeCache,
+  found: { key: CacheFullKey; ttl?: number },
+): Promise<T> {
+  const [hit] = await cache.get([found.key]);
+  if (hit) {
+    call.record(hit.value as T);
+    call.runtime.update(call.name, hit.value, true);
+    return hit.value as T;
+  }
+  const result = await finishCall(call);
+  await keepOrWarn(cache, found, plainMessages(result), `task "${call.name}"`);
+  return result;
 }
 
 /**
@@ -117,25 +148,6 @@ function taskConfig(config: NodeConfig, name: string, conclave: TaskRuntime): No
 
 /** The trigger LangGraph gives tasks started by a call (`__pregel_push`). */
 const PUSH_TRIGGER = "__pregel_push";
-
-type TaskCache = { cache: NodeCache; policy: CachePolicy };
-
-/** The cached result of a call with these arguments, as LangGraph keys it (`[args]`). */
-async function cachedResult({ cache, policy }: TaskCache, name: string, args: unknown[]) {
-  const { key } = cacheKeyFor(name, args, policy);
-  const [hit] = await cache.get([key]);
-  return hit;
-}
-
-async function keepResult(
-  { cache, policy }: TaskCache,
-  name: string,
-  args: unknown[],
-  value: unknown,
-): Promise<void> {
-  const { key, ttl } = cacheKeyFor(name, args, policy);
-  await cache.set([{ key, value, ttl }]);
-}
 
 function runningNode(name: string): NodeConfig {
   const config = currentNodeConfig() as NodeConfig | undefined;

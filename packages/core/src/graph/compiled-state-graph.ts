@@ -130,12 +130,13 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       return this.#output(result) as S & { [INTERRUPT]?: Interrupt[] };
     }
     const merged = mergeConfig(this.#defaults, config ?? {});
-    const modes = asList(merged.streamMode ?? []);
-    if (modes.length > 0 && !(modes.length === 1 && modes[0] === "values")) {
-      let last: unknown;
-      for await (const chunk of await this.stream(input, { ...merged, streamMode: "values" }))
-        last = chunk;
-      return last as S & { [INTERRUPT]?: Interrupt[] };
+    // As LangGraph: with another stream mode than "values", invoke returns that mode's chunks.
+    if (merged.streamMode !== undefined && merged.streamMode !== "values") {
+      const chunks: unknown[] = [];
+      const outputKeys = merged.outputKeys ?? [...this.spec.outputKeys];
+      for await (const chunk of await this.stream(input, { ...merged, outputKeys }))
+        chunks.push(chunk);
+      return chunks as never;
     }
     const result = await this.#run(input, merged, SILENT_SINK);
     return this.#output(result) as S & { [INTERRUPT]?: Interrupt[] };
@@ -254,7 +255,8 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   ): Promise<LoopResult> {
     const { loop, task } = parent;
     const saver = this.checkpointer ?? loop.options.saver;
-    const cache = this.cache ?? loop.options.cache;
+    // As LangGraph 1.7.3: a subgraph caches only in a cache of its own.
+    const cache = this.cache;
     const child = new GraphLoop({
       spec: this.spec,
       saver,
@@ -266,6 +268,8 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
           ...inheritedConfigurable(nodeConfig.configurable),
           thread_id: loop.threadId,
         },
+        // A subgraph runs as LangGraph's `invoke`: its values chunks show its output keys.
+        outputKeys: [...this.spec.outputKeys],
         durability: loop.durability,
       },
       sink: childSink(loop.options.sink),

@@ -193,14 +193,27 @@ export class GraphLoop {
         ns: this.options.ns,
         step: this.step,
       });
-    if (applied.stateWritten) this.emitValues(this.values);
+    if (this.#wroteShown(applied)) this.emitValues(this.values);
+  }
+
+  /** Whether a step wrote a key that `values` chunks show (LangGraph: a stream channel). */
+  #wroteShown(applied: { stateWritten: boolean; changed: Iterable<string> }): boolean {
+    const keys = this.options.config.outputKeys;
+    if (keys === undefined || this.spec.rootChannel !== undefined) return applied.stateWritten;
+    for (const channel of applied.changed) if (keys.includes(channel)) return true;
+    return false;
   }
 
   /** Emits a `values` chunk; LangGraph does so only for steps that wrote an output key. */
   emitValues(values: Values): void {
     this.#outputValues = values;
     if (this.options.sink.modes.has("values")) {
-      this.options.sink.emit(this.options.nsPath, "values", readValues(this.spec, values));
+      const keys = this.options.config.outputKeys;
+      const shown =
+        keys === undefined || this.spec.rootChannel !== undefined
+          ? readValues(this.spec, values)
+          : readState(this.spec, values, keys);
+      this.options.sink.emit(this.options.nsPath, "values", shown);
     }
   }
 
@@ -209,7 +222,7 @@ export class GraphLoop {
     const finished = tasks.filter((t) => !t.interrupts && !t.error && t.writes.length > 0);
     if (finished.length === 0) return;
     const applied = applyWrites(this.spec, this.values, finished);
-    if (applied.stateWritten) this.emitValues(applied.values);
+    if (this.#wroteShown(applied)) this.emitValues(applied.values);
   }
 
   private async load(): Promise<void> {

@@ -5,9 +5,12 @@
  * run that succeeds stores its writes for `ttl` seconds. The cache is any object with
  * LangGraph's `BaseCache` methods, so LangGraph's `InMemoryCache` works too.
  */
+
+import { toError } from "../errors.ts";
 import { decode } from "../serde/decode.ts";
 import { encode } from "../serde/encode.ts";
 import type { Task } from "./algo.ts";
+import { plainMessages } from "./langchain-context.ts";
 
 /** How a node's results are cached (LangGraph's `CachePolicy`). */
 export interface CachePolicy {
@@ -79,21 +82,31 @@ export async function matchCachedWrites(cache: NodeCache, tasks: Task[]): Promis
   return hits;
 }
 
-/**
- * Stores a finished task's writes, when its node is cached and it wrote something. A cache that
- * fails does not fail the run: the node simply runs again next time, and the failure is
- * reported as a process warning.
- */
+/** Stores a finished task's writes, when its node is cached and it wrote something. */
 export async function cacheWrites(cache: NodeCache, task: Task): Promise<void> {
   const found = cacheKeyOf(task);
   if (!found || task.writes.length === 0) return;
+  // Stored as a checkpoint stores them: LangChain messages plain, so any cache can encode them.
+  await keepOrWarn(cache, found, plainMessages(task.writes), `node "${task.name}"`);
+}
+
+/**
+ * Stores `value` under `found`. A cache that fails does not fail the run: the work simply runs
+ * again next time, and the failure is reported as a process warning.
+ */
+export async function keepOrWarn(
+  cache: NodeCache,
+  found: { key: CacheFullKey; ttl?: number },
+  value: unknown,
+  what: string,
+): Promise<void> {
   try {
-    await cache.set([{ key: found.key, value: task.writes, ttl: found.ttl }]);
+    await cache.set([{ key: found.key, value, ttl: found.ttl }]);
   } catch (error) {
     const host = (globalThis as { process?: { emitWarning?: (...args: unknown[]) => void } })
       .process;
     host?.emitWarning?.(
-      `Conclave could not cache the writes of node "${task.name}": ${(error as Error)?.message ?? String(error)}. The node will run again for this input.`,
+      `Conclave could not cache the result of ${what}: ${toError(error).message}. It will run again for this input.`,
       { code: "CONCLAVE_CACHE_WRITE_FAILED" },
     );
   }

@@ -6,6 +6,7 @@
  * {@link NodeTimeoutError}, which a retry policy may retry.
  */
 import { ConclaveError, type ErrorDisposition, InvalidGraphError } from "../errors.ts";
+import type { NodeConfig } from "./types.ts";
 
 /** How long a node attempt may run (LangGraph's `TimeoutPolicy`), in milliseconds. */
 export interface TimeoutPolicy {
@@ -73,7 +74,8 @@ export function timeoutPolicyOf(
   return { runTimeout, idleTimeout, refreshOn };
 }
 
-type Config = Record<string, unknown> & { signal?: AbortSignal; callbacks?: unknown };
+/** What a timed attempt changes of the node's config. */
+type Config = Pick<NodeConfig, "signal" | "callbacks" | "writer"> & { heartbeat?: () => void };
 
 /** The attempt's progress clock; closed once its timeout fired. */
 class AttemptScope {
@@ -92,14 +94,14 @@ class AttemptScope {
 }
 
 /** The node's config for one timed attempt: its signal, writer, heartbeat and callbacks. */
-function timedConfig(
-  config: Config,
+function timedConfig<C extends Config>(
+  config: C,
   scope: AttemptScope,
   policy: TimeoutPolicy,
   signal: AbortSignal,
 ) {
   const writer = config.writer as ((chunk: unknown) => void) | undefined;
-  const scoped: Config = {
+  const scoped: C = {
     ...config,
     signal,
     heartbeat: () => scope.touch(),
@@ -140,18 +142,22 @@ function withHandler(manager: unknown, handler: object): unknown {
  * Runs one attempt of `node` under `policy`: resolves or rejects as the attempt does, unless a
  * watchdog fires first, which aborts the attempt and rejects with a {@link NodeTimeoutError}.
  */
-export async function runWithTimeout<T>(
+export async function runWithTimeout<C extends Config, T>(
   node: string,
-  config: Config,
+  config: C,
   policy: TimeoutPolicy,
-  attempt: (config: Config) => Promise<T>,
+  attempt: (config: C) => Promise<T>,
 ): Promise<T> {
   const scope = new AttemptScope((policy.refreshOn ?? "auto") === "auto");
   const controller = new AbortController();
   const signals = [config.signal, controller.signal].filter((s): s is AbortSignal => !!s);
   const started = Date.now();
   const outcome = attempt(timedConfig(config, scope, policy, AbortSignal.any(signals))).then(
-    (value) => ({ type: "ok" as const, value }),
+    (value) => {
+      // Finishing is progress, as LangGraph's callback handler sees the node's run end.
+      scope.autoTouch();
+      return { type: "ok" as const, value };
+    },
     (error: unknown) => ({ type: "error" as const, error }),
   );
   const timers: ReturnType<typeof setTimeout>[] = [];
@@ -167,12 +173,29 @@ export async function runWithTimeout<T>(
     };
     timers.push(setTimeout(check, idle));
   });
-  const first = await Promise.race([outcome, watchdog]).finally(() => {
+  const raced = await Promise.race([outcome, watchdog]).finally(() => {
     for (const timer of timers) clearTimeout(timer);
   });
+  // A node that blocks the event loop past its timeout keeps the timers from firing.
+  const first = raced.type === "timeout" ? raced : (overrun(policy, started, scope) ?? raced);
   if (first.type === "ok") return first.value;
   if (first.type === "error") throw first.error;
   scope.active = false;
   controller.abort();
   throw new NodeTimeoutError(node, first.kind, Date.now() - started, policy);
+}
+
+/** The timeout an attempt that just settled ran past, as LangGraph checks after the race. */
+function overrun(policy: TimeoutPolicy, started: number, scope: AttemptScope) {
+  const now = Date.now();
+  if (policy.runTimeout !== undefined && now - started >= policy.runTimeout)
+    return { type: "timeout" as const, kind: "run" as const };
+  if (policy.idleTimeout !== undefined && now - scope.lastProgress >= policy.idleTimeout)
+    return { type: "timeout" as const, kind: "idle" as const };
+  return undefined;
+}
+
+/** Whether `error` is a {@link NodeTimeoutError} (LangGraph's `isNodeTimeoutError`). */
+export function isNodeTimeoutError(error: unknown): error is NodeTimeoutError {
+  return error instanceof NodeTimeoutError;
 }

@@ -59,7 +59,11 @@ export async function runStep(
   if (userSignal?.aborted) throw new CancelledError();
   const cache = loop.options.cache;
   const cached = cache ? await matchCachedWrites(cache, tasks) : [];
-  for (const task of cached) emitTaskResult(loop, task, true);
+  for (const task of cached) {
+    // As LangGraph: a hit is a task that started, whose result is the cached update.
+    emitTaskStart(loop, task);
+    emitTaskResult(loop, task, true);
+  }
   const pending = tasks.filter((t) => !t.restored && !cached.includes(t));
   const abort = stepAbort(pending.length, userSignal);
   const snapshot = loop.stateView();
@@ -268,7 +272,7 @@ function runAttempt(task: Task, pad: Scratchpad, config: NodeConfig): Promise<un
   };
   const timeout = task.node.timeout;
   if (timeout === undefined) return attempt(config);
-  return runWithTimeout(task.name, config as never, timeout, attempt as never);
+  return runWithTimeout(task.name, config, timeout, attempt);
 }
 
 function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scratchpad {
@@ -312,6 +316,8 @@ function nodeConfig(loop: GraphLoop, task: Task, pad: Scratchpad, signal: AbortS
   const parent: ParentContext = { loop, task, resume: loop.resume, resuming: loop.resumed };
   return {
     ...base,
+    // The keys this run's values chunks show are not a graph the node may call's.
+    outputKeys: undefined,
     configurable: {
       ...base.configurable,
       thread_id: loop.threadId,

@@ -59,9 +59,11 @@ export function emitTaskResult(loop: GraphLoop, task: Task, cached = false): voi
 function updateOf(loop: GraphLoop, task: Task): unknown {
   const root = loop.spec.rootChannel;
   if (root !== undefined) return task.writes.find(([channel]) => channel === root)?.[1];
+  // A subgraph shows only its output keys, as LangGraph's child run (`outputKeys`).
+  const shown = loop.options.config.outputKeys ?? loop.spec.stateKeys;
   let update: Record<string, unknown> | undefined;
   for (const [channel, value] of task.writes) {
-    if (!loop.spec.stateKeys.includes(channel)) continue;
+    if (!shown.includes(channel)) continue;
     update ??= {};
     update[channel] = value;
   }

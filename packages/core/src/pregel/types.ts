@@ -30,6 +30,11 @@ export interface RunConfig {
   streamMode?: StreamMode | StreamMode[];
   /** Include events from subgraphs, tagged with their namespace. */
   subgraphs?: boolean;
+  /**
+   * The keys `values` chunks show (LangGraph's `outputKeys`): by default every state channel;
+   * `invoke` and subgraphs show their output keys.
+   */
+  outputKeys?: string[];
   durability?: Durability;
   interruptBefore?: string[] | "*";
   interruptAfter?: string[] | "*";
