@@ -4,32 +4,27 @@ import type {
   CheckpointPendingWrite,
   CheckpointSaver,
   CheckpointSource,
-  CheckpointTuple,
 } from "../checkpoint/types.ts";
 import { CHECKPOINT_VERSION } from "../checkpoint/types.ts";
 import { INTERRUPT, NULL_TASK_ID, RESUME, START, TASKS } from "../constants.ts";
-import {
-  CheckpointNotFoundError,
-  EmptyInputError,
-  GraphRecursionError,
-  InvalidArgumentError,
-} from "../errors.ts";
+import { EmptyInputError, GraphRecursionError, InvalidArgumentError } from "../errors.ts";
 import {
   applyWrites,
   computeDelta,
   prepareTasks,
   readState,
-  readValues,
   type Task,
   type Values,
 } from "./algo.ts";
 import { isCommand, toCommand } from "./command.ts";
 import { createCheckpointId } from "./ids.ts";
 import type { Interrupt } from "./interrupt.ts";
+import { loadThread } from "./loop-load.ts";
 import type { NodeCache } from "./node-cache.ts";
 import { type ResumeInput, runStep } from "./runner.ts";
 import type { GraphSpec } from "./spec.ts";
 import type { StreamSink } from "./stream.ts";
+import { emitCheckpointEvents, shownValues, wroteShown } from "./stream-events.ts";
 import type { Durability, RunConfig } from "./types.ts";
 import { WriteQueue } from "./write-queue.ts";
 import { collectWrites, routeTo } from "./writes.ts";
@@ -193,26 +188,14 @@ export class GraphLoop {
         ns: this.options.ns,
         step: this.step,
       });
-    if (this.#wroteShown(applied)) this.emitValues(this.values);
+    if (wroteShown(this.spec, this.options.config, applied)) this.emitValues(this.values);
   }
 
-  /** Whether a step wrote a key that `values` chunks show (LangGraph: a stream channel). */
-  #wroteShown(applied: { stateWritten: boolean; changed: Iterable<string> }): boolean {
-    const keys = this.options.config.outputKeys;
-    if (keys === undefined || this.spec.rootChannel !== undefined) return applied.stateWritten;
-    for (const channel of applied.changed) if (keys.includes(channel)) return true;
-    return false;
-  }
-
-  /** Emits a `values` chunk; LangGraph does so only for steps that wrote an output key. */
+  /** Emits a `values` chunk; LangGraph does so only for steps that wrote a shown key. */
   emitValues(values: Values): void {
     this.#outputValues = values;
     if (this.options.sink.modes.has("values")) {
-      const keys = this.options.config.outputKeys;
-      const shown =
-        keys === undefined || this.spec.rootChannel !== undefined
-          ? readValues(this.spec, values)
-          : readState(this.spec, values, keys);
+      const shown = shownValues(this.spec, this.options.config, values);
       this.options.sink.emit(this.options.nsPath, "values", shown);
     }
   }
@@ -222,53 +205,25 @@ export class GraphLoop {
     const finished = tasks.filter((t) => !t.interrupts && !t.error && t.writes.length > 0);
     if (finished.length === 0) return;
     const applied = applyWrites(this.spec, this.values, finished);
-    if (this.#wroteShown(applied)) this.emitValues(applied.values);
+    if (wroteShown(this.spec, this.options.config, applied)) this.emitValues(applied.values);
   }
 
   private async load(): Promise<void> {
     const { saver } = this.options;
     if (!saver) return;
-    const configurable = {
-      thread_id: this.threadId!,
-      checkpoint_ns: this.options.ns,
-      checkpoint_id: this.options.config.configurable?.checkpoint_id,
-    };
-    if (this.options.ns !== "") configurable.checkpoint_id = undefined;
-    const tuple = await saver.getTuple({ configurable });
-    if (!tuple) {
-      if (configurable.checkpoint_id) {
-        throw new CheckpointNotFoundError(
-          `Checkpoint "${configurable.checkpoint_id}" does not exist in thread "${this.threadId}". List valid ids with getStateHistory().`,
-        );
-      }
-      return;
-    }
-    this.values = tuple.checkpoint.channel_values;
-    this.#storedValues = this.values;
-    this.updated = tuple.checkpoint.updated_channels;
-    this.step = tuple.metadata.step;
-    this.checkpointId = tuple.checkpoint.id;
-    this.storedConfig = tuple.config;
-    this.#lastConfig = tuple.config;
-    this.pendingWrites = tuple.pendingWrites;
-    if (configurable.checkpoint_id) this.#forks = await this.replayForks(saver, tuple);
-    const nullResume = this.pendingWrites.find(
-      ([task, channel]) => task === NULL_TASK_ID && channel === RESUME,
-    );
-    if (nullResume && this.resume === undefined) this.resume = { value: nullResume[2] };
-  }
-
-  /**
-   * Whether replaying an addressed checkpoint forks: always for loop/input checkpoints, and for
-   * update/fork checkpoints only once newer checkpoints exist (LangGraph's rule).
-   */
-  private async replayForks(saver: CheckpointSaver, tuple: CheckpointTuple): Promise<boolean> {
-    const source = tuple.metadata.source;
-    if (source !== "update" && source !== "fork") return true;
-    const latest = await saver.getTuple({
-      configurable: { thread_id: this.threadId!, checkpoint_ns: this.options.ns },
-    });
-    return latest !== undefined && latest.checkpoint.id !== tuple.checkpoint.id;
+    const checkpointId = this.options.config.configurable?.checkpoint_id;
+    const loaded = await loadThread(saver, this.threadId!, this.options.ns, checkpointId);
+    if (!loaded) return;
+    this.values = loaded.values;
+    this.#storedValues = loaded.values;
+    this.updated = loaded.updated;
+    this.step = loaded.step;
+    this.checkpointId = loaded.checkpointId;
+    this.storedConfig = loaded.config;
+    this.#lastConfig = loaded.config;
+    this.pendingWrites = loaded.pendingWrites;
+    this.#forks = loaded.forks;
+    if (this.resume === undefined) this.resume = loaded.resume;
   }
 
   private async acceptInput(input: unknown): Promise<void> {
@@ -391,35 +346,16 @@ export class GraphLoop {
 
   /** Emits `checkpoints` / `debug` events for the checkpoint just recorded. */
   private emitCheckpoint(metadata: CheckpointMetadata): void {
-    const { sink, nsPath, ns } = this.options;
     const parentConfig = this.#lastConfig;
     const config: CheckpointConfig = {
       configurable: {
         thread_id: this.threadId!,
-        checkpoint_ns: ns,
+        checkpoint_ns: this.options.ns,
         checkpoint_id: this.checkpointId,
       },
     };
     this.#lastConfig = config;
-    if (!sink.modes.has("checkpoints") && !sink.modes.has("debug")) return;
-    const tasks = prepareTasks(this.spec, this.values, this.updated, this.taskContext());
-    const payload = {
-      config,
-      metadata,
-      values: readValues(this.spec, this.values),
-      next: tasks.map((t) => t.name),
-      parentConfig,
-      tasks: tasks.map((t) => ({ id: t.id, name: t.name, interrupts: [] })),
-    };
-    if (sink.modes.has("checkpoints")) sink.emit(nsPath, "checkpoints", payload);
-    if (sink.modes.has("debug")) {
-      sink.emit(nsPath, "debug", {
-        type: "checkpoint",
-        timestamp: new Date().toISOString(),
-        step: metadata.step,
-        payload,
-      });
-    }
+    emitCheckpointEvents(this, config, parentConfig, metadata);
   }
 
   /** Stores the newest recorded checkpoint if it has not been stored yet. */

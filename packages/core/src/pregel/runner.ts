@@ -1,5 +1,5 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
-import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
+import { ERROR, INTERRUPT, RESUME } from "../constants.ts";
 import { CancelledError, InvalidArgumentError, toError } from "../errors.ts";
 import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
@@ -15,8 +15,8 @@ import type { GraphLoop } from "./loop.ts";
 import { cacheWrites, matchCachedWrites } from "./node-cache.ts";
 import { runWithTimeout } from "./node-timeout.ts";
 import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
+import { emitTaskResult, emitTaskStart } from "./stream-events.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
-import { emitTaskResult, emitTaskStart } from "./task-events.ts";
 import { createTaskRuntime, saveJournal, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
 import { collectWrites, ParentCommand } from "./writes.ts";
