@@ -10,6 +10,14 @@ import {
   SCRATCHPAD_KEY,
 } from "../pregel/interrupt.ts";
 import { outerLangChainConfig } from "../pregel/langchain-context.ts";
+import {
+  hasCallbacks,
+  type StreamEvent,
+  type StreamEventsOptions,
+  startChainRun,
+  streamEventsV2,
+  withinRun,
+} from "../pregel/langchain-runs.ts";
 import { GraphLoop, type LoopResult } from "../pregel/loop.ts";
 import type { NodeCache } from "../pregel/node-cache.ts";
 import { PARENT_KEY, type ParentContext } from "../pregel/runner.ts";
@@ -143,6 +151,20 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
   }
 
   /**
+   * LangChain's `streamEvents` (version "v2"): the graph's, its nodes' and their models' runs as
+   * `on_chain_start`, `on_chat_model_stream`... events, as LangGraph's graphs report them.
+   */
+  streamEvents(
+    input: U | S | Command | null | undefined,
+    options: RunConfig & { version: "v2" | (string & {}) },
+    filters?: StreamEventsOptions,
+  ): AsyncGenerator<StreamEvent> {
+    const run = (config: Record<string, unknown>) =>
+      this.stream(input, config as RunConfig) as Promise<AsyncIterable<unknown>>;
+    return streamEventsV2(run, input, options as Record<string, unknown>, filters);
+  }
+
+  /**
    * Streams the run. One mode yields chunks; several yield `[mode, chunk]`; with
    * `subgraphs: true` chunks are prefixed by their namespace. Defaults to `updates`.
    */
@@ -192,6 +214,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     sink: StreamSink,
     extra: Partial<ConstructorParameters<typeof GraphLoop>[0]> = {},
   ): Promise<LoopResult> {
+    // A graph called inside a LangChain runnable reports to that runnable's callbacks.
+    const callbacks = config.callbacks ?? outerLangChainConfig()?.callbacks;
+    const graphRun = hasCallbacks(callbacks)
+      ? await startChainRun(callbacks, input, { name: this.name, runId: config.runId })
+      : undefined;
     const loop = new GraphLoop({
       spec: this.spec,
       saver: this.checkpointer,
@@ -199,8 +226,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       config: {
         ...config,
         store: config.store ?? this.store,
-        // A graph called inside a LangChain runnable reports to that runnable's callbacks.
-        callbacks: config.callbacks ?? outerLangChainConfig()?.callbacks,
+        callbacks: graphRun ? graphRun.getChild() : callbacks,
       },
       sink,
       nsPath: [],
@@ -209,7 +235,12 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       interruptAfter: config.interruptAfter ?? this.interruptAfter,
       ...extra,
     });
-    return loop.run(input);
+    if (graphRun === undefined) return loop.run(input);
+    return withinRun(
+      graphRun,
+      () => loop.run(input),
+      (result) => this.#output(result),
+    );
   }
 
   // LangGraph's invoke returns the last `values` chunk, plus `__interrupt__` when paused.
@@ -257,6 +288,13 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     const saver = this.checkpointer ?? loop.options.saver;
     // As LangGraph 1.7.3: a subgraph caches only in a cache of its own.
     const cache = this.cache;
+    // A subgraph is a chain run of its own inside its node's, as LangGraph reports it.
+    const graphRun = hasCallbacks(nodeConfig.callbacks)
+      ? await startChainRun(nodeConfig.callbacks, input, {
+          name: this.name,
+          metadata: nodeConfig.metadata,
+        })
+      : undefined;
     const child = new GraphLoop({
       spec: this.spec,
       saver,
@@ -271,6 +309,7 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
         // A subgraph runs as LangGraph's `invoke`: its values chunks show its output keys.
         outputKeys: [...this.spec.outputKeys],
         durability: loop.durability,
+        ...(graphRun ? { callbacks: graphRun.getChild() } : {}),
       },
       sink: childSink(loop.options.sink),
       nsPath: [...loop.options.nsPath, task.ns.slice(task.ns.lastIndexOf("|") + 1)],
@@ -281,9 +320,13 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
       parentResume: parent.resume,
       resuming: parent.resuming,
     });
-    const result = await child.run(input);
-    if (result.status === "interrupted") throw new GraphInterrupt(result.interrupts);
-    return result;
+    const run = async () => {
+      const result = await child.run(input);
+      if (result.status === "interrupted") throw new GraphInterrupt(result.interrupts);
+      return result;
+    };
+    if (graphRun === undefined) return run();
+    return withinRun(graphRun, run, (result) => this.#output(result));
   }
 
   /** The thread's state at its newest checkpoint (or the one named in `config`). */

@@ -1,5 +1,5 @@
 import type { PendingWrite } from "../checkpoint/types.ts";
-import { ERROR, INTERRUPT, RESUME } from "../constants.ts";
+import { ERROR, INTERRUPT, RESUME, START } from "../constants.ts";
 import { CancelledError, InvalidArgumentError, toError } from "../errors.ts";
 import type { Task } from "./algo.ts";
 import { hash128 } from "./ids.ts";
@@ -11,6 +11,7 @@ import {
   type Scratchpad,
 } from "./interrupt.ts";
 import { plainMessages, runWithLangChainConfig } from "./langchain-context.ts";
+import { hasCallbacks, startChainRun, withinRun } from "./langchain-runs.ts";
 import type { GraphLoop } from "./loop.ts";
 import { cacheWrites, matchCachedWrites } from "./node-cache.ts";
 import { runWithTimeout } from "./node-timeout.ts";
@@ -234,9 +235,35 @@ async function execute(
   const consumed = (task.writes.find(([c]) => c === RESUME)?.[1] as unknown[] | undefined) ?? [];
   const pad = createScratchpad(loop, task, consumed);
   const config = nodeConfig(loop, task, pad, signal);
+  // Checked here so that runs without callbacks take no extra await per node.
+  const run = hasCallbacks(config.callbacks) ? await startNodeRun(loop, task, config) : undefined;
+  if (run) config.callbacks = run.getChild();
   const messages = attachMessagesHandler(loop, task, config);
   pad.config = config;
   pad.input = task.input;
+  const work = () => attempts(loop, task, pad, config, messages, snapshot, signal);
+  if (run === undefined) return work();
+  return withinRun(run, work, (writes) => updateOfWrites(loop, writes));
+}
+
+/** A node's writes as the update LangGraph reports as its run's output. */
+function updateOfWrites(loop: GraphLoop, writes: PendingWrite[]): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  for (const [channel, value] of writes)
+    if (loop.spec.stateKeys.includes(channel)) update[channel] = value;
+  return update;
+}
+
+/** The node's attempts, retried under its retry policy; resolves with its writes. */
+async function attempts(
+  loop: GraphLoop,
+  task: Task,
+  pad: Scratchpad,
+  config: NodeConfig,
+  messages: ReturnType<typeof attachMessagesHandler>,
+  snapshot: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<PendingWrite[]> {
   const policy = task.node.retryPolicy;
   for (let attempt = 1; ; attempt++) {
     pad.callIndex = 0;
@@ -273,6 +300,17 @@ function runAttempt(task: Task, pad: Scratchpad, config: NodeConfig): Promise<un
   const timeout = task.node.timeout;
   if (timeout === undefined) return attempt(config);
   return runWithTimeout(task.name, config, timeout, attempt);
+}
+
+/**
+ * The node's LangChain chain run, when the run has callbacks: tagged with its step (and hidden
+ * for `__start__`), with the node's metadata, as LangGraph's.
+ */
+function startNodeRun(loop: GraphLoop, task: Task, config: NodeConfig) {
+  const step = `graph:step:${loop.step + 1}`;
+  const tags = task.name === START ? [step, "langsmith:hidden"] : [step];
+  const run = { name: task.name, tags, metadata: config.metadata };
+  return startChainRun(config.callbacks, task.input, run);
 }
 
 function createScratchpad(loop: GraphLoop, task: Task, consumed: unknown[]): Scratchpad {
