@@ -159,3 +159,31 @@ differential(
     toY: { trace: ["go-y", "router", "y"] },
   },
 );
+
+differential(
+  "setNodeDefaults: retry, cache and timeout policies for every node that sets none",
+  async (lib) => {
+    const { InMemoryCache } = await import("@langchain/langgraph-checkpoint");
+    const State = lib.Annotation.Root({ n: lib.Annotation<number>() });
+    const calls: Record<string, number> = {};
+    const flaky = (name: string, failures: number) => (s: { n: number }) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      if (calls[name] <= failures) throw new Error(`${name} failed`);
+      return { n: s.n + 1 };
+    };
+    const graph = new lib.StateGraph(State)
+      .addNode("a", flaky("a", 2))
+      .addNode("b", flaky("b", 0), { cachePolicy: false } as never)
+      .addEdge(lib.START, "a")
+      .addEdge("a", "b")
+      .setNodeDefaults({
+        retryPolicy: { maxAttempts: 3, initialInterval: 1, jitter: false, logWarning: false },
+        cachePolicy: { ttl: 60 },
+      } as never)
+      .compile({ cache: new InMemoryCache() });
+    const first = await graph.invoke({ n: 0 });
+    const second = await graph.invoke({ n: 0 });
+    return { first, second, calls };
+  },
+  { first: { n: 2 }, second: { n: 2 }, calls: { a: 3, b: 2 } },
+);

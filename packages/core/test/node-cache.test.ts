@@ -110,3 +110,19 @@ describe("a cached node that returns LangChain messages", () => {
     }
   });
 });
+
+describe("node policies Conclave does not support yet", () => {
+  it("refuses an errorHandler on a node or as a default, with what to do", () => {
+    const State = Annotation.Root({ n: Annotation<number>() });
+    const handler = { errorHandler: () => ({}) } as never;
+    expect(() => new StateGraph(State).addNode("a", () => ({}), handler)).toThrow(
+      expect.objectContaining({
+        code: "UNSUPPORTED_OPTION",
+        message: expect.stringContaining('Node "a" has an errorHandler'),
+      }),
+    );
+    expect(() => new StateGraph(State).setNodeDefaults(handler)).toThrow(
+      expect.objectContaining({ code: "UNSUPPORTED_OPTION" }),
+    );
+  });
+});

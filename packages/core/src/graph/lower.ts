@@ -6,7 +6,7 @@ import { InvalidGraphError, UnknownNodeError, UnreachableNodeError } from "../er
 import { timeoutPolicyOf } from "../pregel/node-timeout.ts";
 import type { BranchSpec, GraphSpec, NodeSpec, SubgraphRunner } from "../pregel/spec.ts";
 import { readGraphSchemas, readSchema } from "./schema.ts";
-import type { NodeDefinition, StateGraph } from "./state-graph.ts";
+import type { NodeDefaults, NodeDefinition, StateGraph } from "./state-graph.ts";
 
 /**
  * Lowers a StateGraph builder to the engine's GraphSpec: one trigger channel per node
@@ -64,9 +64,7 @@ export function lowerGraph(
       triggers,
       edges: [...edgesFrom(nodeName).map(triggerFor), ...joinWrites(nodeName)],
       branches: branchesOf(nodeName),
-      retryPolicy: definition.options.retryPolicy,
-      cachePolicy: definition.options.cachePolicy,
-      timeout: timeoutPolicyOf(definition.options.timeout),
+      ...nodePolicies(definition.options, builder.nodeDefaults),
       subgraph,
       ends: definition.options.ends,
       defer: definition.options.defer === true,
@@ -91,6 +89,19 @@ export function lowerGraph(
     triggerIndex,
     finishChannels: [...channels].filter(([, c]) => c.finish !== undefined).map(([k]) => k),
     inputZod: schemas.input.zod,
+  };
+}
+
+/**
+ * A node's retry, cache and timeout policies: its own, else the graph's `setNodeDefaults`.
+ * `cachePolicy: false` turns a default cache off for the node; `true` is the default policy.
+ */
+function nodePolicies(own: NodeDefinition["options"], defaults: NodeDefaults) {
+  const cache = own.cachePolicy ?? defaults.cachePolicy;
+  return {
+    retryPolicy: own.retryPolicy ?? defaults.retryPolicy,
+    cachePolicy: cache === true ? {} : cache === false ? undefined : cache,
+    timeout: timeoutPolicyOf(own.timeout ?? defaults.timeout),
   };
 }
 

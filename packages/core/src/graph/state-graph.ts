@@ -64,7 +64,7 @@ export type NodeAction<S, U> =
 export interface AddNodeOptions {
   retryPolicy?: RetryPolicy;
   /** Reuse the node's writes for an input seen before (needs `compile({ cache })`). */
-  cachePolicy?: CachePolicy;
+  cachePolicy?: CachePolicy | boolean;
   /** Milliseconds one attempt may run (`runTimeout`), or a policy with an `idleTimeout` too. */
   timeout?: number | TimeoutPolicy;
   /** Run only once every other pending branch has finished. */
@@ -75,6 +75,13 @@ export interface AddNodeOptions {
   input?: AnnotationRoot<StateDefinition> | ZodObjectLike;
   metadata?: Record<string, unknown>;
   subgraphs?: unknown[];
+}
+
+/** Policies every node gets unless it sets its own (LangGraph's `setNodeDefaults`). */
+export interface NodeDefaults {
+  retryPolicy?: RetryPolicy;
+  cachePolicy?: CachePolicy | boolean;
+  timeout?: number | TimeoutPolicy;
 }
 
 /** A node as declared on the builder. */
@@ -110,9 +117,29 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, in N extends string 
   readonly waitingEdges: [string[], string][] = [];
   readonly branches = new Map<string, BranchDefinition[]>();
   readonly schema: D;
+  /** The policies of nodes that set none (see {@link setNodeDefaults}). */
+  readonly nodeDefaults: NodeDefaults = {};
 
   constructor(schema: D) {
     this.schema = schema;
+  }
+
+  /**
+   * Sets the retry, cache and timeout policies of every node that does not set its own, as
+   * LangGraph's `setNodeDefaults`. Read at `compile()`, so the call order does not matter;
+   * later calls override earlier ones field by field. Subgraphs do not inherit them.
+   * @throws InvalidGraphError for `errorHandler`, which Conclave does not support yet.
+   */
+  setNodeDefaults(defaults: NodeDefaults & { errorHandler?: unknown }): this {
+    if (defaults.errorHandler !== undefined)
+      throw new InvalidGraphError(
+        "setNodeDefaults({ errorHandler }) is not supported by Conclave yet. Catch the error in the node, or give it a retryPolicy.",
+        "UNSUPPORTED_OPTION",
+      );
+    if (defaults.retryPolicy !== undefined) this.nodeDefaults.retryPolicy = defaults.retryPolicy;
+    if (defaults.cachePolicy !== undefined) this.nodeDefaults.cachePolicy = defaults.cachePolicy;
+    if (defaults.timeout !== undefined) this.nodeDefaults.timeout = defaults.timeout;
+    return this;
   }
 
   /** Adds a node (or a record of nodes). Throws on reserved or duplicate names. */
@@ -139,6 +166,11 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, in N extends string 
         "RESERVED_NAME",
       );
     }
+    if ((options as { errorHandler?: unknown }).errorHandler !== undefined)
+      throw new InvalidGraphError(
+        `Node "${name}" has an errorHandler, which Conclave does not support yet. Catch the error in the node, or give it a retryPolicy.`,
+        "UNSUPPORTED_OPTION",
+      );
     if (this.nodes.has(name)) {
       throw new InvalidGraphError(
         `Node "${name}" is already present in this graph. Give each node a unique name.`,
