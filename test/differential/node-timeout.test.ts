@@ -136,3 +136,37 @@ differential(
     message: 'Node "blocking" exceeded its run timeout of 15ms (elapsed: <ms>).',
   },
 );
+
+differential(
+  "functional API: task and entrypoint timeouts, and a timed-out task attempt retried",
+  async (lib) => {
+    const stuck = lib.task({ name: "stuck", timeout: 15 } as never, async () => never());
+    const task = await timedOut(lib.entrypoint("wf", async () => stuck()).invoke(1));
+    const entry = await timedOut(
+      lib.entrypoint({ name: "slow", timeout: 15 } as never, async () => never()).invoke(1),
+    );
+    let attempts = 0;
+    const retry = { maxAttempts: 2, initialInterval: 1, jitter: false, logWarning: false };
+    const flaky = lib.task({ name: "flaky", timeout: 15, retry } as never, async () => {
+      attempts++;
+      return attempts === 1 ? never() : attempts;
+    });
+    const retried = await lib.entrypoint("retrying", async () => flaky()).invoke(1);
+    return { task, entry, retried };
+  },
+  {
+    task: {
+      error: "NodeTimeoutError",
+      kind: "run",
+      timeout: 15,
+      message: 'Node "stuck" exceeded its run timeout of 15ms (elapsed: <ms>).',
+    },
+    entry: {
+      error: "NodeTimeoutError",
+      kind: "run",
+      timeout: 15,
+      message: 'Node "slow" exceeded its run timeout of 15ms (elapsed: <ms>).',
+    },
+    retried: 2,
+  },
+);

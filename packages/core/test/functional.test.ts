@@ -57,14 +57,10 @@ describe("functional API", () => {
     );
   });
 
-  it("refuses options it does not support, and generator functions", () => {
-    const options = { name: "slow", timeout: 5 } as never;
-    expect(() => task(options, async () => 1)).toThrow(
-      expect.objectContaining({ code: "UNSUPPORTED_OPTION" }),
-    );
-    expect(() => entrypoint({ name: "slow", timeout: 5 } as never, async () => 1)).toThrow(
-      /timeout option of entrypoint "slow" is not supported/,
-    );
+  it("refuses generator functions, and a timeout that is not a positive number", () => {
     expect(() => task("gen", async function* () {} as never)).toThrow(/Generators are disallowed/);
+    expect(() => task({ name: "slow", timeout: -5 }, async () => 1)).toThrow(
+      expect.objectContaining({ code: "INVALID_TIMEOUT" }),
+    );
   });
 });

@@ -20,6 +20,7 @@ import {
   keepOrWarn,
   type NodeCache,
 } from "../pregel/node-cache.ts";
+import { runWithTimeout, type TimeoutPolicy, timeoutPolicyOf } from "../pregel/node-timeout.ts";
 import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
 import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
@@ -29,17 +30,21 @@ import type { NodeConfig } from "../pregel/types.ts";
 const PREVIOUS = "__previous__";
 const FINAL_TYPE = "__pregel_final";
 
-/** LangGraph's task options (`timeout` is not supported). */
+/** LangGraph's task options. */
 export interface TaskOptions {
   name: string;
   retry?: RetryPolicy;
+  /** Milliseconds one attempt may run, or a policy with an `idleTimeout` (see node timeouts). */
+  timeout?: number | TimeoutPolicy;
   /** Reuse a result for arguments seen before (needs a graph `cache`); `true` for defaults. */
   cachePolicy?: CachePolicy | boolean;
 }
 
-/** LangGraph's entrypoint options (`timeout` is not supported). */
+/** LangGraph's entrypoint options. */
 export interface EntrypointOptions {
   name: string;
+  /** How long one attempt of the entrypoint may run (see node timeouts). */
+  timeout?: number | TimeoutPolicy;
   checkpointer?: CheckpointSaver;
   store?: unknown;
   /** Where tasks with a `cachePolicy` keep their results. */
@@ -66,7 +71,7 @@ export function task<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
 ): (...args: A) => Promise<Awaited<R>> {
   const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
-  rejectUnsupported(options, ["timeout"], `task "${options.name}"`);
+  const timeout = timeoutPolicyOf(options.timeout);
   if (isGenerator(fn))
     throw new Error(
       "Generators are disallowed as tasks. For streaming responses, use config.write.",
@@ -85,10 +90,11 @@ export function task<A extends unknown[], R>(
     // The call's own journal scope: tasks it calls do not shift the positions of the node's
     // later calls, which must match when the node re-runs and this call is only replayed.
     const own = taskConfig(config, name, runtime.scope(`task${slot.at}`));
-    const run = () =>
-      runWithNodeConfig(own, () =>
-        runWithLangChainConfig(own, () => withRetry(() => fn(...args), retry)),
-      );
+    const attempt = async (config: NodeConfig) =>
+      runWithNodeConfig(config, () => runWithLangChainConfig(config, () => fn(...args)));
+    // Each attempt is timed on its own, as LangGraph times a task's attempts.
+    const once = () => (timeout ? runWithTimeout(name, own, timeout, attempt) : attempt(own));
+    const run = () => withRetry(once, retry);
     const cache = policy && runtime.cache;
     const call = { name, runtime, record: slot.record, run: run as () => Promise<Awaited<R>> };
     return cache ? cachedCall(call, cache, cacheKeyFor(name, args, policy)) : finishCall(call);
@@ -194,12 +200,11 @@ function entrypoint<I, R>(
   fn: (input: I, config: NodeConfig) => R | Promise<R>,
 ) {
   const options = typeof optionsOrName === "string" ? { name: optionsOrName } : optionsOrName;
-  rejectUnsupported(options, ["timeout"], `entrypoint "${options.name}"`);
   if (isGenerator(fn))
     throw new Error(
       "Generators are disallowed as entrypoints. For streaming responses, use config.write.",
     );
-  const spec = entrypointSpec(options.name, fn as NodeSpec["run"]);
+  const spec = entrypointSpec(options.name, fn as NodeSpec["run"], options.timeout);
   return new CompiledStateGraph<Unwrapped<Awaited<R>>, I, string>(
     spec,
     { checkpointer: options.checkpointer, store: options.store, cache: options.cache },
@@ -225,9 +230,14 @@ function isFinal(value: unknown): value is EntrypointFinal<unknown, unknown> {
  * triggers the node; it writes its return value to `__end__` (the output) and its saved value
  * to `__previous__`. The `__start__` node is kept for commands and never triggered.
  */
-function entrypointSpec(name: string, fn: NodeSpec["run"]): GraphSpec {
+function entrypointSpec(
+  name: string,
+  fn: NodeSpec["run"],
+  timeout: number | TimeoutPolicy | undefined,
+): GraphSpec {
   const node: NodeSpec = {
     name,
+    timeout: timeoutPolicyOf(timeout),
     run: (input, config) => {
       const { [START]: value, [PREVIOUS]: previous } = input as Record<string, unknown>;
       previousByConfig.set(config as object, previous);
@@ -263,15 +273,6 @@ function entrypointSpec(name: string, fn: NodeSpec["run"]): GraphSpec {
     finishChannels: [],
     rootChannel: END,
   };
-}
-
-function rejectUnsupported(options: object, keys: string[], what: string): void {
-  const given = keys.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
-  if (given.length > 0)
-    throw new ConclaveError(
-      "UNSUPPORTED_OPTION",
-      `The ${given.join(" and ")} option of ${what} is not supported by Conclave yet. Remove it; retries are supported with \`retry\`.`,
-    );
 }
 
 function isGenerator(fn: unknown): boolean {
