@@ -21,7 +21,7 @@ import {
   type NodeCache,
 } from "../pregel/node-cache.ts";
 import { runWithTimeout, type TimeoutPolicy, timeoutPolicyOf } from "../pregel/node-timeout.ts";
-import { defaultRetryOn, type RetryPolicy, retryDelay, sleep } from "../pregel/retry.ts";
+import { type RetryPolicy, retrying } from "../pregel/retry.ts";
 import type { GraphSpec, NodeSpec } from "../pregel/spec.ts";
 import type { TaskRuntime } from "../pregel/task-runtime.ts";
 import type { NodeConfig } from "../pregel/types.ts";
@@ -94,7 +94,7 @@ export function task<A extends unknown[], R>(
       runWithNodeConfig(config, () => runWithLangChainConfig(config, () => fn(...args)));
     // Each attempt is timed on its own, as LangGraph times a task's attempts.
     const once = () => (timeout ? runWithTimeout(name, own, timeout, attempt) : attempt(own));
-    const run = () => withRetry(once, retry);
+    const run = () => retrying(retry, once);
     const cache = policy && runtime.cache;
     const call = { name, runtime, record: slot.record, run: run as () => Promise<Awaited<R>> };
     return cache ? cachedCall(call, cache, cacheKeyFor(name, args, policy)) : finishCall(call);
@@ -162,19 +162,6 @@ function runningNode(name: string): NodeConfig {
     "TASK_OUTSIDE_GRAPH",
     `Task "${name}" was called outside a running graph. Call tasks inside an entrypoint or a StateGraph node (where AsyncLocalStorage is missing, before the node's first await).`,
   );
-}
-
-async function withRetry<R>(run: () => R | Promise<R>, policy: RetryPolicy | undefined) {
-  const attempts = policy ? (policy.maxAttempts ?? 3) : 1;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const retryable = policy && (policy.retryOn ?? defaultRetryOn)(error);
-      if (!retryable || attempt >= attempts) throw error;
-      await sleep(retryDelay(policy, attempt));
-    }
-  }
 }
 
 /** The previous call's saved value on this thread (its return value, or `final`'s `save`). */

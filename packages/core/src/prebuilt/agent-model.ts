@@ -5,6 +5,7 @@
  * `initChatModel`'s `_model()`); LangChain's runnable classes are loaded only to rebuild a
  * binding or a sequence.
  */
+import { loadLangChain } from "../pregel/langchain-context.ts";
 
 /** A LangChain chat model, or a runnable around one (`model.bindTools(...)`, `prompt.pipe(model)`). */
 export interface ChatModelLike {
@@ -35,17 +36,9 @@ export interface LangChainRunnables {
   RunnableSequence: { from(steps: unknown[]): Runnable };
 }
 
-// A variable, so bundlers of apps without LangChain do not try to resolve it.
-const LANGCHAIN_RUNNABLES = "@langchain/core/runnables";
-let runnables: Promise<LangChainRunnables | undefined> | undefined;
-
-/** `@langchain/core/runnables`, or undefined when LangChain is not installed. Loaded once. */
+/** `@langchain/core/runnables`, or undefined when LangChain is not installed. */
 export function loadRunnables(): Promise<LangChainRunnables | undefined> {
-  runnables ??= import(/* @vite-ignore */ LANGCHAIN_RUNNABLES).then(
-    (m: LangChainRunnables) => m,
-    () => undefined,
-  );
-  return runnables;
+  return loadLangChain<LangChainRunnables>("runnables");
 }
 
 const isBinding = (model: unknown): model is Binding =>

@@ -16,7 +16,7 @@ import {
   shouldBindTools,
 } from "./agent-model.ts";
 import { checkPrompt, type PromptChoice, promptedModel, systemMessage } from "./agent-prompt.ts";
-import { messageTypeOf } from "./tool-node.ts";
+import { messageTypeOf, pendingToolCalls } from "./tool-node.ts";
 
 type State = Record<string, unknown>;
 export type NodeAction = (state: State, config: NodeConfig) => unknown;
@@ -130,7 +130,7 @@ export function routeAfterModel({ version, hooked, structured, entry }: AfterMod
   return (state: State) => {
     const messages = state.messages as Message[];
     const last = messages.at(-1);
-    const calls = hooked ? pendingCalls(messages) : (lastAiCalls(last) ?? []);
+    const calls = (hooked ? pendingToolCalls(messages) : lastAiCalls(last)) ?? [];
     if (calls.length > 0) {
       if (version !== "v2") return "tools";
       return calls.map((call) => new Send("tools", { ...state, lg_tool_call: call }));
@@ -142,15 +142,6 @@ export function routeAfterModel({ version, hooked, structured, entry }: AfterMod
 
 function lastAiCalls(last: Message | undefined): ToolCall[] | undefined {
   return messageTypeOf(last) === "ai" ? last?.tool_calls : undefined;
-}
-
-/** The last AI message's calls that no tool message answers yet. */
-function pendingCalls(messages: Message[]): ToolCall[] {
-  const answered = new Set(
-    messages.filter((m) => messageTypeOf(m) === "tool").map((m) => m.tool_call_id),
-  );
-  const ai = messages.findLast((m) => messageTypeOf(m) === "ai");
-  return (ai?.tool_calls ?? []).filter((c) => c.id == null || !answered.has(c.id));
 }
 
 /** The names of the tools whose result ends the run (`returnDirect`). */

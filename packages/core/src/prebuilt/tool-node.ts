@@ -62,16 +62,11 @@ export class ToolNode {
       const { lg_tool_call: call, ...state } = input;
       outputs = [await this.#run(call, config, state)];
     } else {
-      const messages = messagesOf(input);
-      const answered = new Set(
-        messages.filter((m) => messageTypeOf(m) === "tool").map((m) => m.tool_call_id),
-      );
-      const ai = messages.findLast((m) => messageTypeOf(m) === "ai");
-      if (ai === undefined)
+      const pending = pendingToolCalls(messagesOf(input));
+      if (pending === undefined)
         throw new Error(
           "ToolNode found no AI message in its input: it runs the tool calls of the last AI message. Route to it only after a model answered (toolsCondition does).",
         );
-      const pending = (ai.tool_calls ?? []).filter((c) => c.id == null || !answered.has(c.id));
       outputs = await Promise.all(pending.map((call) => this.#run(call, config, input)));
     }
     const wrap = (message: unknown) => (Array.isArray(input) ? [message] : { messages: [message] });
@@ -167,6 +162,19 @@ function messagesOf(input: unknown): MessageRecord[] {
 function describe(input: unknown): string {
   if (input === null || typeof input !== "object") return JSON.stringify(input) ?? String(input);
   return `an object with keys ${Object.keys(input).join(", ") || "(none)"}`;
+}
+
+/**
+ * The last AI message's tool calls that no tool message answers yet; undefined when there is
+ * no AI message.
+ */
+export function pendingToolCalls(messages: readonly unknown[]): ToolCall[] | undefined {
+  const records = messages as MessageRecord[];
+  const answered = new Set(
+    records.filter((m) => messageTypeOf(m) === "tool").map((m) => m.tool_call_id),
+  );
+  const ai = records.findLast((m) => messageTypeOf(m) === "ai");
+  return ai && (ai.tool_calls ?? []).filter((c) => c.id == null || !answered.has(c.id));
 }
 
 /** A message's type, for LangChain instances and plain messages alike. */

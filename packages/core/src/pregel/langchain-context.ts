@@ -79,20 +79,26 @@ export interface LangChainMessageClasses {
   SystemMessage?: new (fields: { content: string }) => LangChainMessage;
 }
 
-// A variable, so bundlers of apps without LangChain do not try to resolve it.
-const LANGCHAIN_MESSAGES = "@langchain/core/messages";
-let classes: Promise<LangChainMessageClasses | undefined> | undefined;
+const loaded = new Map<string, Promise<unknown>>();
 
 /**
- * `@langchain/core/messages`, from the copy that nodes' models and tools run on (an optional
- * peer dependency), or undefined when it is not installed. Loaded once.
+ * A module of `@langchain/core` (`"messages"`, `"runnables"`...), from the copy that nodes'
+ * models and tools run on (an optional peer dependency), or undefined when it is not
+ * installed. Each is loaded once. The specifier is built at run time, so bundlers of apps
+ * without LangChain do not try to resolve it.
  */
+export function loadLangChain<T>(module: string): Promise<T | undefined> {
+  let found = loaded.get(module);
+  if (found === undefined) {
+    found = import(/* @vite-ignore */ `@langchain/core/${module}`).catch(() => undefined);
+    loaded.set(module, found);
+  }
+  return found as Promise<T | undefined>;
+}
+
+/** `@langchain/core/messages` (see {@link loadLangChain}). */
 export function loadLangChainMessages(): Promise<LangChainMessageClasses | undefined> {
-  classes ??= import(/* @vite-ignore */ LANGCHAIN_MESSAGES).then(
-    (m: LangChainMessageClasses) => m,
-    () => undefined,
-  );
-  return classes;
+  return loadLangChain<LangChainMessageClasses>("messages");
 }
 
 /**
@@ -116,4 +122,32 @@ export function plainMessages(value: unknown, depth = 0): unknown {
     copy[key] = plain;
   }
   return copy ?? value;
+}
+
+/** What the engine uses of LangChain's `CallbackManager`. */
+interface CallbackManagerLike {
+  handlers?: unknown[];
+  copy(): CallbackManagerLike;
+  addHandler(handler: unknown, inherit?: boolean): void;
+  removeHandler?(handler: unknown): void;
+}
+
+/**
+ * `callbacks` (a list, a LangChain CallbackManager, a lone handler or none) with `handler`
+ * added, leaving out the handlers `drop` matches. A manager is copied, never changed.
+ */
+export function withCallbackHandler(
+  callbacks: unknown,
+  handler: object,
+  drop: (handler: unknown) => boolean = () => false,
+): unknown {
+  if (callbacks === undefined || callbacks === null) return [handler];
+  if (Array.isArray(callbacks)) return [...callbacks.filter((h) => !drop(h)), handler];
+  const manager = callbacks as CallbackManagerLike;
+  if (typeof manager.copy !== "function" || typeof manager.addHandler !== "function")
+    return [callbacks, handler];
+  const copy = manager.copy();
+  for (const h of [...(copy.handlers ?? [])]) if (drop(h)) copy.removeHandler?.(h);
+  copy.addHandler(handler, true);
+  return copy;
 }

@@ -5,6 +5,7 @@
  * a node calls nest under it. Runs without callbacks load nothing and cost nothing.
  */
 import { ConclaveError } from "../errors.ts";
+import { loadLangChain } from "./langchain-context.ts";
 /** A started chain run (LangChain's `CallbackManagerForChainRun`). */
 export interface ChainRun {
   readonly runId: string;
@@ -37,18 +38,6 @@ interface CallbackManagerClass {
     | undefined;
 }
 
-// A variable, so bundlers of apps without LangChain do not try to resolve it.
-const LANGCHAIN_MANAGER = "@langchain/core/callbacks/manager";
-let manager: Promise<CallbackManagerClass | undefined> | undefined;
-
-function loadManager(): Promise<CallbackManagerClass | undefined> {
-  manager ??= import(/* @vite-ignore */ LANGCHAIN_MANAGER).then(
-    (m: { CallbackManager: CallbackManagerClass }) => m.CallbackManager,
-    () => undefined,
-  );
-  return manager;
-}
-
 /** Whether `callbacks` would report anything: a non-empty list, or a manager with handlers. */
 export function hasCallbacks(callbacks: unknown): boolean {
   if (callbacks === undefined || callbacks === null) return false;
@@ -70,7 +59,10 @@ export async function startChainRun(
   run: { name: string; runId?: string; tags?: string[]; metadata?: Record<string, unknown> },
 ): Promise<ChainRun | undefined> {
   if (!hasCallbacks(callbacks)) return undefined;
-  const CallbackManager = await loadManager();
+  const module = await loadLangChain<{ CallbackManager: CallbackManagerClass }>(
+    "callbacks/manager",
+  );
+  const CallbackManager = module?.CallbackManager;
   const configured = CallbackManager?.configure(
     callbacks,
     undefined,
@@ -138,9 +130,6 @@ type RunnableClass = abstract new () => {
   streamEvents(input: unknown, options: unknown, filters?: unknown): AsyncIterable<StreamEvent>;
 };
 
-// A variable, so bundlers of apps without LangChain do not try to resolve it.
-const LANGCHAIN_RUNNABLES = "@langchain/core/runnables";
-
 /**
  * LangChain's `streamEvents` v2 over a graph: the graph's chain run, its nodes', and every
  * LangChain model, tool and runnable they call, as `on_<type>_start|stream|end` events.
@@ -160,9 +149,7 @@ export async function* streamEventsV2(
       "UNSUPPORTED_STREAM_EVENTS_VERSION",
       `streamEvents supports version "v2"; got ${JSON.stringify(options.version)}. Pass { version: "v2" }.`,
     );
-  const module = (await import(/* @vite-ignore */ LANGCHAIN_RUNNABLES).catch(() => undefined)) as
-    | { Runnable?: RunnableClass }
-    | undefined;
+  const module = await loadLangChain<{ Runnable?: RunnableClass }>("runnables");
   if (!module?.Runnable)
     throw new ConclaveError(
       "LANGCHAIN_MISSING",

@@ -6,6 +6,7 @@
  * LangGraph's `BaseCache` methods, so LangGraph's `InMemoryCache` works too.
  */
 
+import { sha256 } from "../checkpoint/row.ts";
 import { toError } from "../errors.ts";
 import { decode } from "../serde/decode.ts";
 import { encode } from "../serde/encode.ts";
@@ -33,13 +34,6 @@ export interface NodeCache {
 /** The namespace of cached node writes (LangGraph's `CACHE_NS_WRITES`). */
 const CACHE_NS_WRITES = "__pregel_ns_writes";
 
-type CryptoModule = {
-  createHash(algorithm: string): { update(s: string): { digest(e: string): string } };
-};
-const crypto = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.("node:crypto") as CryptoModule | undefined;
-
 /** The cache key of a task whose node has a cache policy, else undefined. */
 export function cacheKeyOf(task: Task): { key: CacheFullKey; ttl?: number } | undefined {
   const policy = task.node.cachePolicy;
@@ -53,9 +47,8 @@ export function cacheKeyFor(
   policy: CachePolicy,
 ): { key: CacheFullKey; ttl?: number } {
   const text = (policy.keyFunc ?? JSON.stringify)([input]);
-  // Hashed where the host can, as LangGraph does, so a large input makes a short key.
-  const key = crypto ? crypto.createHash("sha256").update(text).digest("hex") : text;
-  return { key: [[CACHE_NS_WRITES, name], key], ttl: policy.ttl };
+  // Hashed, as LangGraph does, so a large input makes a short key.
+  return { key: [[CACHE_NS_WRITES, name], sha256(text)], ttl: policy.ttl };
 }
 
 /**

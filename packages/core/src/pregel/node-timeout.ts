@@ -6,6 +6,7 @@
  * {@link NodeTimeoutError}, which a retry policy may retry.
  */
 import { ConclaveError, type ErrorDisposition, InvalidGraphError } from "../errors.ts";
+import { withCallbackHandler } from "./langchain-context.ts";
 import type { NodeConfig } from "./types.ts";
 
 /** How long a node attempt may run (LangGraph's `TimeoutPolicy`), in milliseconds. */
@@ -121,21 +122,9 @@ function timedConfig<C extends Config>(
           typeof key === "string" && key.startsWith("handle") ? touch : Reflect.get(target, key),
       },
     );
-    const callbacks = config.callbacks;
-    scoped.callbacks =
-      Array.isArray(callbacks) || callbacks === undefined
-        ? [...((callbacks as unknown[] | undefined) ?? []), handler]
-        : withHandler(callbacks, handler);
+    scoped.callbacks = withCallbackHandler(config.callbacks, handler);
   }
   return scoped;
-}
-
-function withHandler(manager: unknown, handler: object): unknown {
-  const copy = (
-    manager as { copy?: () => { addHandler(h: object, inherit: boolean): void } }
-  ).copy?.();
-  copy?.addHandler(handler, true);
-  return copy ?? manager;
 }
 
 /**

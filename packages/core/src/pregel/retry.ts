@@ -59,3 +59,31 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Runs `attempt` (given its number, from 1) under `policy`: a failure is retried while the
+ * policy allows it, after its delay. An interrupt, an abort of `signal`, or an error `final`
+ * accepts is never retried. Without a policy, one attempt.
+ */
+export async function retrying<T>(
+  policy: RetryPolicy | undefined,
+  attempt: (n: number) => Promise<T>,
+  signal?: AbortSignal,
+  final: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      const retry =
+        policy &&
+        n < (policy.maxAttempts ?? 3) &&
+        !signal?.aborted &&
+        !(error instanceof GraphInterrupt) &&
+        !final(error) &&
+        (policy.retryOn ?? defaultRetryOn)(error);
+      if (!retry) throw error;
+      await sleep(retryDelay(policy, n), signal);
+    }
+  }
+}

@@ -15,8 +15,8 @@ import { hasCallbacks, startChainRun, withinRun } from "./langchain-runs.ts";
 import type { GraphLoop } from "./loop.ts";
 import { cacheWrites, matchCachedWrites } from "./node-cache.ts";
 import { runWithTimeout } from "./node-timeout.ts";
-import { defaultRetryOn, retryDelay, sleep } from "./retry.ts";
-import { emitTaskResult, emitTaskStart } from "./stream-events.ts";
+import { retrying } from "./retry.ts";
+import { emitTaskResult, emitTaskStart, updateOfWrites } from "./stream-events.ts";
 import { attachMessagesHandler } from "./stream-messages.ts";
 import { createTaskRuntime, saveJournal, type TaskRuntime } from "./task-runtime.ts";
 import type { NodeConfig } from "./types.ts";
@@ -243,15 +243,7 @@ async function execute(
   pad.input = task.input;
   const work = () => attempts(loop, task, pad, config, messages, snapshot, signal);
   if (run === undefined) return work();
-  return withinRun(run, work, (writes) => updateOfWrites(loop, writes));
-}
-
-/** A node's writes as the update LangGraph reports as its run's output. */
-function updateOfWrites(loop: GraphLoop, writes: PendingWrite[]): Record<string, unknown> {
-  const update: Record<string, unknown> = {};
-  for (const [channel, value] of writes)
-    if (loop.spec.stateKeys.includes(channel)) update[channel] = value;
-  return update;
+  return withinRun(run, work, (writes) => updateOfWrites(writes, loop.spec.stateKeys) ?? {});
 }
 
 /** The node's attempts, retried under its retry policy; resolves with its writes. */
@@ -264,8 +256,7 @@ async function attempts(
   snapshot: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<PendingWrite[]> {
-  const policy = task.node.retryPolicy;
-  for (let attempt = 1; ; attempt++) {
+  const attempt = async () => {
     pad.callIndex = 0;
     task.runtime?.reset();
     try {
@@ -279,15 +270,10 @@ async function attempts(
       return writes;
     } catch (error) {
       if (pad.consumed.length > 0) task.writes = [[RESUME, pad.consumed]];
-      const retry =
-        policy &&
-        attempt < (policy.maxAttempts ?? 3) &&
-        !signal.aborted &&
-        (policy.retryOn ?? defaultRetryOn)(error);
-      if (!retry || error instanceof GraphInterrupt || error instanceof ParentCommand) throw error;
-      await sleep(retryDelay(policy, attempt), signal);
+      throw error;
     }
-  }
+  };
+  return retrying(task.node.retryPolicy, attempt, signal, (e) => e instanceof ParentCommand);
 }
 
 /** One attempt of the node, in its scratchpad and LangChain context, under its timeout. */

@@ -13,51 +13,49 @@ import type { GraphSpec } from "./spec.ts";
 import type { RunConfig } from "./types.ts";
 
 export function emitTaskStart(loop: GraphLoop, task: Task): void {
-  const { sink, nsPath } = loop.options;
-  if (task.name === START || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const payload = {
-    id: task.id,
-    name: task.name,
-    input: task.input,
-    triggers: task.triggers,
-    interrupts: [],
-  };
-  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
-  if (sink.modes.has("debug"))
-    sink.emit(nsPath, "debug", {
-      type: "task",
-      timestamp: new Date().toISOString(),
-      step: loop.step + 1,
-      payload,
-    });
+  if (task.name === START || !streamsTasks(loop)) return;
+  const payload = { id: task.id, name: task.name, input: task.input, triggers: task.triggers };
+  emitWithDebug(loop, "tasks", "task", loop.step + 1, { ...payload, interrupts: [] });
 }
 
 export function emitTaskResult(loop: GraphLoop, task: Task, cached = false): void {
   const { sink, nsPath } = loop.options;
   if (task.name === START) return;
-  if (sink.modes.has("updates") && !task.error && !task.interrupts) {
-    const update = updateOf(loop, task);
+  const updates = sink.modes.has("updates") && !task.error && !task.interrupts;
+  // As LangGraph: a cached result is not a task that ran.
+  const tasks = !cached && streamsTasks(loop);
+  if (!updates && !tasks) return;
+  const update = updateOf(loop, task);
+  if (updates) {
     const shown = loop.spec.rootChannel === undefined ? (update ?? {}) : (update ?? null);
     const metadata = cached ? { __metadata__: { cached: true } } : {};
     sink.emit(nsPath, "updates", { [task.name]: shown, ...metadata });
   }
-  // As LangGraph: a cached result is not a task that ran.
-  if (cached || !(sink.modes.has("tasks") || sink.modes.has("debug"))) return;
-  const payload = {
+  if (!tasks) return;
+  emitWithDebug(loop, "tasks", "task_result", loop.step + 1, {
     id: task.id,
     name: task.name,
     error: task.error === undefined ? null : toError(task.error).message,
-    result: updateOf(loop, task) ?? {},
+    result: update ?? {},
     interrupts: task.interrupts ?? [],
-  };
-  if (sink.modes.has("tasks")) sink.emit(nsPath, "tasks", payload);
+  });
+}
+
+const streamsTasks = (loop: GraphLoop) =>
+  loop.options.sink.modes.has("tasks") || loop.options.sink.modes.has("debug");
+
+/** Emits `payload` in `mode`, and as a `debug` event of `type`, to whichever is streamed. */
+function emitWithDebug(
+  loop: GraphLoop,
+  mode: "tasks" | "checkpoints",
+  type: string,
+  step: number,
+  payload: object,
+): void {
+  const { sink, nsPath } = loop.options;
+  if (sink.modes.has(mode)) sink.emit(nsPath, mode, payload);
   if (sink.modes.has("debug"))
-    sink.emit(nsPath, "debug", {
-      type: "task_result",
-      timestamp: new Date().toISOString(),
-      step: loop.step + 1,
-      payload,
-    });
+    sink.emit(nsPath, "debug", { type, timestamp: new Date().toISOString(), step, payload });
 }
 
 /** The update a task made, as `{ key: value }` of its state writes (later writes to a key win). */
@@ -65,10 +63,17 @@ function updateOf(loop: GraphLoop, task: Task): unknown {
   const root = loop.spec.rootChannel;
   if (root !== undefined) return task.writes.find(([channel]) => channel === root)?.[1];
   // A subgraph shows only its output keys, as LangGraph's child run (`outputKeys`).
-  const shown = loop.options.config.outputKeys ?? loop.spec.stateKeys;
+  return updateOfWrites(task.writes, loop.options.config.outputKeys ?? loop.spec.stateKeys);
+}
+
+/** Writes as `{ key: value }` for the `keys` given, or undefined when none of them was written. */
+export function updateOfWrites(
+  writes: readonly (readonly [string, unknown])[],
+  keys: readonly string[],
+): Record<string, unknown> | undefined {
   let update: Record<string, unknown> | undefined;
-  for (const [channel, value] of task.writes) {
-    if (!shown.includes(channel)) continue;
+  for (const [channel, value] of writes) {
+    if (!keys.includes(channel)) continue;
     update ??= {};
     update[channel] = value;
   }
@@ -104,23 +109,15 @@ export function emitCheckpointEvents(
   parentConfig: CheckpointConfig | undefined,
   metadata: CheckpointMetadata,
 ): void {
-  const { sink, nsPath } = loop.options;
+  const { sink } = loop.options;
   if (!sink.modes.has("checkpoints") && !sink.modes.has("debug")) return;
   const tasks = prepareTasks(loop.spec, loop.values, loop.updated, loop.taskContext());
-  const payload = {
+  emitWithDebug(loop, "checkpoints", "checkpoint", metadata.step, {
     config,
     metadata,
     values: readValues(loop.spec, loop.values),
     next: tasks.map((t) => t.name),
     parentConfig,
     tasks: tasks.map((t) => ({ id: t.id, name: t.name, interrupts: [] })),
-  };
-  if (sink.modes.has("checkpoints")) sink.emit(nsPath, "checkpoints", payload);
-  if (sink.modes.has("debug"))
-    sink.emit(nsPath, "debug", {
-      type: "checkpoint",
-      timestamp: new Date().toISOString(),
-      step: metadata.step,
-      payload,
-    });
+  });
 }

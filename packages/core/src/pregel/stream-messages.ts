@@ -15,6 +15,7 @@ import {
   isLangChainMessage,
   type LangChainMessage,
   loadLangChainMessages,
+  withCallbackHandler,
 } from "./langchain-context.ts";
 import type { GraphLoop } from "./loop.ts";
 import type { NodeConfig } from "./types.ts";
@@ -272,22 +273,5 @@ export function attachMessagesHandler(
  * CallbackManager) without an outer node's messages handler, plus `handler`.
  */
 export function withMessagesHandler(callbacks: unknown, handler: StreamMessagesHandler): unknown {
-  const own = (h: unknown) => !(h instanceof StreamMessagesHandler);
-  if (callbacks === undefined || callbacks === null) return [handler];
-  if (Array.isArray(callbacks)) return [...callbacks.filter(own), handler];
-  const manager = callbacks as CallbackManagerLike;
-  // Not a list nor a manager: a lone handler, kept beside ours.
-  if (typeof manager.copy !== "function" || typeof manager.addHandler !== "function")
-    return [callbacks, handler];
-  const copy = manager.copy();
-  for (const h of [...(copy.handlers ?? [])]) if (!own(h)) copy.removeHandler?.(h);
-  copy.addHandler(handler, true);
-  return copy;
-}
-
-interface CallbackManagerLike {
-  handlers?: unknown[];
-  copy(): CallbackManagerLike;
-  addHandler(handler: unknown, inherit?: boolean): void;
-  removeHandler?(handler: unknown): void;
+  return withCallbackHandler(callbacks, handler, (h) => h instanceof StreamMessagesHandler);
 }
