@@ -122,6 +122,28 @@ function definitionContract(withStore: WithStore): void {
       await expect(store.status(NOW, ["b"])).rejects.toBeInstanceOf(BudgetNotFoundError);
     }),
   );
+  it(
+    "a reservation open when its budget is deleted and made again moves nothing on the new one",
+    withStore(async (store) => {
+      await store.setBudget(budget("b", 10n));
+      await store.setBudget(budget("other", 10n));
+      const held = { budgetIds: ["b", "other"], amountPico: 4n, now: NOW };
+      expect(await store.reserve({ reservationId: "old", ...held })).toEqual({ ok: true });
+      expect(await store.reserve({ reservationId: "old-2", ...held })).toEqual({ ok: true });
+      await store.deleteBudget("b");
+      await store.setBudget(budget("b", 10n));
+      const all = { reservationId: "new", budgetIds: ["b"], amountPico: 10n, now: NOW };
+      expect(await store.reserve(all)).toEqual({ ok: true });
+      await store.release("old");
+      await store.settle("old-2", 3n, NOW);
+      expect((await store.status(NOW)).map((s) => [s.spentPico, s.reservedPico])).toEqual([
+        [0n, 10n],
+        [3n, 0n],
+      ]);
+      const expired = await store.expireReservations(new Date(NOW.getTime() + 1));
+      expect(expired).toMatchObject([{ reservationId: "new", budgetIds: ["b"] }]);
+    }),
+  );
 }
 
 function reservationContract(withStore: WithStore): void {

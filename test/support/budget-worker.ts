@@ -32,19 +32,26 @@ const cost = BigInt(costText!);
 process.stdout.write("ready\n");
 const go = await input.next();
 if (go.done || go.value !== "go") throw new Error(`expected "go", got ${String(go.value)}`);
+// BUDGET_WORKER_ACTUAL: reserve as the gateway does (`reserveApplicable`) and spend this much.
+const actualText = process.env.BUDGET_WORKER_ACTUAL;
 let admitted = 0;
 for (let i = 0; i < Number(attemptsText); i++) {
   const reservationId = `${tag}-${i}`;
   const now = new Date("2026-11-22T14:15:00.000Z");
-  const result = await store.reserve({
-    reservationId,
-    budgetIds: [budgetId!],
-    amountPico: cost,
-    now,
-  });
+  const result =
+    actualText === undefined
+      ? await store.reserve({ reservationId, budgetIds: [budgetId!], amountPico: cost, now })
+      : await store.reserveApplicable!({
+          reservationId,
+          amountPico: cost,
+          now,
+          applies: (budget) => budget.id === budgetId,
+        });
   if (!result.ok) continue;
-  await store.settle(reservationId, cost, now);
+  await store.settle(reservationId, actualText === undefined ? cost : BigInt(actualText), now);
   admitted++;
+  // A model call awaits I/O between reserving and settling; let other turns run.
+  if (actualText !== undefined) await new Promise((resolve) => setImmediate(resolve));
 }
 await close();
 lines.close();

@@ -27,17 +27,17 @@ interface Running {
 function start(
   where: BudgetTarget,
   budgetId: string,
-  attempts: number,
-  cost: bigint,
+  options: WorkerOptions,
   tag: string,
 ): Running {
+  const { attempts, cost, actual } = options;
   const args = [where.kind, where.target, budgetId, String(attempts), String(cost), tag];
+  const env =
+    actual === undefined ? process.env : { ...process.env, BUDGET_WORKER_ACTUAL: String(actual) };
   const child = spawn(
     process.execPath,
     ["--import", hooks, worker, ...args, ...(where.schema ? [where.schema] : [])],
-    {
-      stdio: "pipe",
-    },
+    { stdio: "pipe", env },
   );
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
@@ -65,6 +65,13 @@ function start(
   return { ready: readyOrDead, go: () => child.stdin.write("go\n"), admitted };
 }
 
+interface WorkerOptions {
+  attempts: number;
+  cost: bigint;
+  /** Reserve as the gateway does (`reserveApplicable`) and spend this much instead of `cost`. */
+  actual?: bigint;
+}
+
 /**
  * Starts `workers` processes, each making `attempts` reserve+settle calls of `cost` against
  * `budgetId`, and returns how many calls each was admitted.
@@ -72,10 +79,10 @@ function start(
 export async function runBudgetWorkers(
   where: BudgetTarget,
   budgetId: string,
-  options: { workers: number; attempts: number; cost: bigint },
+  options: WorkerOptions & { workers: number },
 ): Promise<number[]> {
   const running = Array.from({ length: options.workers }, (_, i) =>
-    start(where, budgetId, options.attempts, options.cost, `worker${i}`),
+    start(where, budgetId, options, `worker${i}`),
   );
   await Promise.all(running.map((r) => r.ready));
   for (const r of running) r.go();

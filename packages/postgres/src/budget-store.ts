@@ -179,11 +179,15 @@ export class PostgresBudgetStore implements BudgetStore {
     return (await this.#budgets(this.pool, [id])).get(id);
   }
 
-  /** Deletes a budget and the counters of all its periods. Unknown ids are ignored. */
+  /**
+   * Deletes a budget and the counters of all its periods; open reservations stop holding on it.
+   * Unknown ids are ignored.
+   */
   async deleteBudget(id: string): Promise<void> {
     await this.#transaction(async (client) => {
       await client.query(this.#sql.deleteBudget, [id]);
       await client.query(this.#sql.deletePeriods, [id]);
+      await client.query(this.#sql.forgetBudgetInReservations, [id]);
     });
   }
 

@@ -6,15 +6,17 @@
  * SQLITE_BUSY; nothing is reserved in that case.
  */
 import {
+  type AllowanceTransaction,
+  assertPico,
   type BudgetDefinition,
   type BudgetRow,
   type BudgetStatus,
   type BudgetStore,
-  type BudgetTransaction,
   budgetFromRow,
   budgetToRow,
   type CountersRow,
   chargeIn,
+  checkReserveRequest,
   countersFromRow,
   countersToRow,
   type ExpiredReservation,
@@ -39,6 +41,7 @@ import {
   validateBudget,
 } from "@conclave/core";
 import BetterSqlite3, { type Database, type Statement, type Transaction } from "better-sqlite3";
+import { BudgetAllowances } from "./budget-allowances.ts";
 import { migrate } from "./migrate.ts";
 import { PlatformDb, releaseConnection } from "./platform/platform-db.ts";
 import { BUDGET_SQL } from "./sql/budget-statements.ts";
@@ -54,6 +57,17 @@ export interface SqliteMeteringOptions {
    * WAL on every commit so records survive power loss too, at an fsync per reserve and settle.
    */
   synchronous?: "normal" | "full";
+}
+
+/** Options of a {@link SqliteBudgetStore}. */
+export interface SqliteBudgetStoreOptions {
+  /**
+   * Admit calls from allowances held ahead of them (default true; see `budget-allowances.ts`).
+   * False reserves every call in its own transaction.
+   */
+  allowances?: boolean;
+  /** How long an allowance may sit unused before it is given back. Default 1000 ms. */
+  allowanceIdleMs?: number;
 }
 
 /**
@@ -104,7 +118,7 @@ export class SqliteBudgetStore implements BudgetStore {
   readonly #owned: boolean;
   readonly #statements = new Map<string, Statement>();
   #migrated = false;
-  readonly #tx: BudgetTransaction = {
+  readonly #tx: AllowanceTransaction = {
     getBudget: (id) => this.#budget(id),
     getCounters: (id, key) => {
       const row = this.#stmt("getCounters").get(id, key) as CountersRow | undefined;
@@ -129,6 +143,15 @@ export class SqliteBudgetStore implements BudgetStore {
       const createdAt = at.toISOString();
       this.#stmt("putReservation").run({ ...row, amountPico: BigInt(row.amountPico), createdAt });
     },
+    upsertReservation: (reservation, at) => {
+      const row = reservationToRow(reservation);
+      const createdAt = at.toISOString();
+      this.#stmt("upsertReservation").run({
+        ...row,
+        amountPico: BigInt(row.amountPico),
+        createdAt,
+      });
+    },
     deleteReservation: (id) => {
       this.#stmt("deleteReservation").run(id);
     },
@@ -139,19 +162,41 @@ export class SqliteBudgetStore implements BudgetStore {
   };
   /** Transaction functions, built once: `db.transaction()` costs more than a small statement. */
   #transactions: Transactions | undefined;
+  readonly #useAllowances: boolean;
+  #allowanceBook: BudgetAllowances | undefined;
+  readonly #allowanceIdleMs: number | undefined;
 
   /** Opens (or creates) a file, in WAL mode. The store owns and closes it. */
-  static fromConnString(path: string, options: SqliteMeteringOptions = {}): SqliteBudgetStore {
-    return new SqliteBudgetStore(openMeteringDatabase(path, options), true);
+  static fromConnString(
+    path: string,
+    options: SqliteMeteringOptions & SqliteBudgetStoreOptions = {},
+  ): SqliteBudgetStore {
+    return new SqliteBudgetStore(openMeteringDatabase(path, options), true, options);
   }
 
   /**
    * Uses an open connection; migrations run on first use.
    * @param owned - Whether {@link close} closes the connection (default false).
    */
-  constructor(db: Database, owned = false) {
+  constructor(db: Database, owned = false, options: SqliteBudgetStoreOptions = {}) {
     this.db = db;
     this.#owned = owned;
+    this.#useAllowances = options.allowances ?? true;
+    const idle = options.allowanceIdleMs;
+    if (idle !== undefined && (!Number.isSafeInteger(idle) || idle <= 0)) {
+      throw new InvalidArgumentError(`allowanceIdleMs must be an integer > 0, got ${idle}.`);
+    }
+    this.#allowanceIdleMs = idle;
+  }
+
+  /** The connection's allowances (shared by its stores), or undefined when this store uses none. */
+  get #allowances(): BudgetAllowances | undefined {
+    if (!this.#useAllowances) return undefined;
+    if (this.#allowanceBook === undefined) {
+      this.#allowanceBook = BudgetAllowances.of(this.#ready(), this.#tx);
+      if (this.#allowanceIdleMs !== undefined) this.#allowanceBook.idleMs = this.#allowanceIdleMs;
+    }
+    return this.#allowanceBook;
   }
 
   /** Runs the migrations on first use (outside any transaction of ours); returns the db. */
@@ -197,20 +242,26 @@ export class SqliteBudgetStore implements BudgetStore {
   async setBudget(budget: BudgetDefinition): Promise<void> {
     const row = budgetToRow(validateBudget(budget));
     this.#stmt("upsertBudget").run({ ...row, limitPico: BigInt(row.limitPico) });
+    this.#allowances?.budgetsChanged();
   }
 
   async getBudget(id: string): Promise<BudgetDefinition | undefined> {
     return this.#budget(id);
   }
 
-  /** Deletes a budget and the counters of all its periods. Unknown ids are ignored. */
+  /**
+   * Deletes a budget and the counters of all its periods; open reservations stop holding on it.
+   * Unknown ids are ignored.
+   */
   async deleteBudget(id: string): Promise<void> {
     this.#ready()
       .transaction(() => {
         this.#stmt("deleteBudget").run(id);
         this.#stmt("deletePeriods").run(id);
+        this.#stmt("forgetBudgetInReservations").run({ id });
       })
       .immediate();
+    this.#allowances?.budgetsChanged();
   }
 
   /** The budgets (all, or those named) in id order, with their current period's counters. */
@@ -225,7 +276,11 @@ export class SqliteBudgetStore implements BudgetStore {
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map((budget) => {
           const key = periodKey(budget.period, budget.timeZone ?? "UTC", now);
-          return statusOf(budget, key, this.#tx.getCounters(budget.id, key));
+          const counters = this.#tx.getCounters(budget.id, key);
+          // This connection's unused allowance is no call's reservation (budget-allowances.ts).
+          const unused = this.#allowances?.unusedOn(budget.id, key) ?? 0n;
+          const reservedPico = counters.reservedPico - unused;
+          return statusOf(budget, key, { ...counters, reservedPico });
         });
     };
     // A read transaction, so every budget is read from one snapshot.
@@ -245,6 +300,33 @@ export class SqliteBudgetStore implements BudgetStore {
    * fails the insert, the transaction rolls back, and the second try checks it as `reserve` does.
    */
   async reserveApplicable(request: ReserveApplicableRequest): Promise<ReserveApplicableResult> {
+    const allowances = this.#allowances;
+    if (allowances === undefined || allowances.reservedDirectly(request.reservationId))
+      return this.#reserveInTransaction(request);
+    checkReserveRequest({ ...request, budgetIds: [] });
+    const budgets = allowances.budgets(() => this.#stmt("allBudgets").all() as BudgetRow[]);
+    const applicable = budgets.filter((budget) => request.applies(budget));
+    if (applicable.length === 0) return { ok: true, budgetIds: [] };
+    const items = applicable
+      .map((b) => ({
+        budgetId: b.id,
+        periodKey: periodKey(b.period, b.timeZone ?? "UTC", request.now),
+      }))
+      .sort((a, b) => (a.budgetId < b.budgetId ? -1 : a.budgetId > b.budgetId ? 1 : 0));
+    const budgetIds = items.map((i) => i.budgetId);
+    const key = items.map((i) => `${i.budgetId}\0${i.periodKey}`).join("\0");
+    if (allowances.take(request.reservationId, key, request.amountPico, request.now))
+      return { ok: true, budgetIds };
+    let result = this.#reserveInTransaction(request);
+    // This connection's own unused allowances must not refuse its calls: give them back, retry.
+    if (!result.ok && allowances.giveBackAll()) result = this.#reserveInTransaction(request);
+    // Budgets changed in between: this call reserved on others than `items`; no allowance.
+    if (result.ok && result.budgetIds.join("\0") === budgetIds.join("\0"))
+      allowances.noteReserved(request.reservationId, key, items, request.amountPico, request.now);
+    return result;
+  }
+
+  #reserveInTransaction(request: ReserveApplicableRequest): ReserveApplicableResult {
     const run = this.#run().reserveApplicable;
     try {
       return run.immediate(request, true);
@@ -264,10 +346,13 @@ export class SqliteBudgetStore implements BudgetStore {
    * @throws ReservationNotFoundError when the reservation is not open.
    */
   settleWithin(reservationId: string, actualPico: bigint): SettleResult {
-    return settleIn(this.#tx, reservationId, actualPico);
+    assertPico(actualPico, "settle() actualPico");
+    const settled = this.#allowances?.settle(reservationId, actualPico);
+    return settled ?? settleIn(this.#tx, reservationId, actualPico);
   }
 
   async release(reservationId: string): Promise<void> {
+    if (this.#allowances?.release(reservationId)) return;
     this.#run().release.immediate(reservationId);
   }
 
@@ -287,8 +372,12 @@ export class SqliteBudgetStore implements BudgetStore {
       .immediate();
   }
 
-  /** Commits the queued settlements, and closes the connection when this store opened it. */
+  /**
+   * Gives back the connection's unused allowances, commits the queued settlements, and closes
+   * the connection when this store opened it.
+   */
   close(): void {
+    if (this.db.open) this.#allowanceBook?.giveBackAll();
     releaseConnection(this.db, this.#owned);
   }
 }

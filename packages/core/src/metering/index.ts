@@ -4,6 +4,14 @@
  */
 
 export {
+  ALLOWANCE_HEADROOM,
+  type AllowanceRow,
+  type AllowanceTransaction,
+  drawIn,
+  giveIn,
+  topUpIn,
+} from "./allowance-flow.ts";
+export {
   type BudgetRow,
   budgetFromRow,
   budgetToRow,

@@ -72,9 +72,17 @@ export class MemoryBudgetStore implements BudgetStore {
     return this.#budgets.get(id);
   }
 
-  /** Deletes a budget and all its counters. Unknown ids are ignored. */
+  /**
+   * Deletes a budget and all its counters; open reservations stop holding on it (a budget made
+   * again under the id starts from nothing). Unknown ids are ignored.
+   */
   async deleteBudget(id: string): Promise<void> {
     this.#budgets.delete(id);
+    for (const [key, reservation] of this.#reservations) {
+      const items = reservation.items.filter((item) => item.budgetId !== id);
+      if (items.length !== reservation.items.length)
+        this.#reservations.set(key, { ...reservation, items });
+    }
     const prefix = counterKey(id, "");
     for (const key of [...this.#counters.keys()]) {
       if (key.startsWith(prefix)) this.#counters.delete(key);

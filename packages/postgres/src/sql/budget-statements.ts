@@ -24,6 +24,13 @@ export function budgetStatements(s: string) {
       WHERE $1::text[] IS NULL OR id = ANY ($1::text[]) ORDER BY id`,
     deleteBudget: `DELETE FROM ${s}.conclave_budgets WHERE id = $1`,
     deletePeriods: `DELETE FROM ${periods} WHERE budget_id = $1`,
+    /** Open reservations stop holding on a deleted budget (its counters are gone). */
+    forgetBudgetInReservations: `UPDATE ${s}.conclave_budget_reservations r
+      SET items = (SELECT coalesce(jsonb_agg(x.e ORDER BY x.n), '[]'::jsonb)::text
+        FROM jsonb_array_elements(r.items::jsonb) WITH ORDINALITY AS x (e, n)
+        WHERE x.e->>'budgetId' <> $1)
+      WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(r.items::jsonb) AS e
+        WHERE e->>'budgetId' = $1)`,
     /** Creates missing period rows at zero; $1 ids and $2 keys, sorted by id. */
     ensurePeriods: `INSERT INTO ${periods} (budget_id, period_key)
       SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1

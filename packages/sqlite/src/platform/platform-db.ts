@@ -76,6 +76,7 @@ export class PlatformDb {
   #pending: PendingWrite[] = [];
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
   readonly #enqueueHooks = new Set<EnqueueCommitHook>();
+  readonly #beforeClose = new Set<() => void>();
   /** Runs claimed on this connection whose thread had no root checkpoint (core's `FreshThreads`). */
   readonly fresh = new FreshThreads();
 
@@ -99,6 +100,19 @@ export class PlatformDb {
     // One transaction function for every write: better-sqlite3 wraps it once, not per call.
     this.#transaction = db.transaction((work: () => unknown) => work());
     this.#savepoint = db.transaction((work: () => unknown) => work());
+  }
+
+  /**
+   * Runs `hook` when a store that owns this connection closes it, before its queued writes
+   * commit (the budget allowances give back what they hold).
+   */
+  beforeClose(hook: () => void): void {
+    this.#beforeClose.add(hook);
+  }
+
+  /** Runs the {@link beforeClose} hooks. */
+  closing(): void {
+    for (const hook of this.#beforeClose) hook();
   }
 
   /** The statement for `sql`, prepared on first use. Keyed by its text, so built SQL caches too. */
@@ -334,6 +348,8 @@ export class PlatformDb {
  */
 export function releaseConnection(db: Database, owned: boolean): void {
   if (!db.open) return;
-  PlatformDb.existing(db)?.flush();
+  const platform = PlatformDb.existing(db);
+  if (owned) platform?.closing();
+  platform?.flush();
   if (owned) db.close();
 }

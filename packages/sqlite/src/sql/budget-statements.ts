@@ -20,6 +20,12 @@ export const BUDGET_SQL = {
   allBudgets: `SELECT ${BUDGET_COLUMNS} FROM conclave_budgets ORDER BY id`,
   deleteBudget: "DELETE FROM conclave_budgets WHERE id = ?",
   deletePeriods: "DELETE FROM conclave_budget_periods WHERE budget_id = ?",
+  /** Open reservations stop holding on a deleted budget (its counters are gone). */
+  forgetBudgetInReservations: `UPDATE conclave_budget_reservations AS r
+    SET items = (SELECT json_group_array(json(j.value)) FROM json_each(r.items) AS j
+      WHERE json_extract(j.value, '$.budgetId') <> @id)
+    WHERE EXISTS (SELECT 1 FROM json_each(r.items) AS j
+      WHERE json_extract(j.value, '$.budgetId') = @id)`,
   getCounters: `SELECT CAST(spent_pico AS TEXT) AS spentPico,
       CAST(reserved_pico AS TEXT) AS reservedPico, alerted
     FROM conclave_budget_periods WHERE budget_id = ? AND period_key = ?`,
@@ -32,6 +38,11 @@ export const BUDGET_SQL = {
     FROM conclave_budget_reservations WHERE id = ?`,
   putReservation: `INSERT INTO conclave_budget_reservations (id, amount_pico, items, created_at)
     VALUES (@id, @amountPico, @items, @createdAt)`,
+  /** An allowance's amount changes in place (core's allowance-flow.ts). */
+  upsertReservation: `INSERT INTO conclave_budget_reservations (id, amount_pico, items, created_at)
+    VALUES (@id, @amountPico, @items, @createdAt)
+    ON CONFLICT (id) DO UPDATE SET amount_pico = excluded.amount_pico, items = excluded.items,
+      created_at = excluded.created_at`,
   deleteReservation: "DELETE FROM conclave_budget_reservations WHERE id = ?",
   /** Reservations made before a time (ISO-8601 UTC strings sort as time). */
   staleReservations: `SELECT id FROM conclave_budget_reservations WHERE created_at < ?

@@ -8,6 +8,7 @@ import audit from "./0006-audit.ts";
 import keys from "./0007-keys.ts";
 import threadIds from "./0008-thread-ids.ts";
 import settings from "./0009-settings.ts";
+import budgetEpoch from "./0010-budget-epoch.ts";
 
 /** A numbered schema change. */
 export interface Migration {
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "keys", sql: keys },
   { version: 8, name: "thread-ids", sql: threadIds },
   { version: 9, name: "settings", sql: settings },
+  { version: 10, name: "budget-epoch", sql: budgetEpoch },
 ];
