@@ -5,7 +5,8 @@
  * producer and the workers, and each statement's calls, execution and planning time per run.
  * The statement profile is the stable part; the rate moves with the VM as the queue bench's.
  *
- * Usage: node bench/pg-statements.ts [async|exit] [--runs N]
+ * Usage: node bench/pg-statements.ts [async|exit|graphile] [--runs N]
+ *   graphile: the same for graphile-worker's no-op jobs, the anchor
  */
 import pg from "pg";
 import { postgresRuntime, submitRequest } from "./queue-conclave-setup.ts";
@@ -24,47 +25,108 @@ interface StatementRow {
   query: string;
 }
 
-function options(): { durability: "async" | "exit"; runs: number } {
+type Mode = "async" | "exit" | "graphile";
+
+function options(): { mode: Mode; runs: number } {
   const args = process.argv.slice(2);
-  const durability = args.includes("exit") ? "exit" : "async";
+  const mode: Mode = args.includes("graphile")
+    ? "graphile"
+    : args.includes("exit")
+      ? "exit"
+      : "async";
   const at = args.indexOf("--runs");
   const runs = at === -1 ? 5_000 : Number(args[at + 1]);
   if (!Number.isSafeInteger(runs) || runs < BATCH || runs % BATCH !== 0) {
     throw new Error(`--runs must be a multiple of ${BATCH}; got ${args[at + 1]}.`);
   }
-  return { durability, runs };
+  return { mode, runs };
+}
+
+/** The producer side of a system: enqueue a batch, and stop. */
+interface Producer {
+  enqueue(from: number, n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function producerFor(mode: Mode, url: string): Promise<Producer> {
+  if (mode === "graphile") {
+    const { Logger, makeWorkerUtils } = await import("graphile-worker");
+    const utils = await makeWorkerUtils({
+      connectionString: url,
+      logger: new Logger(() => () => {}),
+    });
+    await utils.migrate();
+    return {
+      enqueue: async (from, n) => {
+        await utils.addJobs(
+          Array.from({ length: n }, (_, k) => ({ identifier: "noop", payload: { i: from + k } })),
+        );
+      },
+      close: async () => {
+        await utils.release();
+      },
+    };
+  }
+  const producer = await postgresRuntime(url, mode, () => {});
+  return {
+    enqueue: async (from, n) => {
+      await producer.runtime.submitMany(
+        Array.from({ length: n }, (_, i) => submitRequest(from + i, mode)),
+      );
+    },
+    close: () => producer.close(),
+  };
+}
+
+/** WAL written and row updates (HOT or not) since the last reset, per run. */
+async function writeProfile(admin: pg.Client, runs: number): Promise<string> {
+  const wal = await admin.query<{ records: string; fpi: string; bytes: string }>(
+    "SELECT wal_records AS records, wal_fpi AS fpi, wal_bytes AS bytes FROM pg_stat_wal",
+  );
+  const tables = await admin.query<{ relname: string; upd: string; hot: string; ins: string }>(
+    `SELECT relname, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_ins AS ins
+    FROM pg_stat_user_tables WHERE n_tup_upd + n_tup_ins + n_tup_del > 0 ORDER BY relname`,
+  );
+  const per = (value: string) => (Number(value) / runs).toFixed(2);
+  const w = wal.rows[0]!;
+  const lines = [
+    `WAL per run: ${per(w.records)} records, ${per(w.fpi)} full-page images, ${per(w.bytes)} bytes`,
+    ...tables.rows.map(
+      (t) => `  ${t.relname}: ${per(t.ins)} inserts, ${per(t.upd)} updates (${per(t.hot)} HOT)`,
+    ),
+  ];
+  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-  const { durability, runs } = options();
+  const { mode, runs } = options();
   const server = await startPostgres(true, { statStatements: true });
   if ("missing" in server) throw new Error(server.missing);
   const url = await createDatabase(server.url, "statements");
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-  const producer = await postgresRuntime(url, durability, () => {});
+  const producer = await producerFor(mode, url);
   const config: WorkerConfig = {
-    system: "conclave",
+    system: mode === "graphile" ? "graphile" : "conclave",
     measure: "throughput",
     url,
     concurrency: 10,
-    durability,
+    ...(mode === "graphile" ? {} : { durability: mode }),
   };
   const workers = await WorkerGroup.start(config, 2);
   try {
-    const batch = (from: number, n: number) =>
-      Array.from({ length: n }, (_, i) => submitRequest(from + i, durability));
-    await producer.runtime.submitMany(batch(0, WARMUP));
+    await producer.enqueue(0, WARMUP);
     await workers.counted(WARMUP);
     await workers.drain();
     workers.resetCounts();
     await admin.query("SELECT pg_stat_statements_reset()");
+    await admin.query("SELECT pg_stat_reset_shared('wal'), pg_stat_reset()");
     const cpu0 = { server: processTreeCpuMs(server.pid) ?? 0, own: process.cpuUsage() };
     const workers0 = await workers.cpuMs();
     const t0 = performance.now();
     for (let from = WARMUP; from < WARMUP + runs; from += BATCH) {
-      await producer.runtime.submitMany(batch(from, BATCH));
+      await producer.enqueue(from, BATCH);
     }
     await workers.counted(runs);
     const ms = performance.now() - t0;
@@ -72,8 +134,11 @@ async function main(): Promise<void> {
     const own = process.cpuUsage(cpu0.own);
     const perRun = (cpuMs: number) => (cpuMs / runs).toFixed(2);
     console.log(
-      `${durability}: ${runs} runs, ${Math.round((runs / ms) * 1000)} runs/s; CPU ms/run: server ${perRun((processTreeCpuMs(server.pid) ?? 0) - cpu0.server)}, producer ${perRun((own.user + own.system) / 1000)}, workers ${perRun((await workers.cpuMs()) - workers0)}`,
+      `${mode}: ${runs} runs, ${Math.round((runs / ms) * 1000)} runs/s; CPU ms/run: server ${perRun((processTreeCpuMs(server.pid) ?? 0) - cpu0.server)}, producer ${perRun((own.user + own.system) / 1000)}, workers ${perRun((await workers.cpuMs()) - workers0)}`,
     );
+    // Statistics reach the views when a backend reports them (at most once a second).
+    await admin.query("SELECT pg_stat_force_next_flush()");
+    console.log(await writeProfile(admin, runs));
     const { rows } = await admin.query<StatementRow>(
       `SELECT calls, total_exec_time AS exec_ms, total_plan_time AS plan_ms, plans,
         left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
