@@ -23,12 +23,13 @@ import {
   drawIn,
   giveIn,
   ReservationConflictError,
+  ReservationNotFoundError,
   type SettleResult,
   settleIn,
   topUpIn,
 } from "@conclave/core";
 import type { Database, Statement } from "better-sqlite3";
-import { PlatformDb } from "./platform/platform-db.ts";
+import { type OutcomeHook, PlatformDb } from "./platform/platform-db.ts";
 
 /** Default time an allowance may sit unused before it is given back. */
 export const ALLOWANCE_IDLE_MS = 1000;
@@ -50,6 +51,8 @@ interface Allowance {
   lastNow: Date;
   toppingUp: boolean;
   retired: boolean;
+  /** No top-up before this (performance.now()): the last one was refused. */
+  refusedUntilMs: number;
 }
 
 interface Call {
@@ -57,6 +60,13 @@ interface Call {
   amountPico: bigint;
   /** Taken from the allowance, or reserved in the database on its own. */
   pooled: boolean;
+  /** Its settlement is written and not yet committed. */
+  settling: boolean;
+}
+
+/** A settlement written in the caller's transaction; memory follows when it commits. */
+export interface Settling extends OutcomeHook {
+  result: SettleResult;
 }
 
 const ofConnection = new WeakMap<Database, BudgetAllowances>();
@@ -76,13 +86,18 @@ export class BudgetAllowances {
   #timer: NodeJS.Timeout | undefined;
   idleMs = ALLOWANCE_IDLE_MS;
 
+  /** The connection's instance if a store with allowances made one. */
+  static existing(db: Database): BudgetAllowances | undefined {
+    return ofConnection.get(db);
+  }
+
   /** The connection's instance, made on first use with a store's transaction steps. */
   static of(db: Database, tx: AllowanceTransaction): BudgetAllowances {
     let found = ofConnection.get(db);
     if (found === undefined) {
       found = new BudgetAllowances(db, tx);
       ofConnection.set(db, found);
-      PlatformDb.of(db).beforeClose(() => found!.giveBackAll());
+      PlatformDb.of(db).beforeClose(() => found!.giveBackOnClose());
     }
     return found;
   }
@@ -129,7 +144,7 @@ export class BudgetAllowances {
     const allowance = this.#byKey.get(key);
     if (allowance === undefined || allowance.free < amountPico) return false;
     allowance.free -= amountPico;
-    this.#calls.set(id, { allowance, amountPico, pooled: true });
+    this.#calls.set(id, { allowance, amountPico, pooled: true, settling: false });
     this.#started(allowance, amountPico, now);
     return true;
   }
@@ -143,7 +158,7 @@ export class BudgetAllowances {
       this.#byKey.set(key, allowance);
       this.#watchIdle();
     }
-    this.#calls.set(id, { allowance, amountPico, pooled: false });
+    this.#calls.set(id, { allowance, amountPico, pooled: false, settling: false });
     this.#started(allowance, amountPico, now);
   }
 
@@ -153,31 +168,56 @@ export class BudgetAllowances {
   }
 
   /**
-   * Settles call `id` inside the caller's transaction: from its allowance, or as a database
-   * reservation. Undefined when the call is not this connection's.
+   * Writes the settlement of call `id` in the caller's transaction: drawn from its allowance,
+   * or as a database reservation. Memory follows only once that commits (`committed`), so a
+   * settlement that rolls back leaves the call open for a retry. Undefined when the call is not
+   * this connection's.
+   * @throws ReservationNotFoundError while another settlement of the call is uncommitted.
    */
-  settle(id: string, actualPico: bigint): SettleResult | undefined {
+  settle(id: string, actualPico: bigint): Settling | undefined {
     const call = this.#calls.get(id);
     if (call === undefined) return undefined;
-    const { allowance, amountPico } = call;
+    if (call.settling) throw new ReservationNotFoundError(id);
+    call.settling = true;
+    const { allowance } = call;
+    let result: SettleResult | undefined;
     try {
-      if (!call.pooled) return settleIn(this.#tx, id, actualPico);
-      const drawn = drawIn(this.#tx, allowance.id, actualPico, allowance.lastNow);
-      // What the call did not spend is the allowance's again (what it overspent is not).
-      allowance.free += amountPico - actualPico;
-      return drawn;
-    } finally {
-      this.#ended(id, allowance);
+      result = call.pooled
+        ? drawIn(this.#tx, allowance.id, actualPico, allowance.lastNow)
+        : settleIn(this.#tx, id, actualPico);
+    } catch (error) {
+      call.settling = false;
+      throw error;
     }
+    return {
+      result: result ?? { crossed: [] },
+      committed: () => {
+        if (!call.pooled) return this.#ended(id, allowance);
+        // Gone: expireReservations charged it in full, this call included; hand out no more.
+        if (result === undefined) {
+          allowance.free = 0n;
+          this.#retire(allowance);
+        } else {
+          // What the call did not spend is the allowance's again (what it overspent is not).
+          allowance.free += call.amountPico - actualPico;
+        }
+        this.#ended(id, allowance);
+      },
+      rolledBack: () => {
+        call.settling = false;
+      },
+    };
   }
 
   /**
    * Releases call `id`: an admitted-from-allowance call in memory only (`true`); a database
    * reservation is forgotten here (`false`) for the caller to release; unknown ids give false.
+   * @throws ReservationNotFoundError for a call whose settlement is being written.
    */
   release(id: string): boolean {
     const call = this.#calls.get(id);
     if (call === undefined) return false;
+    if (call.settling) throw new ReservationNotFoundError(id);
     if (call.pooled) call.allowance.free += call.amountPico;
     this.#ended(id, call.allowance);
     return call.pooled;
@@ -196,12 +236,14 @@ export class BudgetAllowances {
 
   /** Stops admitting from every allowance and gives back what they hold unused. */
   retireAll(): void {
-    for (const allowance of this.#byKey.values()) {
-      allowance.retired = true;
-      this.#retired.add(allowance);
-    }
-    this.#byKey.clear();
+    for (const allowance of [...this.#byKey.values()]) this.#retire(allowance);
     for (const allowance of this.#retired) this.#giveBackSoon(allowance);
+  }
+
+  #retire(allowance: Allowance): void {
+    allowance.retired = true;
+    this.#retired.add(allowance);
+    if (this.#byKey.get(allowance.key) === allowance) this.#byKey.delete(allowance.key);
   }
 
   /**
@@ -214,14 +256,23 @@ export class BudgetAllowances {
     for (const allowance of all) allowance.retired = true;
     this.#byKey.clear();
     for (const allowance of all) this.#retired.add(allowance);
-    const unused = all.filter((a) => a.free > 0n);
-    if (unused.length > 0 && this.#db.open) {
+    const unused = all.some((a) => a.free > 0n);
+    if (all.length > 0 && this.#db.open) {
       PlatformDb.of(this.#db).write(() => {
-        for (const allowance of unused) this.#giveBack(allowance);
+        for (const allowance of all) this.#giveBack(allowance);
       });
     }
     for (const allowance of all) this.#forgetIfDone(allowance);
-    return unused.length > 0 && this.#db.open;
+    return unused && this.#db.open;
+  }
+
+  /** {@link giveBackAll} when the connection closes; a failure (a lock past busy_timeout) warns. */
+  giveBackOnClose(): void {
+    try {
+      this.giveBackAll();
+    } catch (error) {
+      warnAllowanceFailed(error, "give back the allowances of a closing connection");
+    }
   }
 
   #retried(id: string, open: Call, key: string, amountPico: bigint): boolean {
@@ -244,7 +295,8 @@ export class BudgetAllowances {
     this.#calls.delete(id);
     allowance.inFlight -= 1;
     if (allowance.retired) this.#giveBackSoon(allowance);
-    else if (allowance.free < target(allowance)) this.#topUpSoon(allowance);
+    else if (allowance.free < target(allowance) && performance.now() >= allowance.refusedUntilMs)
+      this.#topUpSoon(allowance);
   }
 
   /**
@@ -263,31 +315,35 @@ export class BudgetAllowances {
       allowance.peak = allowance.inFlight;
       if (ask <= 0n) return;
       const held = PlatformDb.of(this.#db).write(() => {
+        // A budget changed since the list was read: its items may no longer be its budgets.
+        if (this.#epoch.get() !== this.#budgetEpoch) return undefined;
         if (topUpIn(this.#tx, allowance, ask, allowance.lastNow)) return true;
         this.#giveBack(allowance);
         return false;
       });
-      if (held) allowance.free += ask;
+      if (held === undefined) this.#budgets = undefined;
+      if (held === undefined) this.retireAll();
+      else if (held) allowance.free += ask;
+      else allowance.refusedUntilMs = performance.now() + this.idleMs;
     });
   }
 
   #giveBackSoon(allowance: Allowance): void {
-    if (allowance.free <= 0n) {
-      this.#forgetIfDone(allowance);
-      return;
-    }
     this.#afterTransaction(() => {
       PlatformDb.of(this.#db).write(() => this.#giveBack(allowance));
       this.#forgetIfDone(allowance);
     });
   }
 
-  /** Inside a write transaction. Unused money leaves local accounting before the database. */
+  /**
+   * Inside a write transaction. Unused money leaves local accounting before the database; an
+   * allowance with no call in flight and nothing left is closed.
+   */
   #giveBack(allowance: Allowance): void {
-    const unused = allowance.free;
-    if (unused <= 0n) return;
-    allowance.free = 0n;
-    giveIn(this.#tx, allowance.id, unused, allowance.lastNow);
+    const unused = allowance.free > 0n ? allowance.free : 0n;
+    allowance.free -= unused;
+    const close = allowance.inFlight === 0;
+    if (unused > 0n || close) giveIn(this.#tx, allowance.id, unused, allowance.lastNow, close);
   }
 
   #forgetIfDone(allowance: Allowance): void {
@@ -308,10 +364,7 @@ export class BudgetAllowances {
         work();
       } catch (error) {
         // A failed top-up or give-back leaves the database holding more than is handed out.
-        process.emitWarning(
-          `Conclave could not update a budget allowance: ${(error as Error)?.message ?? String(error)}. Its unused amount stays reserved until expireReservations charges it.`,
-          { code: "CONCLAVE_ALLOWANCE_FAILED" },
-        );
+        warnAllowanceFailed(error, "update a budget allowance");
       }
     });
   }
@@ -360,5 +413,14 @@ function newAllowance(key: string, items: Items, now: Date): Allowance {
     lastNow: now,
     toppingUp: false,
     retired: false,
+    refusedUntilMs: 0,
   };
+}
+
+/** A failed allowance write: the database holds more than is handed out, never less. */
+function warnAllowanceFailed(error: unknown, what: string): void {
+  process.emitWarning(
+    `Conclave could not ${what}: ${(error as Error)?.message ?? String(error)}. The unused amount stays reserved until expireReservations charges it.`,
+    { code: "CONCLAVE_ALLOWANCE_FAILED" },
+  );
 }

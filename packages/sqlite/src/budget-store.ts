@@ -101,7 +101,6 @@ interface Transactions {
   reserveApplicable: Transaction<
     (request: ReserveApplicableRequest, assumeNew: boolean) => ReserveApplicableResult
   >;
-  settle: Transaction<(id: string, actualPico: bigint) => SettleResult>;
   release: Transaction<(id: string) => void>;
 }
 
@@ -216,9 +215,6 @@ export class SqliteBudgetStore implements BudgetStore {
           return reserveApplicableIn(this.#tx, budgets, request, assumeNew);
         },
       ),
-      settle: this.db.transaction((id: string, actualPico: bigint) =>
-        this.settleWithin(id, actualPico),
-      ),
       release: this.db.transaction((id: string) => releaseIn(this.#tx, id)),
     };
     return this.#transactions;
@@ -242,7 +238,7 @@ export class SqliteBudgetStore implements BudgetStore {
   async setBudget(budget: BudgetDefinition): Promise<void> {
     const row = budgetToRow(validateBudget(budget));
     this.#stmt("upsertBudget").run({ ...row, limitPico: BigInt(row.limitPico) });
-    this.#allowances?.budgetsChanged();
+    BudgetAllowances.existing(this.db)?.budgetsChanged();
   }
 
   async getBudget(id: string): Promise<BudgetDefinition | undefined> {
@@ -261,7 +257,7 @@ export class SqliteBudgetStore implements BudgetStore {
         this.#stmt("forgetBudgetInReservations").run({ id });
       })
       .immediate();
-    this.#allowances?.budgetsChanged();
+    BudgetAllowances.existing(this.db)?.budgetsChanged();
   }
 
   /** The budgets (all, or those named) in id order, with their current period's counters. */
@@ -337,7 +333,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async settle(reservationId: string, actualPico: bigint, _now: Date): Promise<SettleResult> {
-    return this.#run().settle.immediate(reservationId, actualPico);
+    return PlatformDb.of(this.#ready()).write(() => this.settleWithin(reservationId, actualPico));
   }
 
   /**
@@ -347,12 +343,16 @@ export class SqliteBudgetStore implements BudgetStore {
    */
   settleWithin(reservationId: string, actualPico: bigint): SettleResult {
     assertPico(actualPico, "settle() actualPico");
-    const settled = this.#allowances?.settle(reservationId, actualPico);
-    return settled ?? settleIn(this.#tx, reservationId, actualPico);
+    const settling = BudgetAllowances.existing(this.db)?.settle(reservationId, actualPico);
+    if (settling === undefined) return settleIn(this.#tx, reservationId, actualPico);
+    // Inside the group commit (or `settle`'s write) memory follows the outcome; in a caller's
+    // own transaction it follows at once (a rollback there then only loses the metering).
+    if (!PlatformDb.of(this.db).onOutcome(settling)) settling.committed();
+    return settling.result;
   }
 
   async release(reservationId: string): Promise<void> {
-    if (this.#allowances?.release(reservationId)) return;
+    if (BudgetAllowances.existing(this.db)?.release(reservationId)) return;
     this.#run().release.immediate(reservationId);
   }
 
@@ -377,7 +377,10 @@ export class SqliteBudgetStore implements BudgetStore {
    * the connection when this store opened it.
    */
   close(): void {
-    if (this.db.open) this.#allowanceBook?.giveBackAll();
+    if (this.db.open && this.#allowanceBook !== undefined) {
+      PlatformDb.existing(this.db)?.flush();
+      this.#allowanceBook.giveBackOnClose();
+    }
     releaseConnection(this.db, this.#owned);
   }
 }

@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BudgetStore } from "@conclave/core";
-import { openMeteringDatabase, SqliteBudgetStore } from "@conclave/sqlite";
+import { openMeteringDatabase, SqliteBudgetStore, SqliteLedger } from "@conclave/sqlite";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { budget } from "../../../test/contracts/budget-store.contract.ts";
+import { usageRecord } from "../../../test/support/usage-records.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conclave-allowances-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,9 +19,17 @@ let files = 0;
 const NOW = new Date("2026-11-22T14:15:00.000Z");
 const C = 1_000_000_000n;
 
+/** A store on a new file. Allowances idle for a minute, so a slow turn cannot give one back. */
 function open(options: ConstructorParameters<typeof SqliteBudgetStore>[2] = {}) {
   const file = join(dir, `allowances-${files++}.db`);
-  return { file, store: SqliteBudgetStore.fromConnString(file, options) };
+  const settings = { allowanceIdleMs: 60_000, ...options };
+  return { file, store: SqliteBudgetStore.fromConnString(file, settings) };
+}
+
+/** Three settled calls, then the allowance they started holds money. */
+async function warm(store: SqliteBudgetStore) {
+  for (let i = 0; i < 3; i++) await call(store, `w${i}`, C, C / 4n);
+  await vi.waitFor(() => expect(reservationRows(store.db)).toHaveLength(1));
 }
 
 /** One call: reserve `amount` on every budget, spend `actual`. Resolves whether it ran. */
@@ -185,24 +194,125 @@ describe("SqliteBudgetStore allowances", () => {
     store.close();
   });
 
-  it("releases an allowance call in memory, and gives unused allowances back after idleMs", async () => {
+  it("releases an allowance call in memory", async () => {
+    const { store } = open();
+    await store.setBudget(budget("global", 1_000_000n * C));
+    await warm(store);
+    const held = rawCounters(store.db, "global").reserved;
+    const request = { reservationId: "released", amountPico: C, now: NOW, applies: () => true };
+    expect((await store.reserveApplicable!(request)).ok).toBe(true);
+    await store.release("released");
+    expect(rawCounters(store.db, "global").reserved).toBe(held);
+    await expect(store.release("released")).rejects.toThrow(/No open reservation/);
+    store.close();
+  });
+
+  it("gives an unused allowance back after allowanceIdleMs", async () => {
     const { store } = open({ allowanceIdleMs: 20 });
     await store.setBudget(budget("global", 1_000_000n * C));
     await call(store, "c0", C, C / 4n);
-    await vi.waitFor(() => expect(reservationRows(store.db)).toHaveLength(1));
-    const held = rawCounters(store.db, "global").reserved;
-    const admitted = await store.reserveApplicable!({
-      reservationId: "released",
-      amountPico: C,
-      now: NOW,
-      applies: () => true,
-    });
-    expect(admitted.ok).toBe(true);
-    await store.release("released");
-    expect(rawCounters(store.db, "global").reserved).toBe(held);
     await vi.waitFor(() => expect(reservationRows(store.db)).toEqual([]));
     expect(rawCounters(store.db, "global")).toEqual({ spent: C / 4n, reserved: 0n });
     store.close();
+  });
+
+  it("commits settlements queued with the ledger before close gives the allowance back", async () => {
+    const file = join(dir, `allowances-${files++}.db`);
+    const db = openMeteringDatabase(file);
+    // A connection the store does not own: its close() alone must leave nothing held.
+    const store = new SqliteBudgetStore(db, false, { allowanceIdleMs: 60_000 });
+    await store.setBudget(budget("global", 1_000_000n * C));
+    await warm(store);
+    const ledger = new SqliteLedger(store.db);
+    const request = { reservationId: "queued", amountPico: C, now: NOW, applies: () => true };
+    expect((await store.reserveApplicable!(request)).ok).toBe(true);
+    const record = usageRecord({ id: "queued", ts: NOW.toISOString(), costPico: C / 4n });
+    const written = ledger.recordSettled(record, {
+      budgets: store,
+      reservationId: "queued",
+      now: NOW,
+    });
+    store.close();
+    db.close();
+    await written;
+    inspect(file, (db) => {
+      expect(reservationRows(db)).toEqual([]);
+      expect(rawCounters(db, "global")).toEqual({ spent: 4n * (C / 4n), reserved: 0n });
+    });
+  });
+
+  it("leaves a call open for its retry when its settlement rolls back", async () => {
+    const { file, store } = open();
+    await store.setBudget(budget("global", 1_000_000n * C));
+    await warm(store);
+    const ledger = new SqliteLedger(store.db);
+    await ledger.list({});
+    store.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON conclave_usage WHEN new.id = 'bad'
+      BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    const request = { reservationId: "x", amountPico: C, now: NOW, applies: () => true };
+    expect((await store.reserveApplicable!(request)).ok).toBe(true);
+    const settle = { budgets: store, reservationId: "x", now: NOW };
+    const bad = usageRecord({ id: "bad", ts: NOW.toISOString(), costPico: C / 4n });
+    await expect(ledger.recordSettled(bad, settle)).rejects.toThrow(/disk full/);
+    const good = usageRecord({ id: "good", ts: NOW.toISOString(), costPico: C / 4n });
+    await ledger.recordSettled(good, settle);
+    store.close();
+    inspect(file, (db) => {
+      expect(reservationRows(db)).toEqual([]);
+      expect(rawCounters(db, "global")).toEqual({ spent: 4n * (C / 4n), reserved: 0n });
+    });
+  });
+
+  it("retires its allowances when a sibling store without allowances adds a budget", async () => {
+    const { store } = open();
+    await store.setBudget(budget("global", 1_000_000n * C));
+    await warm(store);
+    const sibling = new SqliteBudgetStore(store.db, false, { allowances: false });
+    await sibling.setBudget(budget("tight", C / 2n));
+    expect(await call(store, "late", C, C / 4n)).toBe(false);
+    store.close();
+  });
+
+  it("does not top up on a budget deleted and made again while the top-up waited", async () => {
+    const { file, store } = open();
+    const global = budget("global", 1_000_000n * C);
+    await store.setBudget(global);
+    await warm(store);
+    const other = SqliteBudgetStore.fromConnString(file, { allowances: false });
+    // A larger call raises the allowance's target, so its settlement queues a top-up for a
+    // later turn; the budget is replaced before that runs.
+    const request = { reservationId: "x", amountPico: 2n * C, now: NOW, applies: () => true };
+    await store.reserveApplicable!(request);
+    expect(reservationRows(store.db).map((r) => r.id)).not.toContain("x");
+    await store.settle("x", 2n * C, NOW);
+    await other.deleteBudget("global");
+    await other.setBudget(global);
+    await vi.waitFor(() => expect(reservationRows(store.db)).toEqual([]));
+    expect(rawCounters(store.db, "global")).toEqual({ spent: 0n, reserved: 0n });
+    other.close();
+    store.close();
+  });
+
+  it("admits no more from an allowance that expireReservations charged while it was in use", async () => {
+    const { file, store } = open();
+    await store.setBudget(budget("global", 1_000_000n * C));
+    await warm(store);
+    const held = BigInt(reservationRows(store.db)[0]!.amount);
+    const request = { reservationId: "x", amountPico: C, now: NOW, applies: () => true };
+    expect((await store.reserveApplicable!(request)).ok).toBe(true);
+    const sweeper = SqliteBudgetStore.fromConnString(file, { allowances: false });
+    await sweeper.expireReservations(new Date(NOW.getTime() + 3_600_000));
+    await store.settle("x", C / 4n, NOW);
+    for (let i = 0; i < 5; i++) expect(await call(store, `after${i}`, C, C / 4n)).toBe(true);
+    store.close();
+    sweeper.close();
+    inspect(file, (db) => {
+      expect(reservationRows(db)).toEqual([]);
+      expect(rawCounters(db, "global")).toEqual({
+        spent: 3n * (C / 4n) + held + 5n * (C / 4n),
+        reserved: 0n,
+      });
+    });
   });
 
   it("leaves a crashed process's allowance to expireReservations, which charges it in full", async () => {

@@ -38,18 +38,19 @@ export interface AllowanceRow {
 
 /**
  * Spends `spentPico` of allowance `id`: on each budget, that much moves from reserved to spent
- * (what exceeds the allowance is spent without a reservation to move, as `settleIn` does).
- * Returns the thresholds crossed; nothing when the allowance is gone (expired: it was charged
- * in full already, this call included).
+ * (what exceeds the allowance is spent without a reservation to move, as `settleIn` does). The
+ * allowance stays open at zero: calls still in flight on it draw from it too. Returns the
+ * thresholds crossed, or undefined when the allowance is gone (expired: it was charged in full
+ * already, this call included).
  */
 export function drawIn(
   tx: AllowanceTransaction,
   id: string,
   spentPico: bigint,
   at: Date,
-): SettleResult {
+): SettleResult | undefined {
   const held = tx.getReservation(id);
-  if (held === undefined) return { crossed: [] };
+  if (held === undefined) return undefined;
   const taken = spentPico < held.amountPico ? spentPico : held.amountPico;
   const crossed: SettleResult["crossed"] = [];
   for (const { budgetId, periodKey } of held.items) {
@@ -59,7 +60,7 @@ export function drawIn(
     tx.putCounters(budgetId, periodKey, next.counters);
     crossed.push(...next.crossed);
   }
-  resize(tx, held, held.amountPico - taken, at);
+  tx.upsertReservation({ ...held, amountPico: held.amountPico - taken }, at);
   return { crossed };
 }
 
@@ -91,24 +92,28 @@ export function topUpIn(
   return true;
 }
 
-/** Gives `pico` of allowance `id` back to its budgets (at most what it holds). */
-export function giveIn(tx: AllowanceTransaction, id: string, pico: bigint, at: Date): void {
+/**
+ * Gives `pico` of allowance `id` back to its budgets (at most what it holds). With `close`, an
+ * allowance left at zero is deleted (no call is in flight on it).
+ */
+export function giveIn(
+  tx: AllowanceTransaction,
+  id: string,
+  pico: bigint,
+  at: Date,
+  close = false,
+): void {
   const held = tx.getReservation(id);
-  if (held === undefined || pico <= 0n) return;
+  if (held === undefined) return;
   const given = pico < held.amountPico ? pico : held.amountPico;
-  for (const { budgetId, periodKey } of held.items) {
-    if (tx.getBudget(budgetId) === undefined) continue;
-    tx.putCounters(
-      budgetId,
-      periodKey,
-      releaseCounters(tx.getCounters(budgetId, periodKey), given),
-    );
+  if (given > 0n) {
+    for (const { budgetId, periodKey } of held.items) {
+      if (tx.getBudget(budgetId) === undefined) continue;
+      const counters = releaseCounters(tx.getCounters(budgetId, periodKey), given);
+      tx.putCounters(budgetId, periodKey, counters);
+    }
   }
-  resize(tx, held, held.amountPico - given, at);
-}
-
-/** Stores the allowance's new amount, or closes it at zero. */
-function resize(tx: AllowanceTransaction, held: Reservation, amount: bigint, at: Date): void {
-  if (amount > 0n) tx.upsertReservation({ ...held, amountPico: amount }, at);
-  else tx.deleteReservation(held.id);
+  const amount = held.amountPico - given;
+  if (amount === 0n && close) tx.deleteReservation(id);
+  else if (given > 0n) tx.upsertReservation({ ...held, amountPico: amount }, at);
 }

@@ -23,6 +23,12 @@ type Listener = (event: WakeEvent) => void;
  */
 type EnqueueCommitHook = () => (() => void) | undefined;
 
+/** What a write's outcome is reported to (`PlatformDb.onOutcome`). */
+export interface OutcomeHook {
+  committed(): void;
+  rolledBack(): void;
+}
+
 interface PendingWrite {
   work: () => unknown;
   async: boolean;
@@ -77,6 +83,8 @@ export class PlatformDb {
   readonly #savepoint: Transaction<(work: () => unknown) => unknown>;
   readonly #enqueueHooks = new Set<EnqueueCommitHook>();
   readonly #beforeClose = new Set<() => void>();
+  /** What the innermost write scope in progress reports its outcome to; null outside one. */
+  #outcomes: OutcomeHook[] | null = null;
   /** Runs claimed on this connection whose thread had no root checkpoint (core's `FreshThreads`). */
   readonly fresh = new FreshThreads();
 
@@ -103,11 +111,45 @@ export class PlatformDb {
   }
 
   /**
-   * Runs `hook` when a store that owns this connection closes it, before its queued writes
-   * commit (the budget allowances give back what they hold).
+   * Runs `hook` when a store that owns this connection closes it, after its queued writes
+   * committed (the budget allowances give back what they hold).
    */
   beforeClose(hook: () => void): void {
     this.#beforeClose.add(hook);
+  }
+
+  /**
+   * Tells `hook` whether the write in progress on this connection committed or rolled back
+   * (its own savepoint, or the whole transaction), once that is known; a write joined to an
+   * outer transaction reports with it. Returns false outside such a write (the caller's own
+   * transaction, or none): nobody will call the hook.
+   */
+  onOutcome(hook: OutcomeHook): boolean {
+    if (this.#outcomes === null) return false;
+    this.#outcomes.push(hook);
+    return true;
+  }
+
+  /**
+   * Runs `run` as a scope of {@link onOutcome} hooks: they roll back when it throws, else join
+   * the enclosing scope, or commit when there is none (`run` committed).
+   */
+  #scoped<T>(run: () => T): T {
+    const outer = this.#outcomes;
+    const hooks: OutcomeHook[] = [];
+    this.#outcomes = hooks;
+    let value: T;
+    try {
+      value = run();
+    } catch (error) {
+      for (const hook of hooks) hook.rolledBack();
+      throw error;
+    } finally {
+      this.#outcomes = outer;
+    }
+    if (outer !== null) outer.push(...hooks);
+    else for (const hook of hooks) hook.committed();
+    return value;
   }
 
   /** Runs the {@link beforeClose} hooks. */
@@ -130,12 +172,12 @@ export class PlatformDb {
    * read, so processes sharing the file serialize), then delivers its wake-ups.
    */
   write<T>(work: () => T): T {
-    if (this.#events !== null) return this.#transaction.immediate(work) as T;
+    if (this.#events !== null) return this.#scoped(() => this.#transaction.immediate(work) as T);
     const events: WakeEvent[] = [];
     this.#events = events;
     let result: T;
     try {
-      result = this.#transaction.immediate(work) as T;
+      result = this.#scoped(() => this.#transaction.immediate(work) as T);
     } finally {
       this.#events = null;
     }
@@ -228,11 +270,14 @@ export class PlatformDb {
     let outcomes: WriteOutcome[];
     let afterCommit: (() => void)[] = [];
     try {
-      outcomes = this.#transaction.immediate(() => {
-        const done = batch.map((item) => this.#attempt(item.work));
-        if (outer === null) afterCommit = this.#runEnqueueHooks(events);
-        return done;
-      }) as WriteOutcome[];
+      outcomes = this.#scoped(
+        () =>
+          this.#transaction.immediate(() => {
+            const done = batch.map((item) => this.#attempt(item.work));
+            if (outer === null) afterCommit = this.#runEnqueueHooks(events);
+            return done;
+          }) as WriteOutcome[],
+      );
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -255,6 +300,8 @@ export class PlatformDb {
   async #runAsyncGroup(batch: PendingWrite[]): Promise<WriteOutcome[]> {
     this.db.exec("BEGIN IMMEDIATE");
     const outcomes: WriteOutcome[] = [];
+    const hooks: OutcomeHook[] = [];
+    this.#outcomes = hooks;
     try {
       for (const item of batch) {
         outcomes.push(item.async ? await settle(item.work) : this.#attempt(item.work));
@@ -262,9 +309,13 @@ export class PlatformDb {
         if (!this.db.inTransaction) throw lastError(outcomes);
       }
       this.db.exec("COMMIT");
+      this.#outcomes = null;
+      for (const hook of hooks) hook.committed();
       return outcomes;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.#outcomes = null;
+      for (const hook of hooks) hook.rolledBack();
       throw error;
     }
   }
@@ -296,7 +347,7 @@ export class PlatformDb {
     const events = this.#events!;
     const mark = events.length;
     try {
-      return { ok: true, value: this.#savepoint(work) };
+      return { ok: true, value: this.#scoped(() => this.#savepoint(work)) };
     } catch (error) {
       events.length = mark;
       return { ok: false, value: error };
@@ -349,7 +400,7 @@ export class PlatformDb {
 export function releaseConnection(db: Database, owned: boolean): void {
   if (!db.open) return;
   const platform = PlatformDb.existing(db);
-  if (owned) platform?.closing();
   platform?.flush();
+  if (owned) platform?.closing();
   if (owned) db.close();
 }
