@@ -5,6 +5,7 @@
 import { countTokens } from "gpt-tokenizer";
 import { describe, expect, it } from "vitest";
 import { countTextTokens } from "../src/sim/sim-prompt.ts";
+import { TokenMemo } from "../src/sim/token-memo.ts";
 
 const OPTIONS = { disallowedSpecial: new Set<string>() };
 
@@ -28,5 +29,36 @@ describe("countTextTokens", () => {
     const exact = countTokens(run, OPTIONS);
     const cuts = Math.ceil(run.length / 2_000);
     expect(Math.abs(countTextTokens(run) - exact)).toBeLessThanOrEqual(cuts);
+  });
+});
+
+describe("TokenMemo", () => {
+  const text = (i: number) => `a conversation turn long enough to remember, number ${i}`;
+
+  it("counts a text once while it is remembered, and again after it was forgotten", () => {
+    const memo = new TokenMemo(2, 1_000);
+    const counted: string[] = [];
+    const count = (t: string) => {
+      counted.push(t);
+      return t.length;
+    };
+    expect(memo.count(text(1), count)).toBe(text(1).length);
+    expect(memo.count(text(1), count)).toBe(text(1).length);
+    memo.count(text(2), count);
+    memo.count(text(1), count); // now the most recently used
+    memo.count(text(3), count); // evicts text(2)
+    memo.count(text(1), count);
+    memo.count(text(2), count);
+    expect(counted).toEqual([text(1), text(2), text(3), text(2)]);
+    expect(memo.size).toBe(2);
+  });
+
+  it("bounds the characters it holds, and skips short and oversized texts", () => {
+    const memo = new TokenMemo(100, 120);
+    for (let i = 0; i < 10; i++) memo.count(text(i), (t) => t.length);
+    expect(memo.size).toBe(2);
+    memo.count("short", (t) => t.length);
+    memo.count("x".repeat(500), (t) => t.length);
+    expect(memo.size).toBe(2);
   });
 });

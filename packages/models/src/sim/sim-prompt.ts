@@ -9,6 +9,7 @@ import type {
   LanguageModelV4Prompt,
 } from "@ai-sdk/provider";
 import { countTokens } from "gpt-tokenizer";
+import { TokenMemo } from "./token-memo.ts";
 
 const STOPWORDS = new Set(
   "a an and are as at be by can do for from how i in is it me my of on or please the this to what when where which who why with you your".split(
@@ -108,6 +109,13 @@ const CHUNK = 2_000;
  * exact for ordinary text and at most one token per forced cut over otherwise. Pure.
  */
 export function countTextTokens(text: string): number {
+  return memo.count(text, countChunked);
+}
+
+/** Counts of recent prompt texts, shared by every gateway of the process. */
+const memo = new TokenMemo();
+
+function countChunked(text: string): number {
   if (text.length <= CHUNK) return countTokens(text, COUNT_OPTIONS);
   let total = 0;
   for (let start = 0; start < text.length; ) {
