@@ -66,7 +66,10 @@ export interface SqliteBudgetStoreOptions {
    * False reserves every call in its own transaction.
    */
   allowances?: boolean;
-  /** How long an allowance may sit unused before it is given back. Default 1000 ms. */
+  /**
+   * How long an allowance may sit unused before it is given back. Default 1000 ms. Allowances
+   * belong to the connection, so the last store made on it with this option sets it.
+   */
   allowanceIdleMs?: number;
 }
 
