@@ -1,6 +1,13 @@
 import type { LanguageModelV4Usage } from "@ai-sdk/provider";
 import type { UsageRecord } from "@conclave/core";
-import { metrics, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Histogram,
+  type MeterProvider,
+  metrics,
+  type Span,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import { costOf } from "../pricing/cost.ts";
 import { toUsd } from "../pricing/money.ts";
 import { normalizeUsage } from "../pricing/usage.ts";
@@ -14,15 +21,37 @@ import type { CallContext } from "./gateway-types.ts";
  */
 
 const tracer = trace.getTracer("@conclave/models");
-const meter = metrics.getMeter("@conclave/models");
-const tokenUsage = meter.createHistogram("gen_ai.client.token.usage", {
-  unit: "{token}",
-  description: "Tokens per model call.",
-});
-const duration = meter.createHistogram("gen_ai.client.operation.duration", {
-  unit: "s",
-  description: "Duration of model calls.",
-});
+
+interface Instruments {
+  provider: MeterProvider;
+  tokenUsage: Histogram;
+  duration: Histogram;
+}
+let instruments: Instruments | undefined;
+
+/**
+ * The GenAI histograms of the meter provider registered now. Decision: the OpenTelemetry API
+ * has a proxy for tracers but not for meters, so histograms made when this module loaded would
+ * stay no-ops for good in an app that registers its SDK afterwards; they are made again
+ * whenever the registered provider changes (an identity check per call).
+ */
+function histograms(): Instruments {
+  const provider = metrics.getMeterProvider();
+  if (instruments?.provider === provider) return instruments;
+  const meter = provider.getMeter("@conclave/models");
+  instruments = {
+    provider,
+    tokenUsage: meter.createHistogram("gen_ai.client.token.usage", {
+      unit: "{token}",
+      description: "Tokens per model call.",
+    }),
+    duration: meter.createHistogram("gen_ai.client.operation.duration", {
+      unit: "s",
+      description: "Duration of model calls.",
+    }),
+  };
+  return instruments;
+}
 
 /** Starts the GenAI span of a call to `alias`. */
 export function startCallSpan(alias: string, streamed: boolean): Span {
@@ -95,22 +124,25 @@ export function endCallSpan(span: Span, record: UsageRecord, error?: unknown): v
     "gen_ai.request.model": record.alias,
     "gen_ai.response.model": record.model,
   };
-  span.setAttributes({
-    ...base,
-    "gen_ai.usage.input_tokens": input,
-    "gen_ai.usage.output_tokens": output,
-    "gen_ai.usage.cache_read.input_tokens": record.tokens.inputCacheRead,
-    "gen_ai.usage.cache_creation.input_tokens": record.tokens.inputCacheWrite,
-    "gen_ai.usage.reasoning.output_tokens": record.tokens.outputReasoning,
-    "conclave.cost.usd": toUsd(record.costPico),
-    "conclave.deployment": record.deployment,
-  });
+  // A span nobody records (no SDK) ignores attributes: skip building them.
+  if (span.isRecording())
+    span.setAttributes({
+      ...base,
+      "gen_ai.usage.input_tokens": input,
+      "gen_ai.usage.output_tokens": output,
+      "gen_ai.usage.cache_read.input_tokens": record.tokens.inputCacheRead,
+      "gen_ai.usage.cache_creation.input_tokens": record.tokens.inputCacheWrite,
+      "gen_ai.usage.reasoning.output_tokens": record.tokens.outputReasoning,
+      "conclave.cost.usd": toUsd(record.costPico),
+      "conclave.deployment": record.deployment,
+    });
   if (error !== undefined)
     span.setStatus({
       code: SpanStatusCode.ERROR,
       message: (error as Error)?.message ?? String(error),
     });
   span.end();
+  const { tokenUsage, duration } = histograms();
   tokenUsage.record(input, { ...base, "gen_ai.token.type": "input" });
   tokenUsage.record(output, { ...base, "gen_ai.token.type": "output" });
   duration.record(record.latencyMs / 1000, base);
