@@ -204,6 +204,7 @@ export function summariseSnapshot(snapshot: unknown): Rec {
     next: Array.isArray(snapshot.next) ? [...snapshot.next] : snapshot.next,
     step: metadata.step,
     source: metadata.source,
+    thread_id: metadata.thread_id,
     checkpoint_id: configCheckpointId(snapshot.config),
     parent_checkpoint_id: configCheckpointId(snapshot.parentConfig),
     tasks: tasks.map(summariseSnapshotTask),

@@ -100,6 +100,26 @@ differential(
   },
 );
 
+differential(
+  "snapshot metadata names the thread in getState and getStateHistory",
+  async (lib) => {
+    const graph = pipeline(lib).compile({ checkpointer: new lib.MemorySaver() });
+    await graph.invoke({}, thread);
+    const history: unknown[] = [];
+    for await (const snapshot of graph.getStateHistory(thread)) history.push(snapshot.metadata);
+    return { latest: (await graph.getState(thread)).metadata, history };
+  },
+  {
+    latest: { source: "loop", step: 3, parents: {}, thread_id: "t" },
+    history: [3, 2, 1, 0, -1].map((step) => ({
+      source: step === -1 ? "input" : "loop",
+      step,
+      parents: {},
+      thread_id: "t",
+    })),
+  },
+);
+
 async function collectConfigs(history: AsyncIterable<{ config: RunnableConfig }>) {
   const configs: RunnableConfig[] = [];
   for await (const snapshot of history) configs.push(snapshot.config);

@@ -92,11 +92,13 @@ export function snapshotFromTuple(
     values = applyWrites(spec, values, done).values;
     next = tasks.filter((t) => !done.includes(t));
   }
+  // As LangGraph's snapshots do: the thread is named in the metadata, though not stored there.
+  const threadId = tuple.config.configurable.thread_id;
   return {
     values: readValues(spec, values) as Record<string, unknown>,
     next: next.map((t) => t.name),
     config: tuple.config,
-    metadata: tuple.metadata,
+    metadata: threadId ? { ...tuple.metadata, thread_id: threadId } : tuple.metadata,
     createdAt: tuple.checkpoint.ts,
     parentConfig: tuple.parentConfig,
     tasks: descriptions,
