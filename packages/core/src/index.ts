@@ -102,6 +102,7 @@ export type {
   RunConfig,
   StateSnapshot,
   StreamMode,
+  TaskInfo,
 } from "./pregel/types.ts";
 export * from "./serde/index.ts";
 export * from "./store/index.ts";

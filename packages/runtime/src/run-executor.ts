@@ -4,6 +4,7 @@
  * it is being retried) resumes from its newest checkpoint with no input: finished steps are
  * never run again, and the engine restores the pending writes of a half-finished step.
  */
+
 import {
   type BatchOptions,
   type CheckpointSaver,
@@ -30,6 +31,7 @@ import {
 } from "@conclave/core";
 import type { AnyCompiledGraph } from "./graph-registry.ts";
 import type { RunEventBus } from "./run-events.ts";
+import { withTaskSpan } from "./tracing.ts";
 import { isUnavailable } from "./unavailable.ts";
 
 /** The error code of a run cancelled with action "rollback" (the runtime then deletes it). */
@@ -168,6 +170,7 @@ function runConfig(execution: Execution, resuming: boolean): RunConfig {
     },
     signal,
     runId: run.runId,
+    wrapTask: withTaskSpan,
     ...(execution.onAnnotations ? { onAnnotations: execution.onAnnotations } : {}),
     durability: kw.durability ?? user.durability ?? "async",
     ...(kw.interruptBefore ? { interruptBefore: kw.interruptBefore } : {}),

@@ -2,10 +2,11 @@
  * The OpenTelemetry span of a run's execution (a no-op unless an SDK is registered). It
  * continues the trace of the request that submitted the run (its `traceparent` is in the run's
  * metadata), and model calls made inside it become its children, so one trace shows the
- * request, the run and every model call, even when another process executed the run.
+ * request, the run, each node task and every model call, even when another process executed
+ * the run.
  */
 
-import type { Run, RunOutcome } from "@conclave/core";
+import { isGraphInterrupt, type Run, type RunOutcome, type TaskInfo } from "@conclave/core";
 import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 
 const tracer = trace.getTracer("@conclave/runtime");
@@ -46,4 +47,41 @@ export async function withRunSpan(run: Run, work: () => Promise<RunOutcome>): Pr
   } finally {
     span.end();
   }
+}
+
+/**
+ * The span of one node task, a child of the run's span: the task's model calls nest under it.
+ * Made only inside a recording span (an SDK is registered and the run is traced), so untraced
+ * runs pay one context lookup per task.
+ */
+export function withTaskSpan<T>(task: TaskInfo, work: () => Promise<T>): Promise<T> {
+  const parent = context.active();
+  if (!trace.getSpan(parent)?.isRecording()) return work();
+  const span = tracer.startSpan(
+    `node ${task.name}`,
+    {
+      attributes: {
+        "conclave.node": task.name,
+        "conclave.task_id": task.id,
+        "conclave.step": task.step,
+        "conclave.checkpoint_ns": task.ns,
+      },
+    },
+    parent,
+  );
+  return context.with(trace.setSpan(parent, span), work).then(
+    (result) => {
+      span.end();
+      return result;
+    },
+    (error: unknown) => {
+      // An interrupt is how a node pauses, not a failure.
+      if (!isGraphInterrupt(error)) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      }
+      span.end();
+      throw error;
+    },
+  );
 }

@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("tracing", () => {
-  it("joins the request, the run and the model call in one trace", async () => {
+  it("joins the request, the run, the node and the model call in one trace", async () => {
     const key = await server.key("acme");
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const response = await fetch(`${server.url}/runs/wait`, {
@@ -64,11 +64,14 @@ describe("tracing", () => {
     const spans = exporter.getFinishedSpans();
     const http = spans.find((s) => s.name === "POST /runs/wait")!;
     const run = spans.find((s) => s.name === "run inc")!;
+    const node = spans.find((s) => s.name === "node call_model")!;
     const model = spans.find((s) => s.name === "chat fast")!;
     expect(http.spanContext().traceId).toBe(traceId);
     expect(run.spanContext().traceId).toBe(traceId);
     expect(run.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
-    expect(model.parentSpanContext?.spanId).toBe(run.spanContext().spanId);
+    expect(node.parentSpanContext?.spanId).toBe(run.spanContext().spanId);
+    expect(model.parentSpanContext?.spanId).toBe(node.spanContext().spanId);
+    expect(node.attributes).toMatchObject({ "conclave.node": "call_model", "conclave.step": 1 });
     expect(run.attributes).toMatchObject({
       "conclave.graph_id": "inc",
       "conclave.tenant": "acme",

@@ -241,7 +241,12 @@ async function execute(
   const messages = attachMessagesHandler(loop, task, config);
   pad.config = config;
   pad.input = task.input;
-  const work = () => attempts(loop, task, pad, config, messages, snapshot, signal);
+  const attempted = () => attempts(loop, task, pad, config, messages, snapshot, signal);
+  // `__start__` only maps the input to channels: no node of the user's, as in callback runs.
+  const wrap = task.name === START ? undefined : loop.options.config.wrapTask;
+  const work = wrap
+    ? () => wrap({ id: task.id, name: task.name, step: loop.step + 1, ns: task.ns }, attempted)
+    : attempted;
   if (run === undefined) return work();
   return withinRun(run, work, (writes) => updateOfWrites(writes, loop.spec.stateKeys) ?? {});
 }

@@ -15,6 +15,14 @@ export type StreamMode =
 /** When checkpoints are written: before the next step (`sync`), while it runs (`async`), or only at the end (`exit`). */
 export type Durability = "sync" | "async" | "exit";
 
+/** What {@link RunConfig.wrapTask} is told of a task. */
+export interface TaskInfo {
+  id: string;
+  name: string;
+  step: number;
+  ns: string;
+}
+
 /** Options for one `invoke`/`stream` call, compatible with LangGraph's RunnableConfig. */
 export interface RunConfig {
   configurable?: {
@@ -57,6 +65,13 @@ export interface RunConfig {
     tasks: { id: string; name: string; [key: string]: unknown }[],
     where: { ns: string; step: number },
   ) => void;
+  /**
+   * Wraps each node task's execution (every attempt of it), in this graph and its subgraphs:
+   * how a host runs a node inside a context of its own, such as an OpenTelemetry span that the
+   * node's model calls then nest under. It must call `run` once and return what it returns.
+   * `step` is the superstep the task runs in; `ns` its checkpoint namespace.
+   */
+  wrapTask?: <T>(task: TaskInfo, run: () => Promise<T>) => Promise<T>;
   runId?: string;
   runName?: string;
   /**
