@@ -1,25 +1,17 @@
 /**
  * Budget allowances of one SQLite connection: reservations held ahead of the calls that will
  * need them, so that a model call is usually admitted in memory instead of in a `BEGIN
- * IMMEDIATE` transaction (core's `allowance-flow.ts` has the rules).
+ * IMMEDIATE` transaction (core's `allowance-flow.ts` has the rules; ARCHITECTURE the lifecycle).
  *
- * Decision: a reservation transaction cost a streamed gateway call about 0.12 ms of its 0.2 ms
- * budget (bench:gateway), most of it the write lock and the commit, not the statements. An
- * allowance keeps every guarantee of a reservation: what it holds is reserved in the database,
- * so no process can spend it twice; a call takes from it only what fits; its settlement is
- * written as before, with its usage record. What changes:
- * - it starts with the first settled call of a set of budgets, and is topped up in its own
- *   transaction when it runs low, to cover the calls in flight at the busiest moment since;
- * - it is given back when unused for `idleMs`, when a budget changes, and when the connection
- *   closes; status() does not count this connection's unused allowance as reserved;
- * - a process that dies holding one leaves it to `expireReservations`, which charges it in
- *   full like any reservation whose calls may have run (a few calls' maximum cost at most).
+ * Decision: the reservation transaction cost a streamed gateway call about 0.12 ms of its 0.2 ms
+ * budget (bench:gateway), mostly the write lock and the commit. An allowance keeps a
+ * reservation's guarantees: what it holds is reserved in the database, so no process can spend
+ * it twice; a call takes only what fits; its settlement is written with its usage record.
  */
 import {
   type AllowanceTransaction,
   type BudgetDefinition,
   type BudgetRow,
-  budgetFromRow,
   drawIn,
   giveIn,
   ReservationConflictError,
@@ -28,7 +20,8 @@ import {
   settleIn,
   topUpIn,
 } from "@conclave/core";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
+import { BudgetList } from "./budget-list.ts";
 import { type OutcomeHook, PlatformDb } from "./platform/platform-db.ts";
 
 /** Default time an allowance may sit unused before it is given back. */
@@ -75,14 +68,10 @@ const ofConnection = new WeakMap<Database, BudgetAllowances>();
 export class BudgetAllowances {
   readonly #db: Database;
   readonly #tx: AllowanceTransaction;
-  readonly #dataVersion: Statement;
-  readonly #epoch: Statement;
+  readonly #list: BudgetList;
   readonly #byKey = new Map<string, Allowance>();
   readonly #retired = new Set<Allowance>();
   readonly #calls = new Map<string, Call>();
-  #budgets: BudgetDefinition[] | undefined;
-  #budgetEpoch = -1;
-  #version = -1;
   #timer: NodeJS.Timeout | undefined;
   idleMs = ALLOWANCE_IDLE_MS;
 
@@ -105,31 +94,22 @@ export class BudgetAllowances {
   private constructor(db: Database, tx: AllowanceTransaction) {
     this.#db = db;
     this.#tx = tx;
-    this.#dataVersion = db.prepare("PRAGMA data_version").pluck();
-    this.#epoch = db.prepare("SELECT epoch FROM conclave_budget_epoch WHERE id = 1").pluck();
+    this.#list = new BudgetList(db);
   }
 
   /**
-   * Every budget, read again only when another connection committed since the last read
-   * (`PRAGMA data_version`) and a budget changed since (migration 10's epoch), or a store on
-   * this connection changed one. A change retires the allowances, so no call is admitted under
-   * a limit that no longer holds, nor from counters that were deleted.
+   * Every budget (cached, see budget-list.ts). A change retires the allowances, so no call is
+   * admitted under a limit that no longer holds, nor from counters that were deleted.
    */
   budgets(readRows: () => BudgetRow[]): BudgetDefinition[] {
-    const version = this.#dataVersion.get() as number;
-    if (this.#budgets !== undefined && version === this.#version) return this.#budgets;
-    this.#version = version;
-    const epoch = this.#epoch.get() as number;
-    if (this.#budgets !== undefined && epoch === this.#budgetEpoch) return this.#budgets;
-    if (this.#budgets !== undefined) this.retireAll();
-    this.#budgets = readRows().map(budgetFromRow);
-    this.#budgetEpoch = epoch;
-    return this.#budgets;
+    const { budgets, changed } = this.#list.read(readRows);
+    if (changed) this.retireAll();
+    return budgets;
   }
 
   /** A store on this connection changed a budget. */
   budgetsChanged(): void {
-    this.#budgets = undefined;
+    this.#list.invalidate();
     this.retireAll();
   }
 
@@ -316,12 +296,12 @@ export class BudgetAllowances {
       if (ask <= 0n) return;
       const held = PlatformDb.of(this.#db).write(() => {
         // A budget changed since the list was read: its items may no longer be its budgets.
-        if (this.#epoch.get() !== this.#budgetEpoch) return undefined;
+        if (this.#list.changedSinceRead()) return undefined;
         if (topUpIn(this.#tx, allowance, ask, allowance.lastNow)) return true;
         this.#giveBack(allowance);
         return false;
       });
-      if (held === undefined) this.#budgets = undefined;
+      if (held === undefined) this.#list.invalidate();
       if (held === undefined) this.retireAll();
       else if (held) allowance.free += ask;
       else allowance.refusedUntilMs = performance.now() + this.idleMs;
