@@ -7,7 +7,14 @@
  */
 
 import { isGraphInterrupt, type Run, type RunOutcome, type TaskInfo } from "@conclave/core";
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 
 const tracer = trace.getTracer("@conclave/runtime");
 
@@ -41,12 +48,16 @@ export async function withRunSpan(run: Run, work: () => Promise<RunOutcome>): Pr
       span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error?.message });
     return outcome;
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    markFailed(span, error);
     throw error;
   } finally {
     span.end();
   }
+}
+
+function markFailed(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
 }
 
 /**
@@ -54,7 +65,7 @@ export async function withRunSpan(run: Run, work: () => Promise<RunOutcome>): Pr
  * Made only inside a recording span (an SDK is registered and the run is traced), so untraced
  * runs pay one context lookup per task.
  */
-export function withTaskSpan<T>(task: TaskInfo, work: () => Promise<T>): Promise<T> {
+export async function withTaskSpan<T>(task: TaskInfo, work: () => Promise<T>): Promise<T> {
   const parent = context.active();
   if (!trace.getSpan(parent)?.isRecording()) return work();
   const span = tracer.startSpan(
@@ -69,19 +80,13 @@ export function withTaskSpan<T>(task: TaskInfo, work: () => Promise<T>): Promise
     },
     parent,
   );
-  return context.with(trace.setSpan(parent, span), work).then(
-    (result) => {
-      span.end();
-      return result;
-    },
-    (error: unknown) => {
-      // An interrupt is how a node pauses, not a failure.
-      if (!isGraphInterrupt(error)) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      }
-      span.end();
-      throw error;
-    },
-  );
+  try {
+    return await context.with(trace.setSpan(parent, span), work);
+  } catch (error) {
+    // An interrupt is how a node pauses, not a failure.
+    if (!isGraphInterrupt(error)) markFailed(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }

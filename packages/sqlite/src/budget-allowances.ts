@@ -43,7 +43,6 @@ interface Allowance {
   /** The latest `now` of a call: the time the allowance's row is stamped with, for expiry. */
   lastNow: Date;
   toppingUp: boolean;
-  retired: boolean;
   /** No top-up before this (performance.now()): the last one was refused. */
   refusedUntilMs: number;
 }
@@ -220,10 +219,14 @@ export class BudgetAllowances {
     for (const allowance of this.#retired) this.#giveBackSoon(allowance);
   }
 
+  /** Whether calls are still admitted from it (it has not been retired). */
+  #live(allowance: Allowance): boolean {
+    return this.#byKey.get(allowance.key) === allowance;
+  }
+
   #retire(allowance: Allowance): void {
-    allowance.retired = true;
+    if (this.#live(allowance)) this.#byKey.delete(allowance.key);
     this.#retired.add(allowance);
-    if (this.#byKey.get(allowance.key) === allowance) this.#byKey.delete(allowance.key);
   }
 
   /**
@@ -232,10 +235,8 @@ export class BudgetAllowances {
    * @returns whether anything was given back.
    */
   giveBackAll(): boolean {
-    const all = [...this.#byKey.values(), ...this.#retired];
-    for (const allowance of all) allowance.retired = true;
-    this.#byKey.clear();
-    for (const allowance of all) this.#retired.add(allowance);
+    for (const allowance of [...this.#byKey.values()]) this.#retire(allowance);
+    const all = [...this.#retired];
     const unused = all.some((a) => a.free > 0n);
     if (all.length > 0 && this.#db.open) {
       PlatformDb.of(this.#db).write(() => {
@@ -274,7 +275,7 @@ export class BudgetAllowances {
   #ended(id: string, allowance: Allowance): void {
     this.#calls.delete(id);
     allowance.inFlight -= 1;
-    if (allowance.retired) this.#giveBackSoon(allowance);
+    if (!this.#live(allowance)) this.#giveBackSoon(allowance);
     else if (allowance.free < target(allowance) && performance.now() >= allowance.refusedUntilMs)
       this.#topUpSoon(allowance);
   }
@@ -290,7 +291,7 @@ export class BudgetAllowances {
     allowance.toppingUp = true;
     this.#afterTransaction(() => {
       allowance.toppingUp = false;
-      if (allowance.retired) return;
+      if (!this.#live(allowance)) return;
       const ask = 2n * target(allowance) - allowance.free;
       allowance.peak = allowance.inFlight;
       if (ask <= 0n) return;
@@ -301,8 +302,7 @@ export class BudgetAllowances {
         this.#giveBack(allowance);
         return false;
       });
-      if (held === undefined) this.#list.invalidate();
-      if (held === undefined) this.retireAll();
+      if (held === undefined) this.budgetsChanged();
       else if (held) allowance.free += ask;
       else allowance.refusedUntilMs = performance.now() + this.idleMs;
     });
@@ -326,10 +326,9 @@ export class BudgetAllowances {
     if (unused > 0n || close) giveIn(this.#tx, allowance.id, unused, allowance.lastNow, close);
   }
 
+  /** A retired allowance with no call in flight and nothing held is done with. */
   #forgetIfDone(allowance: Allowance): void {
-    if (allowance.inFlight > 0 || allowance.free > 0n) return;
-    this.#retired.delete(allowance);
-    if (this.#byKey.get(allowance.key) === allowance) this.#byKey.delete(allowance.key);
+    if (allowance.inFlight === 0 && allowance.free <= 0n) this.#retired.delete(allowance);
   }
 
   /** Runs `work` on a later turn, outside any transaction of this connection. */
@@ -363,9 +362,7 @@ export class BudgetAllowances {
     const idleSince = performance.now() - this.idleMs;
     for (const allowance of [...this.#byKey.values()]) {
       if (allowance.lastUsedMs > idleSince) continue;
-      allowance.retired = true;
-      this.#byKey.delete(allowance.key);
-      this.#retired.add(allowance);
+      this.#retire(allowance);
       this.#giveBackSoon(allowance);
     }
     if (this.#byKey.size === 0 && this.#retired.size === 0) {
@@ -392,7 +389,6 @@ function newAllowance(key: string, items: Items, now: Date): Allowance {
     lastUsedMs: performance.now(),
     lastNow: now,
     toppingUp: false,
-    retired: false,
     refusedUntilMs: 0,
   };
 }

@@ -25,6 +25,7 @@ import {
   InvalidArgumentError,
   instantOf,
   periodKey,
+  type Reservation,
   type ReservationRow,
   type ReserveApplicableRequest,
   type ReserveApplicableResult,
@@ -141,18 +142,10 @@ export class SqliteBudgetStore implements BudgetStore {
       return row === undefined ? undefined : reservationFromRow(row);
     },
     putReservation: (reservation, at) => {
-      const row = reservationToRow(reservation);
-      const createdAt = at.toISOString();
-      this.#stmt("putReservation").run({ ...row, amountPico: BigInt(row.amountPico), createdAt });
+      this.#stmt("putReservation").run(reservationParams(reservation, at));
     },
     upsertReservation: (reservation, at) => {
-      const row = reservationToRow(reservation);
-      const createdAt = at.toISOString();
-      this.#stmt("upsertReservation").run({
-        ...row,
-        amountPico: BigInt(row.amountPico),
-        createdAt,
-      });
+      this.#stmt("upsertReservation").run(reservationParams(reservation, at));
     },
     deleteReservation: (id) => {
       this.#stmt("deleteReservation").run(id);
@@ -277,7 +270,7 @@ export class SqliteBudgetStore implements BudgetStore {
           const key = periodKey(budget.period, budget.timeZone ?? "UTC", now);
           const counters = this.#tx.getCounters(budget.id, key);
           // This connection's unused allowance is no call's reservation (budget-allowances.ts).
-          const unused = this.#allowances?.unusedOn(budget.id, key) ?? 0n;
+          const unused = BudgetAllowances.existing(this.db)?.unusedOn(budget.id, key) ?? 0n;
           const reservedPico = counters.reservedPico - unused;
           return statusOf(budget, key, { ...counters, reservedPico });
         });
@@ -386,4 +379,10 @@ export class SqliteBudgetStore implements BudgetStore {
     }
     releaseConnection(this.db, this.#owned);
   }
+}
+
+/** A reservation as the insert and upsert statements take it (`at`: its time for expiry). */
+function reservationParams(reservation: Reservation, at: Date) {
+  const row = reservationToRow(reservation);
+  return { ...row, amountPico: BigInt(row.amountPico), createdAt: at.toISOString() };
 }
