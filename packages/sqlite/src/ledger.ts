@@ -84,13 +84,13 @@ export class SqliteLedger implements Ledger {
 
   /**
    * Stores a record; a second record with the same id is ignored (the first wins). The record is
-   * checked at once and committed with the other metering writes of this event-loop turn
-   * (the connection's group commit, `PlatformDb`); the promise settles once it is committed.
+   * checked and committed with the other metering writes of this event-loop turn (the
+   * connection's group commit, `PlatformDb`); the promise settles once it is committed, or
+   * rejects when the record is invalid, with nothing stored.
    */
   async record(record: UsageRecord): Promise<void> {
-    const params = insertParams(record);
     const insert = this.#stmt(LEDGER_SQL.insert);
-    await PlatformDb.of(this.db).writeSoon(() => insert.run(params));
+    await PlatformDb.of(this.db).writeSoon(() => insert.run(insertParams(record)));
   }
 
   /**
@@ -109,9 +109,11 @@ export class SqliteLedger implements Ledger {
   ): Promise<SettleResult | undefined> {
     const { budgets, reservationId } = settle;
     if (!(budgets instanceof SqliteBudgetStore) || budgets.db !== this.db) return undefined;
-    const params = insertParams(record);
     const insert = this.#stmt(LEDGER_SQL.insert);
+    // The record is checked inside the write, off the caller's path: a bad one rolls back its
+    // savepoint (settlement included) and rejects, as a check before queuing would.
     return PlatformDb.of(this.db).writeSoon(() => {
+      const params = insertParams(record);
       const settled = budgets.settleWithin(reservationId, record.costPico);
       insert.run(params);
       return settled;

@@ -151,7 +151,8 @@ export function createRouter(options: RouterOptions): Router {
             runtime.deployment,
             "answer",
             call?.signal,
-            (abortSignal) => runtime.deployment.model.doGenerate({ ...callOptions, abortSignal }),
+            (abortSignal) =>
+              runtime.deployment.model.doGenerate(withSignal(callOptions, abortSignal)),
           );
           const latencyMs = clock.now() - started;
           settle(runtime, lease, { kind: "success", latencyMs, tokens: usageTokens(result.usage) });
@@ -182,7 +183,7 @@ export function createRouter(options: RouterOptions): Router {
             call?.signal,
             async (abortSignal) =>
               readToFirstToken(
-                await runtime.deployment.model.doStream({ ...callOptions, abortSignal }),
+                await runtime.deployment.model.doStream(withSignal(callOptions, abortSignal)),
                 abortSignal,
               ),
           );
@@ -217,6 +218,14 @@ export function createRouter(options: RouterOptions): Router {
       return { at: now, deployments, queued: waiter.queueDepths() };
     },
   };
+}
+
+/** The call's options with `signal`; the options themselves when they carry it already. */
+function withSignal(
+  options: LanguageModelV4CallOptions,
+  signal: AbortSignal | undefined,
+): LanguageModelV4CallOptions {
+  return options.abortSignal === signal ? options : { ...options, abortSignal: signal };
 }
 
 function capableOf(alias: ResolvedAlias, profile: CallProfile): DeploymentRuntime[] {

@@ -6,31 +6,28 @@
  * Decision (cost per call): the window used to re-sum and re-slice every entry of the last
  * minute on each read. At ~1,000 calls/min per deployment that was ~0.1 ms per routed call
  * (bench:gateway CPU profile, the largest single cost of the bare gateway). It now keeps a
- * running sum and a head index, so add, read and correct are O(1) amortised; expired entries
- * are dropped from the array in batches.
+ * running sum and a head, so add, read and correct are O(1) amortised.
+ *
+ * Decision (memory): entries live in a ring of two Float64Arrays, not one object each. Every
+ * call adds two entries that stay a minute, so at a few thousand calls a second the object
+ * version kept hundreds of thousands of objects alive for the garbage collector to trace and
+ * promote: in a streamed-call profile, GC was the largest difference between a routed and an
+ * unrouted call (~10 µs per call). An entry's handle is its sequence number.
  */
 
-/** One amount in a window; keep it to correct the amount later with {@link SlidingWindow.correct}. */
-export interface WindowEntry {
-  readonly at: number;
-  readonly amount: number;
-}
+/** The handle of one added amount, to correct it later with {@link SlidingWindow.correct}. */
+export type WindowEntry = number;
 
-interface Entry {
-  readonly at: number;
-  amount: number;
-  /** Still inside the window, so its amount is part of the running sum. */
-  live: boolean;
-}
-
-/** Expired entries kept before the array is compacted (compaction copies the live ones). */
-const COMPACT_AFTER = 1024;
+const INITIAL_CAPACITY = 64;
 
 /** A sliding window over the router clock. Times passed in must not go backwards. */
 export class SlidingWindow {
   readonly #windowMs: number;
-  #entries: Entry[] = [];
+  #at = new Float64Array(INITIAL_CAPACITY);
+  #amount = new Float64Array(INITIAL_CAPACITY);
+  /** Sequence number of the oldest live entry; entries `#head..#next-1` are in the window. */
   #head = 0;
+  #next = 0;
   #sum = 0;
 
   /** Creates an empty window `windowMs` long (60 000 for per-minute limits). */
@@ -38,20 +35,23 @@ export class SlidingWindow {
     this.#windowMs = windowMs;
   }
 
-  /** Adds `amount` at time `at` and returns the entry. */
+  /** Adds `amount` at time `at` and returns the entry's handle. */
   add(at: number, amount: number): WindowEntry {
     this.#prune(at);
-    const entry: Entry = { at, amount, live: true };
-    this.#entries.push(entry);
+    if (this.#next - this.#head === this.#at.length) this.#grow();
+    const slot = this.#next % this.#at.length;
+    this.#at[slot] = at;
+    this.#amount[slot] = amount;
     this.#sum += amount;
-    return entry;
+    return this.#next++;
   }
 
-  /** Replaces an entry's amount (an estimate by the real value); expired entries just change. */
+  /** Replaces an entry's amount (an estimate by the real value); expired entries are ignored. */
   correct(entry: WindowEntry, amount: number): void {
-    const own = entry as Entry;
-    if (own.live) this.#sum += amount - own.amount;
-    own.amount = amount;
+    if (entry < this.#head || entry >= this.#next) return;
+    const slot = entry % this.#at.length;
+    this.#sum += amount - this.#amount[slot]!;
+    this.#amount[slot] = amount;
   }
 
   /** The sum of amounts added in the last window before `now`. */
@@ -63,7 +63,7 @@ export class SlidingWindow {
   /** The number of entries in the last window before `now`. */
   count(now: number): number {
     this.#prune(now);
-    return this.#entries.length - this.#head;
+    return this.#next - this.#head;
   }
 
   /**
@@ -72,28 +72,33 @@ export class SlidingWindow {
    */
   nextExpiry(now: number): number | undefined {
     this.#prune(now);
-    const oldest = this.#entries[this.#head];
-    return oldest === undefined ? undefined : oldest.at + this.#windowMs;
+    if (this.#head === this.#next) return undefined;
+    return this.#at[this.#head % this.#at.length]! + this.#windowMs;
   }
 
   #prune(now: number): void {
     const cutoff = now - this.#windowMs;
-    const entries = this.#entries;
-    let head = this.#head;
-    while (head < entries.length && entries[head]!.at <= cutoff) {
-      const entry = entries[head++]!;
-      entry.live = false;
-      this.#sum -= entry.amount;
+    const capacity = this.#at.length;
+    while (this.#head < this.#next) {
+      const slot = this.#head % capacity;
+      if (this.#at[slot]! > cutoff) return;
+      this.#sum -= this.#amount[slot]!;
+      this.#head++;
     }
-    if (head === entries.length) {
-      entries.length = 0;
-      head = 0;
-      // Re-anchor: an empty window sums to exactly zero, whatever rounding came before.
-      this.#sum = 0;
-    } else if (head >= COMPACT_AFTER && head * 2 >= entries.length) {
-      this.#entries = entries.slice(head);
-      head = 0;
+    // Re-anchor: an empty window sums to exactly zero, whatever rounding came before.
+    this.#sum = 0;
+  }
+
+  /** Doubles the ring, keeping each live entry at its sequence number's new slot. */
+  #grow(): void {
+    const capacity = this.#at.length;
+    const at = new Float64Array(capacity * 2);
+    const amount = new Float64Array(capacity * 2);
+    for (let seq = this.#head; seq < this.#next; seq++) {
+      at[seq % (capacity * 2)] = this.#at[seq % capacity]!;
+      amount[seq % (capacity * 2)] = this.#amount[seq % capacity]!;
     }
-    this.#head = head;
+    this.#at = at;
+    this.#amount = amount;
   }
 }
