@@ -8,7 +8,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { costOf } from "../pricing/cost.ts";
+import { costOfTokens } from "../pricing/cost.ts";
 import { toUsd } from "../pricing/money.ts";
 import { normalizeUsage } from "../pricing/usage.ts";
 import type { Deployment } from "../router/router-types.ts";
@@ -83,7 +83,7 @@ export function usageRecordOf(outcome: CallOutcome, context: CallContext): Usage
   const usage = outcome.usage
     ? normalizeUsage(outcome.usage)
     : { input: { noCache: 0, cacheRead: 0, cacheWrite: 0 }, output: { text: 0, reasoning: 0 } };
-  const cost = costOf(outcome.deployment.price, usage);
+  const cost = costOfTokens(outcome.deployment.price, usage);
   return {
     id: outcome.id,
     ts: outcome.now.toISOString(),

@@ -50,18 +50,22 @@ export class UsageWriter {
    * rejects: a failure is reported instead.
    */
   write(record: UsageRecord, reservationId: string | undefined): Promise<void> | undefined {
+    const forget = () => {
+      this.#writing.delete(done);
+      writingEverywhere.delete(done);
+    };
     const done = this.#write(record, reservationId).then(
       (crossed) => {
+        forget();
         for (const c of crossed) this.#options.emit({ type: "budget:alert", ...c });
       },
-      (error: unknown) => this.#reportFailure(record, error),
+      (error: unknown) => {
+        forget();
+        this.#reportFailure(record, error);
+      },
     );
     this.#writing.add(done);
     writingEverywhere.add(done);
-    void done.finally(() => {
-      this.#writing.delete(done);
-      writingEverywhere.delete(done);
-    });
     return this.#behind ? undefined : done;
   }
 

@@ -17,7 +17,7 @@
  */
 import type { ModelPrice, TokenRates } from "./model-price.ts";
 import type { PicoUsd } from "./money.ts";
-import { normalizeUsage, promptTokensOf, type UsageLike } from "./usage.ts";
+import { normalizeUsage, promptTokensOf, type TokenUsage, type UsageLike } from "./usage.ts";
 
 /** A call's cost per bucket, in pico-USD, plus what decided the rates. */
 export interface CostBreakdown {
@@ -47,7 +47,11 @@ export type EffectiveRates = Required<TokenRates>;
  * formatUsd(cost.total, 4); // "0.0123"
  */
 export function costOf(price: ModelPrice, usage: UsageLike): CostBreakdown {
-  const tokens = normalizeUsage(usage);
+  return costOfTokens(price, normalizeUsage(usage));
+}
+
+/** {@link costOf} of usage already normalised (and so checked) by `normalizeUsage`. Pure. */
+export function costOfTokens(price: ModelPrice, tokens: TokenUsage): CostBreakdown {
   const promptTokens = promptTokensOf(tokens);
   const { rates, tierAboveTokens } = ratesFor(price, promptTokens);
   const input = BigInt(tokens.input.noCache) * rates.input;

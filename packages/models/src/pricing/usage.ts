@@ -83,18 +83,24 @@ function split(
   });
 }
 
+// Every metered call passes here, so the five buckets are checked without building objects.
 function checked(usage: TokenUsage): TokenUsage {
-  const counts = { ...usage.input, ...usage.output };
-  for (const [bucket, count] of Object.entries(counts)) {
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw new InvalidArgumentError(
-        `Token usage bucket "${bucket}" is ${String(count)}; token counts must be non-negative ` +
-          `integers. Check the provider's usage mapping.`,
-        "INVALID_USAGE",
-      );
-    }
-  }
+  const { input, output } = usage;
+  checkCount("noCache", input.noCache);
+  checkCount("cacheRead", input.cacheRead);
+  checkCount("cacheWrite", input.cacheWrite);
+  checkCount("text", output.text);
+  checkCount("reasoning", output.reasoning);
   return usage;
+}
+
+function checkCount(bucket: string, count: number): void {
+  if (Number.isSafeInteger(count) && count >= 0) return;
+  throw new InvalidArgumentError(
+    `Token usage bucket "${bucket}" is ${String(count)}; token counts must be non-negative ` +
+      `integers. Check the provider's usage mapping.`,
+    "INVALID_USAGE",
+  );
 }
 
 /** All prompt tokens of a usage: uncached plus cache reads plus cache writes. Pure. */

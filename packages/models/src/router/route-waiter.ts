@@ -70,21 +70,47 @@ export class RouteWaiter {
    * Waits for a lease; `"exhausted"` when every candidate already failed in this call.
    * @throws QueueTimeoutError, DeploymentUnavailableError, or the signal's reason on abort.
    */
-  async acquire(request: AdmissionRequest): Promise<Admitted | "exhausted"> {
+  acquire(request: AdmissionRequest): Admitted | "exhausted" | Promise<Admitted | "exhausted"> {
     const queue = this.#queues.get(request.alias.name)!;
-    const start = this.#clock.now();
-    const ticket = queue.enter(request.call.priority ?? 0, start);
+    const ticket = queue.enter(request.call.priority ?? 0, this.#clock.now());
+    // The first look is synchronous: most calls are admitted at once, without a promise.
+    let wakeAt: Admitted | "exhausted" | number;
     try {
-      for (;;) {
-        request.call.signal?.throwIfAborted();
-        const wakeAt = this.#step(request, queue, ticket);
-        if (typeof wakeAt !== "number") return wakeAt;
-        await this.#sleepUntilChange(wakeAt, request.call.signal);
-      }
-    } finally {
-      queue.leave(ticket);
-      this.#changes.notify();
+      request.call.signal?.throwIfAborted();
+      wakeAt = this.#step(request, queue, ticket);
+    } catch (error) {
+      this.#leave(queue, ticket);
+      throw error;
     }
+    if (typeof wakeAt !== "number") {
+      this.#leave(queue, ticket);
+      return wakeAt;
+    }
+    return this.#wait(request, queue, ticket, wakeAt);
+  }
+
+  async #wait(
+    request: AdmissionRequest,
+    queue: AdmissionQueue,
+    ticket: Ticket,
+    firstWakeAt: number,
+  ): Promise<Admitted | "exhausted"> {
+    let wakeAt: Admitted | "exhausted" | number = firstWakeAt;
+    try {
+      while (typeof wakeAt === "number") {
+        await this.#sleepUntilChange(wakeAt, request.call.signal);
+        request.call.signal?.throwIfAborted();
+        wakeAt = this.#step(request, queue, ticket);
+      }
+      return wakeAt;
+    } finally {
+      this.#leave(queue, ticket);
+    }
+  }
+
+  #leave(queue: AdmissionQueue, ticket: Ticket): void {
+    queue.leave(ticket);
+    this.#changes.notify();
   }
 
   /** One look at the line: a lease, "exhausted", or the time to look again. */
