@@ -130,3 +130,47 @@ differential(
     { step: -1, next: ["__start__"] },
   ],
 );
+
+differential(
+  "history shows each finished task's result: its writes to state keys, none for a no-op",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      trace: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+      n: lib.Annotation<number>(),
+    });
+    const graph = new lib.StateGraph(State)
+      .addNode("noop", () => ({}))
+      .addNode("fan", () => ({ trace: ["fan"] }))
+      .addNode("left", () => ({ trace: ["left"], n: 1 }))
+      .addNode("right", () => ({ trace: ["right"] }))
+      .addNode("jump", () => new lib.Command({ update: { n: 2 }, goto: "last" }), {
+        ends: ["last"],
+      })
+      .addNode("last", () => ({ n: 3 }))
+      .addEdge(lib.START, "noop")
+      .addEdge("noop", "fan")
+      .addEdge("fan", "left")
+      .addEdge("fan", "right")
+      .addEdge(["left", "right"], "jump")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const config = { configurable: { thread_id: "results" } };
+    await graph.invoke({ trace: ["in"] }, config);
+    const history = await summariseHistory(graph.getStateHistory(config));
+    return history.map((s) => ({ step: s.step, tasks: s.tasks }));
+  },
+  [
+    { step: 5, tasks: [] },
+    { step: 4, tasks: [{ interrupts: [], name: "last", result: { n: 3 } }] },
+    { step: 3, tasks: [{ interrupts: [], name: "jump", result: { n: 2 } }] },
+    {
+      step: 2,
+      tasks: [
+        { interrupts: [], name: "left", result: { n: 1, trace: ["left"] } },
+        { interrupts: [], name: "right", result: { trace: ["right"] } },
+      ],
+    },
+    { step: 1, tasks: [{ interrupts: [], name: "fan", result: { trace: ["fan"] } }] },
+    { step: 0, tasks: [{ interrupts: [], name: "noop" }] },
+    { step: -1, tasks: [{ interrupts: [], name: "__start__", result: { trace: ["in"] } }] },
+  ],
+);

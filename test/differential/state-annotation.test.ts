@@ -171,3 +171,22 @@ differential(
     invoked: { a: "yo!" },
   },
 );
+
+differential(
+  "a key declared as Annotation<T>, uncalled, holds the last value written",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      topic: lib.Annotation<string>,
+      count: lib.Annotation<number>,
+      log: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const graph = new lib.StateGraph(State)
+      .addNode("a", (s) => ({ topic: `${s.topic}!`, count: 1, log: ["a"] }))
+      .addNode("b", (s) => ({ count: s.count + 1, log: [`b saw ${s.topic}`] }))
+      .addEdge(lib.START, "a")
+      .addEdge("a", "b")
+      .compile();
+    return graph.invoke({ topic: "agents" });
+  },
+  { topic: "agents!", count: 2, log: ["a", "b saw agents!"] },
+);

@@ -16,18 +16,36 @@ export interface ChannelAnnotation<V = unknown, U = V> {
   readonly hasReducer: boolean;
 }
 
+/**
+ * A declared state key: an annotation, or `Annotation` itself uncalled (`topic: Annotation<string>`),
+ * LangGraph's short form for a key that holds the last value written.
+ */
+export type AnnotationLike<V = unknown, U = V> =
+  | ChannelAnnotation<V, U>
+  | (() => ChannelAnnotation<V, U>);
+
 /** Keys to annotations: the shape given to `Annotation.Root`. */
-export type StateDefinition = Record<string, ChannelAnnotation<unknown, unknown>>;
+export type StateDefinition = Record<string, AnnotationLike<unknown, unknown>>;
+
+type ValueOf<A> =
+  A extends ChannelAnnotation<infer V, unknown>
+    ? V
+    : A extends () => ChannelAnnotation<infer V, unknown>
+      ? V
+      : never;
+
+type UpdateOf<A> =
+  A extends ChannelAnnotation<infer V, infer U>
+    ? U | Overwrite<V>
+    : A extends () => ChannelAnnotation<infer V, infer U>
+      ? U | Overwrite<V>
+      : never;
 
 /** The state a node reads for a definition. */
-export type StateType<SD extends StateDefinition> = {
-  [K in keyof SD]: SD[K] extends ChannelAnnotation<infer V, unknown> ? V : never;
-};
+export type StateType<SD extends StateDefinition> = { [K in keyof SD]: ValueOf<SD[K]> };
 
 /** The partial update a node may return for a definition. */
-export type UpdateType<SD extends StateDefinition> = {
-  [K in keyof SD]?: SD[K] extends ChannelAnnotation<infer V, infer U> ? U | Overwrite<V> : never;
-};
+export type UpdateType<SD extends StateDefinition> = { [K in keyof SD]?: UpdateOf<SD[K]> };
 
 /** The reducer form accepted by `Annotation`, matching LangGraph (`value` is its legacy name). */
 export type ReducerSpec<V, U> =

@@ -1,6 +1,11 @@
 import type { ChannelSpec } from "../channels/channel.ts";
 import { InvalidGraphError } from "../errors.ts";
-import { AnnotationRoot, type StateDefinition } from "./annotation.ts";
+import {
+  Annotation,
+  AnnotationRoot,
+  type ChannelAnnotation,
+  type StateDefinition,
+} from "./annotation.ts";
 import { channelForZodField, isZodObject, type ZodObjectLike } from "./zod.ts";
 
 /** Any accepted description of state: an Annotation root, a zod object, or a raw definition. */
@@ -14,13 +19,14 @@ export interface SchemaChannels {
   zod?: ZodObjectLike;
 }
 
+function isAnnotation(value: unknown): value is ChannelAnnotation {
+  return typeof (value as { createChannel?: unknown })?.createChannel === "function";
+}
+
 function isDefinition(value: unknown): value is StateDefinition {
   if (typeof value !== "object" || value === null) return false;
   const entries = Object.values(value);
-  return (
-    entries.length > 0 &&
-    entries.every((v) => typeof (v as { createChannel?: unknown })?.createChannel === "function")
-  );
+  return entries.length > 0 && entries.every((v) => v === Annotation || isAnnotation(v));
 }
 
 /** Whether `value` can describe state. Pure. */
@@ -47,9 +53,19 @@ export function readSchema(schema: unknown, role: string): SchemaChannels {
 
 function fromDefinition(spec: StateDefinition): SchemaChannels {
   const channels = new Map<string, ChannelSpec>();
-  for (const [key, annotation] of Object.entries(spec))
-    channels.set(key, annotation.createChannel());
+  for (const [key, declared] of Object.entries(spec))
+    channels.set(key, resolveAnnotation(key, declared).createChannel());
   return { keys: [...channels.keys()], channels };
+}
+
+/** A key's annotation; a function (`key: Annotation<string>`) is called for it, as LangGraph does. */
+function resolveAnnotation(key: string, declared: unknown): ChannelAnnotation {
+  const annotation = typeof declared === "function" ? (declared as () => unknown)() : declared;
+  if (isAnnotation(annotation)) return annotation;
+  throw new InvalidGraphError(
+    `State key "${key}" is declared as ${describe(annotation)}, which is not an annotation. Declare it as Annotation<T>(), Annotation<T>({ reducer, default }), or Annotation<T>.`,
+    "INVALID_SCHEMA",
+  );
 }
 
 function describe(value: unknown): string {

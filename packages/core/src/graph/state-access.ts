@@ -76,10 +76,9 @@ export function snapshotFromTuple(
       interrupts,
     };
     if (error !== undefined) description.error = error;
-    if (succeeded)
-      description.result = Object.fromEntries(
-        task.writes.filter(([c]) => spec.stateKeys.includes(c)),
-      );
+    // As LangGraph: a task that wrote no state key (a no-op, or only a route) shows no result.
+    const shown = succeeded ? task.writes.filter(([c]) => spec.stateKeys.includes(c)) : [];
+    if (shown.length > 0) description.result = Object.fromEntries(shown);
     if (task.node.subgraph)
       description.state = {
         configurable: { thread_id: tuple.config.configurable.thread_id, checkpoint_ns: task.ns },
