@@ -17,9 +17,12 @@
  *     reads the writer from `config.configurable`, where it never is, and writes nothing.
  * (7) A functional-API task whose result comes from the cache streams one cached update.
  *     LangGraph 1.7.3 streams a second cached update whose value repeats the result in a list.
+ * (8) History shows a task's `result` only for tasks saved as pending writes: those that
+ *     finished while siblings ran. A step's last task is stored by the next checkpoint, so its
+ *     snapshot task has none; LangGraph saves and shows every task's.
  */
 import { InMemoryCache } from "@langchain/langgraph-checkpoint";
-import { collect, differential, divergent, type Lib } from "./harness.ts";
+import { collect, deferred, differential, divergent, type Lib } from "./harness.ts";
 import { hello, messageEvents, parentWithSubgraph, type Rec } from "./messages-events.ts";
 
 function traceState(lib: Lib) {
@@ -215,6 +218,55 @@ divergent(
       cached: [{ square: 9, __metadata__: { cached: true } }],
       last: { squares: [9, 16] },
       ran: [2, 3, 4],
+    },
+  },
+);
+
+divergent(
+  "(8) history results: only tasks that finished while siblings ran show one in Conclave",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      trace: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const slow = deferred();
+    const graph = new lib.StateGraph(State)
+      .addNode("solo", () => ({ trace: ["solo"] }))
+      .addNode("quick", () => {
+        slow.resolve();
+        return { trace: ["quick"] };
+      })
+      .addNode("slow", async () => {
+        await slow.promise;
+        return { trace: ["slow"] };
+      })
+      .addNode("noop", () => ({}))
+      .addEdge(lib.START, "solo")
+      .addEdge("solo", "quick")
+      .addEdge("solo", "slow")
+      .addEdge(["quick", "slow"], "noop")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const config = { configurable: { thread_id: "results" } };
+    await graph.invoke({ trace: ["in"] }, config);
+    const results: Record<string, unknown> = {};
+    for await (const snapshot of graph.getStateHistory(config))
+      for (const task of snapshot.tasks)
+        results[task.name] = (task as { result?: unknown }).result ?? "none";
+    return results;
+  },
+  {
+    langgraph: {
+      __start__: { trace: ["in"] },
+      solo: { trace: ["solo"] },
+      quick: { trace: ["quick"] },
+      slow: { trace: ["slow"] },
+      noop: "none",
+    },
+    conclave: {
+      __start__: "none",
+      solo: "none",
+      quick: { trace: ["quick"] },
+      slow: "none",
+      noop: "none",
     },
   },
 );

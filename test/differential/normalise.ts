@@ -187,7 +187,6 @@ function summariseSnapshotTask(task: unknown): unknown {
   if (!isRecord(task)) return task;
   const out: Rec = { name: task.name, interrupts: task.interrupts ?? [] };
   if (task.error !== undefined && task.error !== null) out.error = true;
-  if (task.result !== undefined) out.result = task.result;
   if (isRecord(task.state) && "values" in task.state) out.state = summariseSnapshot(task.state);
   return out;
 }

@@ -135,14 +135,14 @@ describe("fencing on PostgreSQL", () => {
         generation: 2,
       });
     }
-    // The held checkpoint (step 3: c1 | c2) never landed. c1 and c2 had finished and their
-    // writes were saved as pending writes under the old claim, before the hold, so they were
-    // kept; only d ran, on the new owner. The held finish came after every checkpoint: the new
-    // owner ran no node of that run, it only ended it.
+    // The held checkpoint (step 3: c1 | c2) never landed. c1 had finished first and its write
+    // was saved as a pending write under the old claim, so it was kept; only c2 and d ran
+    // again, on the new owner. The held finish came after every checkpoint: the new owner ran
+    // no node of that run, it only ended it.
     const by = async (threadId: string) =>
       ((await runtime!.store.threads.get("default", threadId))!.values as { by: unknown }).by;
     const [old, now] = [stale.pid, owner.pid];
-    expect(await by(runs[0]!.threadId)).toEqual({ a: old, b: old, c1: old, c2: old, d: now });
+    expect(await by(runs[0]!.threadId)).toEqual({ a: old, b: old, c1: old, c2: now, d: now });
     expect(await by(runs[1]!.threadId)).toEqual({ a: old, b: old, c1: old, c2: old, d: old });
   });
 });

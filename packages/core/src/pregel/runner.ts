@@ -175,7 +175,7 @@ async function runTask(
     if (state.failure !== undefined) return;
     task.writes = writes;
     if (loop.options.cache) await cacheWrites(loop.options.cache, task);
-    if (loop.durability !== "exit") saveWrites(loop, task);
+    if (state.running > 0 && loop.durability !== "exit") saveWrites(loop, task);
     else state.unsaved.push(task);
     emitTaskResult(loop, task);
   } catch (error) {
@@ -200,10 +200,8 @@ async function runTask(
   }
 }
 
-// Every finished task's writes are saved against the step's checkpoint, as LangGraph's are: a
-// resume after a crash mid-step skips the task, and history shows each task's `result`. Under
-// `exit` durability nothing of the step is stored until the run ends, so nothing is saved here.
-// Writes are saved as they are, so LangChain messages become plain (v2 agents).
+// A step's last task skips this: its writes reach the checkpoint through the reducers. Other
+// tasks' writes are saved first, as they are, so LangChain messages become plain (v2 agents).
 function saveWrites(loop: GraphLoop, task: Task): void {
   const writes =
     task.writes.length > 0
