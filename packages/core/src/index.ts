@@ -55,6 +55,7 @@ export {
   type ToolCall,
   toMessage,
 } from "./graph/messages.ts";
+export { MessagesDeltaValue, MessagesValue } from "./graph/messages-value.ts";
 export {
   type AddNodeOptions,
   type NodeAction,
@@ -62,6 +63,17 @@ export {
   type StateOf,
   type UpdateOf,
 } from "./graph/state-graph.ts";
+export {
+  DeltaValue,
+  isStandardSchema,
+  ReducedValue,
+  type StandardSchemaLike,
+  StateSchema,
+  type StateSchemaFields,
+  type StateSchemaUpdate,
+  type StateSchemaValue,
+  UntrackedValue,
+} from "./graph/state-schema.ts";
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
 export * from "./metering/index.ts";
 export * from "./platform/index.ts";

@@ -89,6 +89,8 @@ export function lowerGraph(
     triggerIndex,
     finishChannels: [...channels].filter(([, c]) => c.finish !== undefined).map(([k]) => k),
     inputZod: schemas.input.zod,
+    ...(schemas.state.checks ? { stateChecks: schemas.state.checks } : {}),
+    ...(schemas.input.checks ? { inputChecks: schemas.input.checks } : {}),
   };
 }
 

@@ -6,10 +6,21 @@ import {
   type ChannelAnnotation,
   type StateDefinition,
 } from "./annotation.ts";
+import { type SchemaField, StateSchema, stateSchemaFields } from "./state-schema.ts";
 import { channelForZodField, isZodObject, type ZodObjectLike } from "./zod.ts";
 
-/** Any accepted description of state: an Annotation root, a zod object, or a raw definition. */
-export type SchemaLike = AnnotationRoot<StateDefinition> | ZodObjectLike | StateDefinition;
+/** A field's check: the value to write, or an InvalidUpdateError naming `where`. */
+export type FieldCheck = SchemaField["validate"];
+
+/**
+ * Any accepted description of state: a StateSchema, an Annotation root, a zod object, or a raw
+ * definition.
+ */
+export type SchemaLike =
+  | StateSchema
+  | AnnotationRoot<StateDefinition>
+  | ZodObjectLike
+  | StateDefinition;
 
 /** The channels a schema declares, in declaration order. */
 export interface SchemaChannels {
@@ -17,6 +28,8 @@ export interface SchemaChannels {
   channels: Map<string, ChannelSpec>;
   /** Present for zod schemas, to validate graph input. */
   zod?: ZodObjectLike;
+  /** Present for a StateSchema: each field's check, applied to input and node updates. */
+  checks?: Map<string, FieldCheck>;
 }
 
 function isAnnotation(value: unknown): value is ChannelAnnotation {
@@ -31,11 +44,17 @@ function isDefinition(value: unknown): value is StateDefinition {
 
 /** Whether `value` can describe state. Pure. */
 export function isSchemaLike(value: unknown): value is SchemaLike {
-  return value instanceof AnnotationRoot || isZodObject(value) || isDefinition(value);
+  return (
+    StateSchema.isInstance(value) ||
+    value instanceof AnnotationRoot ||
+    isZodObject(value) ||
+    isDefinition(value)
+  );
 }
 
 /** Reads the channels a schema declares. Throws InvalidGraphError for anything else. */
 export function readSchema(schema: unknown, role: string): SchemaChannels {
+  if (StateSchema.isInstance(schema)) return fromStateSchema(schema);
   if (schema instanceof AnnotationRoot) return fromDefinition(schema.spec);
   if (isZodObject(schema)) {
     const channels = new Map<string, ChannelSpec>();
@@ -45,10 +64,20 @@ export function readSchema(schema: unknown, role: string): SchemaChannels {
   }
   if (isDefinition(schema)) return fromDefinition(schema);
   throw new InvalidGraphError(
-    `Invalid ${role} schema: got ${describe(schema)}. Pass Annotation.Root({...}), a zod object (z.object({...})), ` +
+    `Invalid ${role} schema: got ${describe(schema)}. Pass new StateSchema({...}), Annotation.Root({...}), a zod object (z.object({...})), ` +
       "or { state, input?, output? } made of those.",
     "INVALID_SCHEMA",
   );
+}
+
+function fromStateSchema(schema: StateSchema): SchemaChannels {
+  const channels = new Map<string, ChannelSpec>();
+  const checks = new Map<string, FieldCheck>();
+  for (const [key, field] of stateSchemaFields(schema)) {
+    channels.set(key, field.channel);
+    checks.set(key, field.validate);
+  }
+  return { keys: [...channels.keys()], channels, checks };
 }
 
 function fromDefinition(spec: StateDefinition): SchemaChannels {

@@ -7,35 +7,40 @@ import type { NodeConfig } from "../pregel/types.ts";
 import type { AnnotationRoot, StateDefinition, StateType, UpdateType } from "./annotation.ts";
 import { CompiledStateGraph, type CompileOptions } from "./compiled-state-graph.ts";
 import { lowerGraph } from "./lower.ts";
+import type { StateSchema, StateSchemaUpdate, StateSchemaValue } from "./state-schema.ts";
 import type { ZodObjectLike } from "./zod.ts";
 
 /** The state a node reads, for any accepted schema form. */
 export type StateOf<D> =
-  D extends AnnotationRoot<infer SD extends StateDefinition>
-    ? StateType<SD>
-    : D extends { state: infer X }
-      ? StateOf<X>
-      : D extends { stateSchema: infer X }
+  D extends StateSchema<infer F>
+    ? StateSchemaValue<F>
+    : D extends AnnotationRoot<infer SD extends StateDefinition>
+      ? StateType<SD>
+      : D extends { state: infer X }
         ? StateOf<X>
-        : D extends { _output: infer O }
-          ? O
-          : D extends { _zod: { output: infer O } }
+        : D extends { stateSchema: infer X }
+          ? StateOf<X>
+          : D extends { _output: infer O }
             ? O
-            : D extends StateDefinition
-              ? StateType<D>
-              : Record<string, unknown>;
+            : D extends { _zod: { output: infer O } }
+              ? O
+              : D extends StateDefinition
+                ? StateType<D>
+                : Record<string, unknown>;
 
 /** The update a node may return, for any accepted schema form. */
 export type UpdateOf<D> =
-  D extends AnnotationRoot<infer SD extends StateDefinition>
-    ? UpdateType<SD>
-    : D extends { state: infer X }
-      ? UpdateOf<X>
-      : D extends { stateSchema: infer X }
+  D extends StateSchema<infer F>
+    ? StateSchemaUpdate<F>
+    : D extends AnnotationRoot<infer SD extends StateDefinition>
+      ? UpdateType<SD>
+      : D extends { state: infer X }
         ? UpdateOf<X>
-        : D extends StateDefinition
-          ? UpdateType<D>
-          : Partial<StateOf<D>>;
+        : D extends { stateSchema: infer X }
+          ? UpdateOf<X>
+          : D extends StateDefinition
+            ? UpdateType<D>
+            : Partial<StateOf<D>>;
 
 /** What a node function may return. */
 export type NodeReturn<U> =
@@ -72,7 +77,7 @@ export interface AddNodeOptions {
   /** Nodes a Command returned by this node may route to (for validation and drawing). */
   ends?: readonly string[];
   /** A schema whose keys this node reads, instead of the whole state. */
-  input?: AnnotationRoot<StateDefinition> | ZodObjectLike;
+  input?: StateSchema | AnnotationRoot<StateDefinition> | ZodObjectLike;
   metadata?: Record<string, unknown>;
   subgraphs?: unknown[];
 }

@@ -64,6 +64,9 @@ export interface GraphSpec {
   /** Channels with a `finish` step (defer). */
   finishChannels: readonly string[];
   inputZod?: ZodObjectLike;
+  /** A StateSchema's field checks: node updates go through `stateChecks`, input `inputChecks`. */
+  stateChecks?: ReadonlyMap<string, (value: unknown, where: string) => unknown>;
+  inputChecks?: ReadonlyMap<string, (value: unknown, where: string) => unknown>;
   /**
    * Set for the functional API's entrypoint: the graph's output (invoke, `values`, getState) is
    * this one channel's raw value instead of a state object, as LangGraph's `outputChannels`

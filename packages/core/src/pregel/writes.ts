@@ -78,7 +78,8 @@ function pushUpdate(spec: GraphSpec, task: Task, update: unknown, writes: Pendin
     update.every((u) => Array.isArray(u) && u.length === 2 && typeof u[0] === "string")
   ) {
     for (const [key, value] of update as [string, unknown][])
-      if (spec.channels.has(key) && !key.startsWith(BRANCH_PREFIX)) writes.push([key, value]);
+      if (spec.channels.has(key) && !key.startsWith(BRANCH_PREFIX))
+        writes.push([key, checkedField(spec, task, key, value)]);
     return;
   }
   if (typeof update !== "object" || update === null || Array.isArray(update)) {
@@ -98,8 +99,16 @@ function pushUpdate(spec: GraphSpec, task: Task, update: unknown, writes: Pendin
       key.startsWith("join:")
     )
       continue;
-    writes.push([key, (update as Record<string, unknown>)[key]]);
+    writes.push([key, checkedField(spec, task, key, (update as Record<string, unknown>)[key])]);
   }
+}
+
+/** A StateSchema field's validated value (its schema may coerce it); other keys as written. */
+function checkedField(spec: GraphSpec, task: Task, key: string, value: unknown): unknown {
+  const input = task.name === START;
+  const check = (input ? (spec.inputChecks ?? spec.stateChecks) : spec.stateChecks)?.get(key);
+  if (check === undefined) return value;
+  return check(value, input ? "Graph input" : `The update of node "${task.name}"`);
 }
 
 function validateInput(spec: GraphSpec, input: unknown): void {
