@@ -274,3 +274,37 @@ differential(
     three: { answers: ["A", "B"] },
   },
 );
+
+differential(
+  "a node that catches errors rethrows interrupts with isGraphBubbleUp; errors extend BaseLangGraphError",
+  async (lib) => {
+    const State = lib.Annotation.Root({ answer: lib.Annotation<string>() });
+    const graph = new lib.StateGraph(State)
+      .addNode("ask", () => {
+        try {
+          return { answer: String(lib.interrupt("name?")) };
+        } catch (error) {
+          if (lib.isGraphBubbleUp(error)) throw error;
+          return { answer: "swallowed" };
+        }
+      })
+      .addEdge(lib.START, "ask")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const config = { configurable: { thread_id: "bubble" } };
+    const paused = await graph.invoke({}, config);
+    const resumed = await graph.invoke(new lib.Command({ resume: "Ada" }), config);
+    const loop = new lib.StateGraph(State)
+      .addNode("again", () => ({ answer: "x" }))
+      .addEdge(lib.START, "again")
+      .addEdge("again", "again")
+      .compile();
+    let base = false;
+    try {
+      await loop.invoke({}, { recursionLimit: 3 });
+    } catch (error) {
+      base = error instanceof lib.BaseLangGraphError && !lib.isGraphBubbleUp(error);
+    }
+    return { paused: "__interrupt__" in paused, resumed: resumed.answer, base };
+  },
+  { paused: true, resumed: "Ada", base: true },
+);

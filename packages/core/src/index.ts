@@ -12,6 +12,8 @@ export {
   CheckpointFormatError,
   CheckpointNotFoundError,
   ConclaveError,
+  // LangGraph's base error class: every Conclave error extends ConclaveError.
+  ConclaveError as BaseLangGraphError,
   EmptyInputError,
   type ErrorDisposition,
   GraphRecursionError,
@@ -77,6 +79,7 @@ export {
 export { withLangGraph, type ZodFieldMeta } from "./graph/zod.ts";
 export * from "./metering/index.ts";
 export * from "./platform/index.ts";
+export { isGraphBubbleUp, isParentCommand } from "./pregel/bubble-up.ts";
 export { Command, type CommandParams, isCommand, isSend, Send } from "./pregel/command.ts";
 export {
   GraphInterrupt,
@@ -116,6 +119,7 @@ export type {
   StreamMode,
   TaskInfo,
 } from "./pregel/types.ts";
+export { ParentCommand } from "./pregel/writes.ts";
 export * from "./serde/index.ts";
 export * from "./store/index.ts";
 export { uuidV7 } from "./uuid-v7.ts";
