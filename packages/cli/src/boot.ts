@@ -53,6 +53,7 @@ export async function boot(
     settings: platform.settings,
     graphContext: { ledger: platform.ledger, budgets: platform.budgets },
     budgets: { store: platform.budgets },
+    items: platform.items,
   });
   const graphs = graphSpecsOf(settings);
   const stopWatching = await registerGraphs(runtime.registry, graphs, {

@@ -46,6 +46,7 @@ export { ROLLED_BACK } from "./run-executor.ts";
 export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";
 export type { RuntimeLogger } from "./runtime-context.ts";
 export { mergeConfig, type SubmitRequest } from "./submit.ts";
+export { tenantLabel, tenantStore } from "./tenant-store.ts";
 export { isUnavailable } from "./unavailable.ts";
 export {
   bodyFor,

@@ -12,6 +12,7 @@ import type {
   Ledger,
   PlatformStore,
   SettingsStore,
+  Store,
 } from "@conclave/core";
 import { InvalidArgumentError } from "@conclave/core";
 import {
@@ -21,6 +22,7 @@ import {
   PostgresLedger,
   PostgresPlatformStore,
   PostgresSettingsStore,
+  PostgresStore,
 } from "@conclave/postgres";
 import {
   SqliteAuditLog,
@@ -29,6 +31,7 @@ import {
   SqliteLedger,
   SqlitePlatformStore,
   SqliteSettingsStore,
+  SqliteStore,
 } from "@conclave/sqlite";
 
 export const DEFAULT_DATABASE_URL = ".conclave/conclave.db";
@@ -43,6 +46,8 @@ export interface Platform {
   audit: AuditLog;
   ledger: Ledger;
   budgets: BudgetStore;
+  /** Long-term memory, in the same database (`Runtime`'s `items`). */
+  items: Store;
   close(): Promise<void>;
 }
 
@@ -89,6 +94,7 @@ function openSqlite(path: string): Platform {
     audit: new SqliteAuditLog(db),
     ledger: new SqliteLedger(db),
     budgets: new SqliteBudgetStore(db),
+    items: new SqliteStore(db),
     close: () => store.close(),
   };
 }
@@ -110,6 +116,7 @@ async function openPostgres(url: string, options: OpenPlatformOptions): Promise<
     audit: new PostgresAuditLog(pool, { schema }),
     ledger: new PostgresLedger(pool, { schema }),
     budgets: new PostgresBudgetStore(pool, { schema }),
+    items: new PostgresStore(pool, { schema }),
     close: () => store.close(),
   };
 }

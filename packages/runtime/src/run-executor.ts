@@ -25,6 +25,7 @@ import {
   type Run,
   type RunConfig,
   type RunOutcome,
+  type Store,
   type StreamMode,
   TENANT_CONFIG_KEY,
   toMessage,
@@ -52,6 +53,8 @@ export interface Execution {
   mode?: OperationalMode;
   /** Receives each step's annotations (usage, routing, tool calls, approvals) as they happen. */
   onAnnotations?: RunConfig["onAnnotations"];
+  /** The run's tenant's long-term memory, handed to the graph as `config.store`. */
+  items?: Store;
 }
 
 /** Raised when the run must be given back to the queue rather than ended (shutdown). */
@@ -172,6 +175,8 @@ function runConfig(execution: Execution, resuming: boolean): RunConfig {
     runId: run.runId,
     wrapTask: withTaskSpan,
     ...(execution.onAnnotations ? { onAnnotations: execution.onAnnotations } : {}),
+    // A graph compiled with a store of its own keeps it, as it would outside the platform.
+    ...(execution.items && execution.graph.store === undefined ? { store: execution.items } : {}),
     durability: kw.durability ?? user.durability ?? "async",
     ...(kw.interruptBefore ? { interruptBefore: kw.interruptBefore } : {}),
     ...(kw.interruptAfter ? { interruptAfter: kw.interruptAfter } : {}),

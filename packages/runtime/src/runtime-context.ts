@@ -23,7 +23,7 @@ export interface RuntimeContext {
   clock: () => Date;
   logger: RuntimeLogger;
   /** The governance mode and audit hook a claimed run executes with. */
-  executionOptions(run: Run): Promise<Pick<Execution, "mode" | "onAnnotations">>;
+  executionOptions(run: Run): Promise<Pick<Execution, "mode" | "onAnnotations" | "items">>;
   /** Called when a worker has claimed a run, before it executes. */
   onStarted(run: Run): void;
   /** Ends a claimed run (fenced) and runs the after-run hooks. */

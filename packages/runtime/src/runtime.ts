@@ -16,6 +16,7 @@ import {
   type RunOutcome,
   runNotFound,
   type SettingsStore,
+  type Store,
   type WakeEvent,
 } from "@conclave/core";
 import { pino } from "pino";
@@ -30,6 +31,7 @@ import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-event
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
 import { createdEvents, newRunsOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import { tenantStore } from "./tenant-store.ts";
 import { bodyFor, deliver, formatOf, type WebhookOptions } from "./webhooks.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
@@ -53,6 +55,11 @@ export interface RuntimeOptions {
   audit?: AuditOptions;
   /** The budget store model calls reserve on: the sweep charges reservations nobody settled. */
   budgets?: ReservationExpiryOptions;
+  /**
+   * Long-term memory: each run's graph gets its tenant's view as `config.store` (unless the graph
+   * was compiled with a store of its own), and the server serves it at `/store`.
+   */
+  items?: Store;
 }
 
 /** Statuses after which a run changes no more (until retried). */
@@ -74,6 +81,8 @@ const JOIN_DECLARED_RECHECK_MS = 50;
 
 export class Runtime {
   readonly store: PlatformStore;
+  /** Long-term memory shared by the runs of a tenant (see `RuntimeOptions.items`). */
+  readonly items: Store | undefined;
   readonly registry: GraphRegistry;
   readonly events: RunEventBus;
   readonly logger: RuntimeLogger;
@@ -97,6 +106,7 @@ export class Runtime {
 
   private constructor(options: RuntimeOptions) {
     this.store = options.store;
+    this.items = options.items;
     this.clock = options.clock ?? (() => new Date());
     this.logger = options.logger ?? pino({ level: process.env.CONCLAVE_LOG_LEVEL ?? "warn" });
     this.events = new RunEventBus(options.events);
@@ -323,6 +333,7 @@ export class Runtime {
       clock: this.clock,
       logger: this.logger,
       executionOptions: async (run) => ({
+        ...(this.items ? { items: tenantStore(this.items, run.tenant) } : {}),
         mode: await this.modes.modeFor(run.tenant, run.assistantId),
         onAnnotations: this.audit ? auditAnnotations(run, this.audit) : undefined,
       }),

@@ -27,6 +27,8 @@ import {
 export interface Param {
   name: string;
   schema: JsonSchema;
+  /** A query parameter every valid request carries (path parameters always are). */
+  required?: boolean;
 }
 
 /** One operation of the OpenAPI document. */
@@ -99,7 +101,7 @@ export function operationsOf(doc: { paths: Record<string, Record<string, unknown
   for (const [path, methods] of Object.entries(doc.paths))
     for (const [method, raw] of Object.entries(methods)) {
       const op = raw as {
-        parameters?: { name: string; in: string; schema: JsonSchema }[];
+        parameters?: { name: string; in: string; schema: JsonSchema; required?: boolean }[];
         requestBody?: { content: { "application/json": { schema: JsonSchema } } };
         "x-scope"?: string;
       };
@@ -111,7 +113,7 @@ export function operationsOf(doc: { paths: Record<string, Record<string, unknown
         path,
         scope: op["x-scope"] ?? null,
         params: params.map(({ name, schema }) => ({ name, schema })),
-        query: query.map(({ name, schema }) => ({ name, schema })),
+        query: query.map(({ name, schema, required }) => ({ name, schema, required })),
         body: op.requestBody?.content["application/json"].schema,
       });
     }
@@ -129,7 +131,7 @@ function partsOf(op: Operation, hints: Hints, body = op.body && validOf(op.body,
     params: fc.record(Object.fromEntries(op.params.map((p) => [p.name, param(p)]))),
     query: fc.record(
       Object.fromEntries(op.query.map((p) => [p.name, hints(p.name) ?? validOf(p.schema)])),
-      { requiredKeys: [] },
+      { requiredKeys: op.query.filter((p) => p.required).map((p) => p.name) },
     ),
     body: body ?? fc.constant(undefined),
   }) as fc.Arbitrary<Parts>;

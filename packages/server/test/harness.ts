@@ -5,6 +5,7 @@
 import type { AddressInfo } from "node:net";
 import {
   type ApiKeyScope,
+  InMemoryStore,
   MemoryKeyStore,
   MemoryPlatformStore,
   newApiKey,
@@ -40,6 +41,7 @@ export async function startTestServer(options: {
   services?: ServerServices;
 }): Promise<TestServer> {
   const runtime = await Runtime.create({
+    items: new InMemoryStore(),
     ...options.runtime,
     store: options.store ?? new MemoryPlatformStore(),
     graphs: options.graphs,

@@ -1,6 +1,7 @@
 /**
  * The LangGraph Platform-compatible REST API: assistants, threads and their state, runs
- * (background, streamed over SSE, waited on; stateful and stateless) and crons, in the wire
+ * (background, streamed over SSE, waited on; stateful and stateless), crons and the long-term
+ * memory store, in the wire
  * format the official `@langchain/langgraph-sdk` client speaks. Reads need the `runs:read`
  * scope, writes `runs:write`; every record is confined to the caller's tenant.
  *
@@ -17,6 +18,7 @@ import { assistantRoutes } from "./assistants.ts";
 import { cronRoutes } from "./crons.ts";
 import { threadRunRoutes } from "./runs.ts";
 import { statelessRunRoutes } from "./stateless-runs.ts";
+import { storeRoutes } from "./store.ts";
 import { threadStateRoutes } from "./thread-state.ts";
 import { threadRoutes } from "./threads.ts";
 
@@ -31,4 +33,5 @@ export const langGraphApi: RouteModule = (ctx) =>
     ...threadRunRoutes(ctx),
     ...statelessRunRoutes(ctx),
     ...cronRoutes(ctx),
+    ...storeRoutes(ctx),
   ] as ReturnType<RouteModule>;
