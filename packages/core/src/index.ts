@@ -44,6 +44,7 @@ export {
 } from "./graph/annotation.ts";
 export { CompiledStateGraph, type CompileOptions } from "./graph/compiled-state-graph.ts";
 export { type DrawableEdge, DrawableGraph, type DrawableNode } from "./graph/draw.ts";
+export { type GraphJsonSchemas, graphJsonSchemas } from "./graph/json-schema.ts";
 export {
   type ContentBlock,
   type LangChainMessageInstance,

@@ -4,7 +4,7 @@
  * first use, so a search lists one for each graph before any run. A graph id is accepted
  * wherever an assistant id is.
  */
-import { type Assistant, assistantNotFound } from "@conclave/core";
+import { type Assistant, assistantNotFound, graphJsonSchemas } from "@conclave/core";
 import { newId, type Runtime } from "@conclave/runtime";
 import { z } from "zod";
 import type { ServerContext } from "../app.ts";
@@ -238,6 +238,29 @@ function graphRoute(runtime: Runtime) {
   });
 }
 
+function schemasRoute(runtime: Runtime) {
+  return defineRoute({
+    method: "GET",
+    url: "/assistants/:assistant_id/schemas",
+    scope: "runs:read",
+    summary: "The JSON Schemas of the assistant's graph: state, input and output",
+    tags,
+    params: AssistantParams,
+    handler: async ({ params, principal }) => {
+      const assistant = await runtime.resolveAssistant(principal.tenant, params.assistant_id);
+      const schemas = graphJsonSchemas(runtime.registry.require(assistant.graphId).graph);
+      return {
+        graph_id: assistant.graphId,
+        state_schema: schemas.state,
+        input_schema: schemas.input,
+        output_schema: schemas.output,
+        config_schema: null,
+        context_schema: null,
+      };
+    },
+  });
+}
+
 /** Routes for assistants. */
 export function assistantRoutes(ctx: ServerContext) {
   return [
@@ -250,5 +273,6 @@ export function assistantRoutes(ctx: ServerContext) {
     versionsRoute,
     setLatestRoute,
     graphRoute,
+    schemasRoute,
   ].map((route) => route(ctx.runtime));
 }
