@@ -238,3 +238,39 @@ differential(
     [[], { outer: { log: ["inner"] } }],
   ],
 );
+
+differential(
+  "getSubgraphs names subgraph nodes, recursing as parent|child and picking one namespace",
+  async (lib) => {
+    const State = lib.Annotation.Root({ v: lib.Annotation<string>() });
+    const leaf = new lib.StateGraph(State)
+      .addNode("l", () => ({}))
+      .addEdge(lib.START, "l")
+      .compile();
+    const mid = new lib.StateGraph(State)
+      .addNode("leaf", leaf)
+      .addEdge(lib.START, "leaf")
+      .compile();
+    const top = new lib.StateGraph(State)
+      .addNode("mid", mid)
+      .addNode("other", leaf)
+      .addNode("plain", () => ({}))
+      .addEdge(lib.START, "mid")
+      .addEdge(lib.START, "other")
+      .addEdge("mid", "plain")
+      .compile();
+    const names = (entries: Iterable<[string, unknown]>) => [...entries].map(([name]) => name);
+    return {
+      top: names(top.getSubgraphs()),
+      all: names(top.getSubgraphs(undefined, true)),
+      one: names(top.getSubgraphs("mid")),
+      nested: names(top.getSubgraphs("mid|leaf", true)),
+    };
+  },
+  {
+    top: ["mid", "other"],
+    all: ["mid", "mid|leaf", "other"],
+    one: ["mid"],
+    nested: ["mid|leaf"],
+  },
+);

@@ -54,12 +54,28 @@ const annotated = new StateGraph(
   .addEdge(START, "a")
   .compile();
 
+// parent -> child (a StateSchema subgraph) -> grandchild (an Annotation subgraph).
+const grandchild = new StateGraph(Annotation.Root({ deep: Annotation<string>() }))
+  .addNode("g", () => ({}))
+  .addEdge(START, "g")
+  .compile();
+const child = new StateGraph(new StateSchema({ topic: z.string(), deep: z.string().optional() }))
+  .addNode("inner", grandchild)
+  .addEdge(START, "inner")
+  .compile();
+const parent = new StateGraph(Agent)
+  .addNode("research", child)
+  .addNode("plain", () => ({}))
+  .addEdge(START, "research")
+  .addEdge("research", "plain")
+  .compile();
+
 let server: TestServer;
 let client: Client;
 
 beforeAll(async () => {
   server = await startTestServer({
-    graphs: { agent, qa, zodGraph, annotated },
+    graphs: { agent, qa, zodGraph, annotated, parent },
     modules: [langGraphApi],
     worker: false,
   });
@@ -113,5 +129,23 @@ describe("assistant schemas", () => {
       type: "object",
       properties: { topic: {}, seen: {} },
     });
+  });
+
+  it("lists subgraphs with their schemas: by node name, recursively, or one namespace", async () => {
+    const top = await client.assistants.getSubgraphs("parent");
+    expect(Object.keys(top)).toEqual(["research"]);
+    expect(Object.keys((top.research!.state_schema as { properties: object }).properties)).toEqual([
+      "topic",
+      "deep",
+    ]);
+    const all = await client.assistants.getSubgraphs("parent", { recurse: true });
+    expect(Object.keys(all)).toEqual(["research", "research|inner"]);
+    expect(all["research|inner"]!.state_schema).toEqual({
+      type: "object",
+      properties: { deep: {} },
+    });
+    const one = await client.assistants.getSubgraphs("parent", { namespace: "research" });
+    expect(Object.keys(one)).toEqual(["research"]);
+    expect(await client.assistants.getSubgraphs("agent")).toEqual({});
   });
 });

@@ -365,6 +365,39 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
     return this.getGraph(config);
   }
 
+  /**
+   * The compiled graphs used as nodes, by node name; with `recurse`, theirs too, named
+   * `parent|child`. `namespace` picks one subgraph (and, with `recurse`, its own), as LangGraph's
+   * `getSubgraphs` does.
+   */
+  *getSubgraphs(
+    namespace?: string,
+    recurse = false,
+  ): Generator<[string, CompiledStateGraph<unknown, unknown>]> {
+    for (const [name, node] of this.spec.nodes) {
+      const graph = node.subgraph;
+      if (!(graph instanceof CompiledStateGraph)) continue;
+      if (namespace !== undefined && !namespace.startsWith(name)) continue;
+      if (name === namespace) {
+        yield [name, graph];
+        return;
+      }
+      if (namespace === undefined) yield [name, graph];
+      if (!recurse) continue;
+      const inner = namespace === undefined ? undefined : namespace.slice(name.length + 1);
+      for (const [child, subgraph] of graph.getSubgraphs(inner, true))
+        yield [`${name}|${child}`, subgraph];
+    }
+  }
+
+  /** Async form of `getSubgraphs`, as in LangGraph. */
+  async *getSubgraphsAsync(
+    namespace?: string,
+    recurse = false,
+  ): AsyncGenerator<[string, CompiledStateGraph<unknown, unknown>]> {
+    yield* this.getSubgraphs(namespace, recurse);
+  }
+
   #saver(method: string): CheckpointSaver {
     if (!this.checkpointer) {
       throw new InvalidArgumentError(

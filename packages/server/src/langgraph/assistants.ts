@@ -238,6 +238,19 @@ function graphRoute(runtime: Runtime) {
   });
 }
 
+/** LangGraph Platform's GraphSchema: a graph's state, input and output JSON Schemas. */
+function schemasOut(graphId: string, graph: { builder?: unknown }) {
+  const schemas = graphJsonSchemas(graph);
+  return {
+    graph_id: graphId,
+    state_schema: schemas.state,
+    input_schema: schemas.input,
+    output_schema: schemas.output,
+    config_schema: null,
+    context_schema: null,
+  };
+}
+
 function schemasRoute(runtime: Runtime) {
   return defineRoute({
     method: "GET",
@@ -248,15 +261,28 @@ function schemasRoute(runtime: Runtime) {
     params: AssistantParams,
     handler: async ({ params, principal }) => {
       const assistant = await runtime.resolveAssistant(principal.tenant, params.assistant_id);
-      const schemas = graphJsonSchemas(runtime.registry.require(assistant.graphId).graph);
-      return {
-        graph_id: assistant.graphId,
-        state_schema: schemas.state,
-        input_schema: schemas.input,
-        output_schema: schemas.output,
-        config_schema: null,
-        context_schema: null,
-      };
+      return schemasOut(assistant.graphId, runtime.registry.require(assistant.graphId).graph);
+    },
+  });
+}
+
+/** The graph's subgraphs and their schemas, keyed by node name (`parent|child` when recursing). */
+function subgraphsRoute(runtime: Runtime, url: string) {
+  return defineRoute({
+    method: "GET",
+    url,
+    scope: "runs:read",
+    summary: "The assistant's subgraphs and their JSON Schemas",
+    tags,
+    params: AssistantParams.extend({ namespace: z.string().min(1).optional() }),
+    query: z.object({ recurse: z.enum(["true", "false"]).optional() }),
+    handler: async ({ params, query, principal }) => {
+      const assistant = await runtime.resolveAssistant(principal.tenant, params.assistant_id);
+      const graph = runtime.registry.require(assistant.graphId).graph;
+      const found: Record<string, unknown> = {};
+      for (const [ns, subgraph] of graph.getSubgraphs(params.namespace, query.recurse === "true"))
+        found[ns] = schemasOut(assistant.graphId, subgraph);
+      return found;
     },
   });
 }
@@ -274,5 +300,7 @@ export function assistantRoutes(ctx: ServerContext) {
     setLatestRoute,
     graphRoute,
     schemasRoute,
+    (runtime: Runtime) => subgraphsRoute(runtime, "/assistants/:assistant_id/subgraphs"),
+    (runtime: Runtime) => subgraphsRoute(runtime, "/assistants/:assistant_id/subgraphs/:namespace"),
   ].map((route) => route(ctx.runtime));
 }
