@@ -60,7 +60,7 @@ function ofStateSchema(schema: StateSchema): JsonSchema {
     if (UntrackedValue.isInstance(field)) continue;
     const reduced = ReducedValue.isInstance(field) || DeltaValue.isInstance(field);
     const value = reduced ? field.valueSchema : (field as StandardSchemaLike);
-    const extra = ReducedValue.isInstance(field) ? field.jsonSchemaExtra : undefined;
+    const extra = reduced ? field.jsonSchemaExtra : undefined;
     properties[key] = { ...(isStandardSchema(value) ? (standardJson(value) ?? {}) : {}), ...extra };
     if (!hasDefault(value)) required.push(key);
   }

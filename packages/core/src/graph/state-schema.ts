@@ -34,27 +34,36 @@ const DELTA = Symbol.for("langgraph.state.delta_value");
 const UNTRACKED = Symbol.for("langgraph.state.untracked_value");
 const STATE_SCHEMA = Symbol.for("langgraph.state.state_schema");
 
-/** A field whose writes are folded in with `reducer`; `valueSchema`'s default seeds it. */
-export class ReducedValue<Value = unknown, Input = Value> {
-  readonly [REDUCED] = true;
+/** What ReducedValue and DeltaValue take besides their reducer. */
+interface ValueInit<Input> {
+  inputSchema?: StandardSchemaLike<unknown, Input>;
+  jsonSchemaExtra?: Record<string, unknown>;
+}
+
+/** The schemas of a reducer field: its value's (whose default seeds it) and its writes'. */
+abstract class SchemaValue<Value, Input> {
   readonly valueSchema: StandardSchemaLike<unknown, Value>;
   readonly inputSchema: StandardSchemaLike<unknown, Input | Value>;
-  readonly reducer: (current: Value, next: Input) => Value;
   readonly jsonSchemaExtra?: Record<string, unknown>;
   declare ValueType: Value;
   declare InputType: Input;
-  constructor(
-    valueSchema: StandardSchemaLike<unknown, Value>,
-    init: {
-      inputSchema?: StandardSchemaLike<unknown, Input>;
-      reducer: (current: Value, next: Input) => Value;
-      jsonSchemaExtra?: Record<string, unknown>;
-    },
-  ) {
+  constructor(valueSchema: StandardSchemaLike<unknown, Value>, init: ValueInit<Input>) {
     this.valueSchema = valueSchema;
     this.inputSchema = init.inputSchema ?? valueSchema;
-    this.reducer = init.reducer;
     if (init.jsonSchemaExtra) this.jsonSchemaExtra = init.jsonSchemaExtra;
+  }
+}
+
+/** A field whose writes are folded in with `reducer`. */
+export class ReducedValue<Value = unknown, Input = Value> extends SchemaValue<Value, Input> {
+  readonly [REDUCED] = true;
+  readonly reducer: (current: Value, next: Input) => Value;
+  constructor(
+    valueSchema: StandardSchemaLike<unknown, Value>,
+    init: ValueInit<Input> & { reducer: (current: Value, next: Input) => Value },
+  ) {
+    super(valueSchema, init);
+    this.reducer = init.reducer;
   }
   static isInstance(value: unknown): value is ReducedValue {
     return hasMarker(value, REDUCED);
@@ -62,24 +71,17 @@ export class ReducedValue<Value = unknown, Input = Value> {
 }
 
 /** LangGraph's beta delta-stored reducer field; its reducer takes a list of writes. */
-export class DeltaValue<Value = unknown, Input = Value> {
+export class DeltaValue<Value = unknown, Input = Value> extends SchemaValue<Value, Input> {
   readonly [DELTA] = true;
-  readonly valueSchema: StandardSchemaLike<unknown, Value>;
-  readonly inputSchema: StandardSchemaLike<unknown, Input | Value>;
   readonly reducer: (current: Value, writes: Input[]) => Value;
-  declare ValueType: Value;
-  declare InputType: Input;
   constructor(
     valueSchema: StandardSchemaLike<unknown, Value>,
-    init: {
-      inputSchema?: StandardSchemaLike<unknown, Input>;
+    init: ValueInit<Input> & {
       reducer: (current: Value, writes: Input[]) => Value;
       snapshotFrequency?: number;
-      jsonSchemaExtra?: Record<string, unknown>;
     },
   ) {
-    this.valueSchema = valueSchema;
-    this.inputSchema = init.inputSchema ?? valueSchema;
+    super(valueSchema, init);
     this.reducer = init.reducer;
   }
   static isInstance(value: unknown): value is DeltaValue {
