@@ -147,5 +147,8 @@ describe("assistant schemas", () => {
     const one = await client.assistants.getSubgraphs("parent", { namespace: "research" });
     expect(Object.keys(one)).toEqual(["research"]);
     expect(await client.assistants.getSubgraphs("agent")).toEqual({});
+    await expect(client.assistants.getSubgraphs("parent", { namespace: "nope" })).rejects.toThrow(
+      /404/,
+    );
   });
 });

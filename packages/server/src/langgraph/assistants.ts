@@ -4,7 +4,7 @@
  * first use, so a search lists one for each graph before any run. A graph id is accepted
  * wherever an assistant id is.
  */
-import { type Assistant, assistantNotFound, graphJsonSchemas } from "@conclave/core";
+import { type Assistant, assistantNotFound, graphJsonSchemas, NotFoundError } from "@conclave/core";
 import { newId, type Runtime } from "@conclave/runtime";
 import { z } from "zod";
 import type { ServerContext } from "../app.ts";
@@ -267,14 +267,19 @@ function schemasRoute(runtime: Runtime) {
 }
 
 /** The graph's subgraphs and their schemas, keyed by node name (`parent|child` when recursing). */
-function subgraphsRoute(runtime: Runtime, url: string) {
+function subgraphsRoute(runtime: Runtime, byNamespace: boolean) {
   return defineRoute({
     method: "GET",
-    url,
+    url: `/assistants/:assistant_id/subgraphs${byNamespace ? "/:namespace" : ""}`,
     scope: "runs:read",
-    summary: "The assistant's subgraphs and their JSON Schemas",
+    summary: byNamespace
+      ? "One subgraph of the assistant (and, with recurse, its own) with their JSON Schemas"
+      : "The assistant's subgraphs and their JSON Schemas",
     tags,
-    params: AssistantParams.extend({ namespace: z.string().min(1).optional() }),
+    // The namespace is a path parameter of the second route only.
+    params: (byNamespace
+      ? AssistantParams.extend({ namespace: z.string().min(1) })
+      : AssistantParams) as z.ZodType<{ assistant_id: string; namespace?: string }>,
     query: z.object({ recurse: z.enum(["true", "false"]).optional() }),
     handler: async ({ params, query, principal }) => {
       const assistant = await runtime.resolveAssistant(principal.tenant, params.assistant_id);
@@ -282,6 +287,11 @@ function subgraphsRoute(runtime: Runtime, url: string) {
       const found: Record<string, unknown> = {};
       for (const [ns, subgraph] of graph.getSubgraphs(params.namespace, query.recurse === "true"))
         found[ns] = schemasOut(assistant.graphId, subgraph);
+      if (params.namespace !== undefined && Object.keys(found).length === 0)
+        throw new NotFoundError(
+          "SUBGRAPH_NOT_FOUND",
+          `Graph "${assistant.graphId}" has no subgraph at namespace "${params.namespace}"; list them with GET /assistants/${params.assistant_id}/subgraphs?recurse=true.`,
+        );
       return found;
     },
   });
@@ -300,7 +310,7 @@ export function assistantRoutes(ctx: ServerContext) {
     setLatestRoute,
     graphRoute,
     schemasRoute,
-    (runtime: Runtime) => subgraphsRoute(runtime, "/assistants/:assistant_id/subgraphs"),
-    (runtime: Runtime) => subgraphsRoute(runtime, "/assistants/:assistant_id/subgraphs/:namespace"),
+    (runtime: Runtime) => subgraphsRoute(runtime, false),
+    (runtime: Runtime) => subgraphsRoute(runtime, true),
   ].map((route) => route(ctx.runtime));
 }
