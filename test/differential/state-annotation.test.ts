@@ -190,3 +190,22 @@ differential(
   },
   { topic: "agents!", count: 2, log: ["a", "b saw agents!"] },
 );
+
+differential(
+  "new StateGraph(State, { input, output }) narrows what the graph takes and returns",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      question: lib.Annotation<string>(),
+      answer: lib.Annotation<string>(),
+      scratch: lib.Annotation<string>(),
+    });
+    const Input = lib.Annotation.Root({ question: lib.Annotation<string>() });
+    const Output = lib.Annotation.Root({ answer: lib.Annotation<string>() });
+    const graph = new lib.StateGraph(State, { input: Input, output: Output })
+      .addNode("a", (s) => ({ answer: `re ${s.question}`, scratch: "x" }))
+      .addEdge(lib.START, "a")
+      .compile();
+    return graph.invoke({ question: "why" });
+  },
+  { answer: "re why" },
+);

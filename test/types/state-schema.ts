@@ -50,3 +50,15 @@ export async function notNever(): Promise<void> {
   const wrong: number = out.notes;
   void wrong;
 }
+
+// LangGraph's second constructor argument: input/output schemas, or a context schema.
+const Input = new StateSchema({ topic: z.string() });
+export const narrowed = new StateGraph(State, {
+  input: Input,
+  output: Input,
+  context: z.object({ user: z.string() }),
+})
+  .addNode("a", (s) => ({ topic: s.topic }))
+  .addEdge(START, "a")
+  .compile();
+export const withContext = new StateGraph(State, z.object({ user: z.string() }));

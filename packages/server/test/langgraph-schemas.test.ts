@@ -42,7 +42,9 @@ const qa = new StateGraph({ state: Full, input: Question, output: Answer })
   .addEdge(START, "a")
   .compile();
 
-const zodGraph = new StateGraph(z.object({ city: z.string(), days: z.number().int() }))
+const zodGraph = new StateGraph(z.object({ city: z.string(), days: z.number().int() }), {
+  context: z.object({ userId: z.string() }),
+})
   .addNode("a", () => ({}))
   .addEdge(START, "a")
   .compile();
@@ -119,6 +121,11 @@ describe("assistant schemas", () => {
 
   it("describes a zod object, and lists an Annotation graph's keys", async () => {
     const zodSchemas = await client.assistants.getSchemas("zodGraph");
+    expect(zodSchemas.context_schema).toMatchObject({
+      type: "object",
+      properties: { userId: { type: "string" } },
+    });
+    expect((await client.assistants.getSchemas("agent")).context_schema).toBeNull();
     expect(zodSchemas.state_schema).toMatchObject({
       type: "object",
       properties: { city: { type: "string" }, days: { type: "integer" } },

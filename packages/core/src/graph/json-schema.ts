@@ -21,11 +21,12 @@ import { isZodObject } from "./zod.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
-/** The JSON Schemas of a graph's state, input and output (null when it declares none). */
+/** The JSON Schemas of a graph's state, input, output and context (null when it has none). */
 export interface GraphJsonSchemas {
   state: JsonSchema | null;
   input: JsonSchema | null;
   output: JsonSchema | null;
+  context: JsonSchema | null;
 }
 
 /**
@@ -33,16 +34,19 @@ export interface GraphJsonSchemas {
  * declared state (the functional API) has none. Pure.
  */
 export function graphJsonSchemas(graph: { builder?: unknown }): GraphJsonSchemas {
-  const schema = (graph.builder as { schema?: unknown } | undefined)?.schema;
-  if (schema === undefined) return { state: null, input: null, output: null };
+  const builder = graph.builder as { schema?: unknown; contextSchema?: unknown } | undefined;
+  const context = jsonSchemaOf(builder?.contextSchema) ?? null;
+  const schema = builder?.schema;
+  if (schema === undefined) return { state: null, input: null, output: null, context };
   const single = jsonSchemaOf(schema);
-  if (single !== undefined) return { state: single, input: single, output: single };
+  if (single !== undefined) return { state: single, input: single, output: single, context };
   const parts = schema as Record<string, unknown>;
   const state = jsonSchemaOf(parts.state ?? parts.stateSchema ?? parts.channels ?? parts.input);
   return {
     state: state ?? null,
     input: (parts.input === undefined ? state : jsonSchemaOf(parts.input)) ?? null,
     output: (parts.output === undefined ? state : jsonSchemaOf(parts.output)) ?? null,
+    context,
   };
 }
 

@@ -7,6 +7,7 @@ import type { NodeConfig } from "../pregel/types.ts";
 import type { AnnotationRoot, StateDefinition, StateType, UpdateType } from "./annotation.ts";
 import { CompiledStateGraph, type CompileOptions } from "./compiled-state-graph.ts";
 import { lowerGraph } from "./lower.ts";
+import { isSchemaLike } from "./schema.ts";
 import type { StateSchema, StateSchemaUpdate, StateSchemaValue } from "./state-schema.ts";
 import type { ZodObjectLike } from "./zod.ts";
 
@@ -82,6 +83,18 @@ export interface AddNodeOptions {
   subgraphs?: unknown[];
 }
 
+/** LangGraph's second `StateGraph` argument, in its object form. */
+export interface StateGraphOptions {
+  /** The schema of what the graph accepts (a subset of the state's keys). */
+  input?: unknown;
+  /** The schema of what the graph returns. */
+  output?: unknown;
+  /** The schema of `config.context` (the run's static context). */
+  context?: unknown;
+  /** Node names, for typing; not needed at run time. */
+  nodes?: readonly string[];
+}
+
 /** Policies every node gets unless it sets its own (LangGraph's `setNodeDefaults`). */
 export interface NodeDefaults {
   retryPolicy?: RetryPolicy;
@@ -122,11 +135,29 @@ export class StateGraph<D, S = StateOf<D>, U = UpdateOf<D>, in N extends string 
   readonly waitingEdges: [string[], string][] = [];
   readonly branches = new Map<string, BranchDefinition[]>();
   readonly schema: D;
+  /** The schema of `config.context`, when the constructor was given one (for `getSchemas`). */
+  readonly contextSchema: unknown;
   /** The policies of nodes that set none (see {@link setNodeDefaults}). */
   readonly nodeDefaults: NodeDefaults = {};
 
-  constructor(schema: D) {
+  /**
+   * @param schema - the state: a StateSchema, an Annotation root, a zod object, or
+   *   `{ state, input?, output? }`.
+   * @param options - as LangGraph's second argument: `{ input?, output?, context? }`, or the
+   *   context schema itself. `input` narrows what the graph accepts and `output` what it returns.
+   */
+  constructor(schema: D, options?: StateGraphOptions | object) {
     this.schema = schema;
+    if (options === undefined || options === null) return;
+    if (isSchemaLike(options)) {
+      this.contextSchema = options;
+      return;
+    }
+    const { input, output, context } = options as StateGraphOptions;
+    this.contextSchema = context;
+    if (input !== undefined || output !== undefined)
+      // Lowered as LangGraph's `{ state, input, output }` form; the state types stay `D`'s.
+      this.schema = { state: schema, input, output } as D;
   }
 
   /**

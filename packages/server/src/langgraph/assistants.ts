@@ -247,7 +247,7 @@ function schemasOut(graphId: string, graph: { builder?: unknown }) {
     input_schema: schemas.input,
     output_schema: schemas.output,
     config_schema: null,
-    context_schema: null,
+    context_schema: schemas.context,
   };
 }
 
