@@ -3,11 +3,24 @@
  *
  * `a -> b -> (c1 | c2) -> d`: four supersteps after the input, one of them a parallel fan-out.
  * Each node appends `start` and `done` lines to an append-only journal file shared by every
- * process (one `appendFileSync` per short line: O_APPEND writes of this size are not torn),
- * and writes its pid into the state (`by`), so the stored state names the process whose
+ * process (one `appendFileSync` per short line), and writes its pid into the state (`by`), so the stored state names the process whose
  * execution was kept, even for a sibling restored from its saved pending writes.
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+
+/**
+ * Appends one journal line. Decision: a write that straddles a page boundary can be cut short
+ * by SIGKILL (Linux stops copying at a page when a fatal signal is pending), and the next
+ * process's line then continued the torn one (seen once in CI). Each line therefore starts
+ * with its own newline and ends with " .", so a torn write is a line of its own without the
+ * end mark, which the reader skips.
+ */
+function journal(file: string, line: string): void {
+  appendFileSync(file, `\n${line} .\n`);
+}
+
+const JOURNAL_LINE = /^\S+ \S+ (start|done) \d+ \.$/;
+
 import { Annotation, END, type NodeConfig, START, StateGraph } from "@conclave/core";
 
 /** The graph id the runtimes register. */
@@ -54,9 +67,9 @@ export interface GraphOptions {
 export function buildGraph(options: GraphOptions = {}) {
   const node = (name: string) => async (state: { n: number }, config: NodeConfig) => {
     const runId = String(config.metadata.run_id);
-    if (options.journal) appendFileSync(options.journal, `${runId} ${name} start ${process.pid}\n`);
+    if (options.journal) journal(options.journal, `${runId} ${name} start ${process.pid}`);
     await new Promise((resolve) => setTimeout(resolve, (options.latencyMs ?? 0) * SLOWER[name]!));
-    if (options.journal) appendFileSync(options.journal, `${runId} ${name} done ${process.pid}\n`);
+    if (options.journal) journal(options.journal, `${runId} ${name} done ${process.pid}`);
     options.onDone?.(runId, name);
     return { log: [name], total: WEIGHT[name]! * state.n, by: { [name]: process.pid } };
   };
@@ -85,7 +98,10 @@ export function readJournal(file: string): Map<string, Map<string, Execution[]>>
   const runs = new Map<string, Map<string, Execution[]>>();
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   for (const line of text.split("\n")) {
-    if (line === "") continue;
+    // A torn line's writer was killed while writing it: a torn `start` never ran its node to
+    // the end, and a torn `done` never returned the node's writes, so either way the node
+    // counts as not finished, which is what the store saw too.
+    if (!JOURNAL_LINE.test(line)) continue;
     const [runId, node, phase, pid] = line.split(" ") as [string, string, string, string];
     const nodes = runs.get(runId) ?? new Map<string, Execution[]>();
     runs.set(runId, nodes);
