@@ -265,3 +265,44 @@ differential(
     counts: { plan: 1, act: 2, report: 2 },
   },
 );
+
+differential(
+  "bulkUpdateState applies supersteps in order, each one checkpoint; one superstep's updates land together",
+  async (lib) => {
+    const State = lib.Annotation.Root({
+      trace: lib.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+      last: lib.Annotation<string>(),
+    });
+    const graph = new lib.StateGraph(State)
+      .addNode("a", () => ({ trace: ["a"] }))
+      .addNode("b", () => ({ trace: ["b"] }))
+      .addEdge(lib.START, "a")
+      .addEdge("a", "b")
+      .compile({ checkpointer: new lib.MemorySaver() });
+    const config = { configurable: { thread_id: "bulk" } };
+    await graph.invoke({ trace: ["in"] }, config);
+    await graph.bulkUpdateState(config, [
+      { updates: [{ values: { trace: ["u1"], last: "one" }, asNode: "a" }] },
+      {
+        updates: [
+          { values: { trace: ["from a"] }, asNode: "a" },
+          { values: { trace: ["from b"] }, asNode: "b" },
+        ],
+      },
+    ]);
+    const state = await graph.getState(config);
+    const steps: unknown[] = [];
+    for await (const s of graph.getStateHistory(config))
+      steps.push([s.metadata?.source, s.metadata?.step]);
+    return { values: state.values, next: state.next, steps: steps.slice(0, 3) };
+  },
+  {
+    values: { trace: ["in", "a", "b", "u1", "from a", "from b"], last: "one" },
+    next: ["b"],
+    steps: [
+      ["update", 4],
+      ["update", 3],
+      ["loop", 2],
+    ],
+  },
+);

@@ -27,8 +27,9 @@ import { loadMessageChunkClass } from "../pregel/stream-messages.ts";
 import type { RunConfig, StateSnapshot, StreamMode } from "../pregel/types.ts";
 import { ParentCommand } from "../pregel/writes.ts";
 import { type DrawableGraph, drawGraph } from "./draw.ts";
-import { applyStateUpdate, readHistory, readSnapshot } from "./state-access.ts";
+import { applyStateUpdates, readHistory, readSnapshot, type StateUpdate } from "./state-access.ts";
 import { subgraphUpdate } from "./subgraph-update.ts";
+import { subgraphsOf } from "./subgraphs.ts";
 
 export interface CompileOptions<Names extends string = string> {
   checkpointer?: CheckpointSaver | false;
@@ -346,13 +347,31 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
 
   /** Writes a new checkpoint as if `asNode` had returned `values`; returns its config. */
   updateState(config: RunConfig, values: unknown, asNode?: N | string): Promise<CheckpointConfig> {
-    return applyStateUpdate(
-      this,
-      this.#saver("updateState"),
-      config as CheckpointConfig,
-      values,
-      asNode,
-    );
+    const update = asNode === undefined ? { values } : { values, asNode };
+    return applyStateUpdates(this, this.#saver("updateState"), config as CheckpointConfig, [
+      update,
+    ]);
+  }
+
+  /**
+   * Applies supersteps of updates in order, one checkpoint each; the updates of one superstep
+   * are applied together, as the tasks of one step (LangGraph's `bulkUpdateState`). Returns the
+   * last checkpoint's config.
+   */
+  async bulkUpdateState(
+    config: RunConfig,
+    supersteps: readonly { updates: readonly StateUpdate[] }[],
+  ): Promise<CheckpointConfig> {
+    if (supersteps.length === 0)
+      throw new InvalidArgumentError(
+        "bulkUpdateState needs at least one superstep: pass [{ updates: [{ values, asNode }] }].",
+        "EMPTY_UPDATE",
+      );
+    const saver = this.#saver("bulkUpdateState");
+    let current = config as CheckpointConfig;
+    for (const { updates } of supersteps)
+      current = await applyStateUpdates(this, saver, current, updates);
+    return current;
   }
 
   /** The graph's nodes and edges, with `toJSON()` and `drawMermaid()`. */
@@ -370,24 +389,11 @@ export class CompiledStateGraph<S, U, N extends string = string> implements Subg
    * `parent|child`. `namespace` picks one subgraph (and, with `recurse`, its own), as LangGraph's
    * `getSubgraphs` does.
    */
-  *getSubgraphs(
+  getSubgraphs(
     namespace?: string,
     recurse = false,
   ): Generator<[string, CompiledStateGraph<unknown, unknown>]> {
-    for (const [name, node] of this.spec.nodes) {
-      const graph = node.subgraph;
-      if (!(graph instanceof CompiledStateGraph)) continue;
-      if (namespace !== undefined && !namespace.startsWith(name)) continue;
-      if (name === namespace) {
-        yield [name, graph];
-        return;
-      }
-      if (namespace === undefined) yield [name, graph];
-      if (!recurse) continue;
-      const inner = namespace === undefined ? undefined : namespace.slice(name.length + 1);
-      for (const [child, subgraph] of graph.getSubgraphs(inner, true))
-        yield [`${name}|${child}`, subgraph];
-    }
+    return subgraphsOf(this.spec, namespace, recurse);
   }
 
   /** Async form of `getSubgraphs`, as in LangGraph. */

@@ -144,17 +144,24 @@ export async function* readHistory(
     yield snapshotFromTuple(graph.spec, tuple, false);
 }
 
+/** One update of a superstep: `values` as if node `asNode` had returned them. */
+export interface StateUpdate {
+  values: unknown;
+  asNode?: string;
+}
+
 /**
  * Writes a checkpoint as if `asNode` had returned `values`: its writes go through the reducers and
  * its edges decide what runs next. `END` with null values clears pending tasks; `__input__`
- * applies the values as graph input; `__copy__` copies the checkpoint. Returns the new config.
+ * applies the values as graph input; `__copy__` copies the checkpoint. Several updates of one
+ * superstep (LangGraph's `bulkUpdateState`) are applied together, as the tasks of one step, in
+ * one checkpoint. Returns the new config.
  */
-export async function applyStateUpdate(
+export async function applyStateUpdates(
   graph: GraphHandle,
   saver: CheckpointSaver,
   config: CheckpointConfig,
-  values: unknown,
-  asNode: string | undefined,
+  updates: readonly StateUpdate[],
 ): Promise<CheckpointConfig> {
   const spec = graph.spec;
   const ns = nsOf(config);
@@ -163,36 +170,22 @@ export async function applyStateUpdate(
     configurable: { ...config.configurable, checkpoint_ns: ns },
   });
   const base: Values = tuple?.checkpoint.channel_values ?? {};
-  const node = asNode ?? (await inferAsNode(spec, saver, tuple));
+  const nodes = await asNodesOf(spec, saver, tuple, updates);
+  const [first] = nodes;
   let next: { values: Values; updated: string[]; changed: string[] };
   let source: "update" | "input" | "fork" = "update";
-  if (node === END) {
+  if (first === END) {
     next = { values: base, updated: [], changed: [] };
-  } else if (node === COPY_AS_NODE) {
+  } else if (first === COPY_AS_NODE) {
     next = { values: base, updated: [...(tuple?.checkpoint.updated_channels ?? [])], changed: [] };
     source = "fork";
-  } else if (node === INPUT_AS_NODE) {
-    next = { values: { ...base, [START]: values }, updated: [START], changed: [START] };
+  } else if (first === INPUT_AS_NODE) {
+    next = { values: { ...base, [START]: updates[0]!.values }, updated: [START], changed: [START] };
     source = "input";
   } else {
-    const nodeSpec = spec.nodes.get(node);
-    if (!nodeSpec)
-      throw new UnknownNodeError(
-        `updateState asNode "${node}" is not a node of graph "${spec.name}". Pass one of: ${[...spec.nodes.keys()].join(", ")}.`,
-      );
-    const task: Task = {
-      id: NULL_TASK_ID,
-      name: node,
-      kind: "pull",
-      index: 0,
-      input: undefined,
-      triggers: [],
-      node: nodeSpec,
-      ns,
-      writes: [],
-    };
-    task.writes = collectWrites(spec, task, values, readState(spec, base, spec.stateKeys), {});
-    const applied = applyWrites(spec, base, [task]);
+    const state = readState(spec, base, spec.stateKeys);
+    const tasks = nodes.map((node, i) => updateTask(spec, ns, node, updates[i]!.values, state));
+    const applied = applyWrites(spec, base, tasks);
     next = { values: applied.values, updated: applied.updated, changed: applied.changed };
   }
   const step = tuple ? tuple.metadata.step + 1 : -1;
@@ -206,6 +199,56 @@ export async function applyStateUpdate(
   };
   const parent = tuple?.config ?? { configurable: { thread_id: threadId, checkpoint_ns: ns } };
   return saver.put(parent, checkpoint, { source, step, parents: {} });
+}
+
+/** The node of each update; the special ones (END, copy, input) only alone in their superstep. */
+async function asNodesOf(
+  spec: GraphSpec,
+  saver: CheckpointSaver,
+  tuple: CheckpointTuple | undefined,
+  updates: readonly StateUpdate[],
+): Promise<string[]> {
+  if (updates.length === 0)
+    throw new InvalidUpdateError(
+      "A superstep of bulkUpdateState has no updates; give each superstep at least one { values, asNode }.",
+      "EMPTY_UPDATE",
+    );
+  if (updates.length === 1) return [updates[0]!.asNode ?? (await inferAsNode(spec, saver, tuple))];
+  return updates.map(({ asNode }, i) => {
+    if (asNode === undefined || [END, COPY_AS_NODE, INPUT_AS_NODE].includes(asNode))
+      throw new InvalidUpdateError(
+        `Update ${i} of a superstep with ${updates.length} updates has asNode ${JSON.stringify(asNode)}; with several updates in one superstep each needs the node it stands for (END, __copy__ and __input__ only alone).`,
+        "AMBIGUOUS_UPDATE",
+      );
+    return asNode;
+  });
+}
+
+function updateTask(
+  spec: GraphSpec,
+  ns: string,
+  node: string,
+  values: unknown,
+  state: Record<string, unknown>,
+): Task {
+  const nodeSpec = spec.nodes.get(node);
+  if (!nodeSpec)
+    throw new UnknownNodeError(
+      `updateState asNode "${node}" is not a node of graph "${spec.name}". Pass one of: ${[...spec.nodes.keys()].join(", ")}.`,
+    );
+  const task: Task = {
+    id: NULL_TASK_ID,
+    name: node,
+    kind: "pull",
+    index: 0,
+    input: undefined,
+    triggers: [],
+    node: nodeSpec,
+    ns,
+    writes: [],
+  };
+  task.writes = collectWrites(spec, task, values, state, {});
+  return task;
 }
 
 async function inferAsNode(
