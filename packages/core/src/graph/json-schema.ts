@@ -9,8 +9,10 @@
  * (any-value) schema rather than invented ones.
  */
 import { AnnotationRoot } from "./annotation.ts";
+import { graphSchemaParts } from "./schema.ts";
 import {
   DeltaValue,
+  defaultOf,
   isStandardSchema,
   ReducedValue,
   type StandardSchemaLike,
@@ -36,12 +38,9 @@ export interface GraphJsonSchemas {
 export function graphJsonSchemas(graph: { builder?: unknown }): GraphJsonSchemas {
   const builder = graph.builder as { schema?: unknown; contextSchema?: unknown } | undefined;
   const context = jsonSchemaOf(builder?.contextSchema) ?? null;
-  const schema = builder?.schema;
-  if (schema === undefined) return { state: null, input: null, output: null, context };
-  const single = jsonSchemaOf(schema);
-  if (single !== undefined) return { state: single, input: single, output: single, context };
-  const parts = schema as Record<string, unknown>;
-  const state = jsonSchemaOf(parts.state ?? parts.stateSchema ?? parts.channels ?? parts.input);
+  const parts = graphSchemaParts(builder?.schema);
+  if (parts === undefined) return { state: null, input: null, output: null, context };
+  const state = jsonSchemaOf(parts.state);
   return {
     state: state ?? null,
     input: (parts.input === undefined ? state : jsonSchemaOf(parts.input)) ?? null,
@@ -66,7 +65,7 @@ function ofStateSchema(schema: StateSchema): JsonSchema {
     const value = reduced ? field.valueSchema : (field as StandardSchemaLike);
     const extra = reduced ? field.jsonSchemaExtra : undefined;
     properties[key] = { ...(isStandardSchema(value) ? (standardJson(value) ?? {}) : {}), ...extra };
-    if (!hasDefault(value)) required.push(key);
+    if (!isStandardSchema(value) || defaultOf(value) === undefined) required.push(key);
   }
   return { type: "object", properties, ...(required.length > 0 ? { required } : {}) };
 }
@@ -87,15 +86,5 @@ function standardJson(schema: unknown): JsonSchema | undefined {
   } catch {
     // Some types (functions, custom checks) have no JSON Schema: describe them as any value.
     return undefined;
-  }
-}
-
-function hasDefault(schema: unknown): boolean {
-  if (!isStandardSchema(schema)) return false;
-  try {
-    const result = schema["~standard"].validate(undefined);
-    return !(result instanceof Promise) && !result.issues;
-  } catch {
-    return false;
   }
 }

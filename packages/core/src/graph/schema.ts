@@ -116,10 +116,28 @@ export interface GraphSchemas {
  * (LangGraph's forms).
  */
 export function readGraphSchemas(arg: unknown): GraphSchemas {
-  if (isSchemaLike(arg)) {
-    const state = readSchema(arg, "state");
-    return { state, input: state, output: state };
+  const parts = graphSchemaParts(arg);
+  if (parts === undefined) {
+    throw new InvalidGraphError(
+      `new StateGraph(...) needs a state schema, got ${describe(arg)}. Pass Annotation.Root({...}) or z.object({...}).`,
+      "INVALID_SCHEMA",
+    );
   }
+  const state = readSchema(parts.state, "state");
+  const input = parts.input !== undefined ? readSchema(parts.input, "input") : state;
+  const output = parts.output !== undefined ? readSchema(parts.output, "output") : state;
+  return { state, input, output };
+}
+
+/**
+ * The state, input and output schemas a `StateGraph` argument names, unread: one schema for
+ * all three, or LangGraph's `{ state | stateSchema | channels, input?, output? }` (input and
+ * output undefined when they default to the state). Undefined when it names no state. Pure.
+ */
+export function graphSchemaParts(
+  arg: unknown,
+): { state: unknown; input?: unknown; output?: unknown } | undefined {
+  if (isSchemaLike(arg)) return { state: arg };
   const opts = (arg ?? {}) as {
     state?: unknown;
     stateSchema?: unknown;
@@ -127,15 +145,7 @@ export function readGraphSchemas(arg: unknown): GraphSchemas {
     output?: unknown;
     channels?: unknown;
   };
-  const stateArg = opts.state ?? opts.stateSchema ?? opts.channels ?? opts.input;
-  if (stateArg === undefined) {
-    throw new InvalidGraphError(
-      `new StateGraph(...) needs a state schema, got ${describe(arg)}. Pass Annotation.Root({...}) or z.object({...}).`,
-      "INVALID_SCHEMA",
-    );
-  }
-  const state = readSchema(stateArg, "state");
-  const input = opts.input !== undefined ? readSchema(opts.input, "input") : state;
-  const output = opts.output !== undefined ? readSchema(opts.output, "output") : state;
-  return { state, input, output };
+  const state = opts.state ?? opts.stateSchema ?? opts.channels ?? opts.input;
+  if (state === undefined) return undefined;
+  return { state, input: opts.input, output: opts.output };
 }

@@ -236,7 +236,7 @@ function fieldOf(key: string, field: unknown): SchemaField {
 }
 
 /** The default a schema gives `undefined`, made fresh each time; none when it refuses it. */
-function defaultOf(schema: StandardSchemaLike): (() => unknown) | undefined {
+export function defaultOf(schema: StandardSchemaLike): (() => unknown) | undefined {
   const probe = syncResult(schema, undefined);
   if (probe === undefined || probe.issues) return undefined;
   return () => (syncResult(schema, undefined) as { value: unknown }).value;

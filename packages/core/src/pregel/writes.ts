@@ -105,6 +105,8 @@ function pushUpdate(spec: GraphSpec, task: Task, update: unknown, writes: Pendin
 
 /** A StateSchema field's validated value (its schema may coerce it); other keys as written. */
 function checkedField(spec: GraphSpec, task: Task, key: string, value: unknown): unknown {
+  // Every write of every graph comes through here; only StateSchema graphs have checks.
+  if (spec.stateChecks === undefined && spec.inputChecks === undefined) return value;
   const input = task.name === START;
   const check = (input ? (spec.inputChecks ?? spec.stateChecks) : spec.stateChecks)?.get(key);
   if (check === undefined) return value;
