@@ -74,6 +74,8 @@ async function startConclave(): Promise<Started> {
 
 async function main(): Promise<void> {
   const started = config.system === "graphile" ? await startGraphile() : await startConclave();
+  // A parent that died (killed, or its output pipe closed) must not leave workers polling.
+  process.on("disconnect", () => process.exit(0));
   process.on("message", (message: { type: string }) => {
     if (message.type === "drain") {
       if (timer) {

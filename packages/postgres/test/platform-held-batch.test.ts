@@ -1,7 +1,7 @@
 /**
  * A run's last checkpoint batch written by the statement that ends it (`RunOutcome.held`,
- * `finishWithBatch`): a batch in conflict ends nothing, a batch of another schema's saver is
- * written first, and a runtime's runs end with one statement each.
+ * `finishGroup`): a batch in conflict ends nothing, a batch of another schema's saver is
+ * written first, and a runtime's runs store their last checkpoints with their end.
  */
 import { Annotation, type Fence, StateGraph } from "@conclave/core";
 import { PostgresChainSaver, PostgresPlatformStore, PostgresRowStore } from "@conclave/postgres";

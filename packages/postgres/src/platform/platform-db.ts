@@ -36,7 +36,7 @@ export class PlatformDb {
   readonly sql: PlatformSql;
   readonly #prefix: string;
   readonly #ready: () => Promise<void>;
-  #claimPool: pg.Pool | undefined;
+  #queue: pg.Pool | undefined;
   /** Runs claimed here whose thread had no root checkpoint (see core's `FreshThreads`). */
   readonly fresh = new FreshThreads();
 
@@ -78,46 +78,47 @@ export class PlatformDb {
   }
 
   /**
-   * Runs claim statement `name` on the claim pool: a second small pool made from the main
-   * one's settings whose sessions never sort, bitmap-scan or scan a whole table, so a claim is
-   * always planned to walk the pending index in claim order, stop after its batch, and find
-   * the threads it holds by key (a sequential scan of the threads was chosen on a stale
-   * estimate of ten rows: 3,400 buffers per claim with 1,000 threads). Left to its statistics,
-   * PostgreSQL reads every pending run, joins each with its thread and line, then sorts, as soon
-   * as it believes few are pending (a new table, or a backlog built since the last ANALYZE):
-   * measured with 1,500 pending, 7,900 buffers and 19.6 ms per claim against 60 and 0.2 ms. A
-   * pool, not `SET LOCAL` in a transaction: that took three round trips instead of one.
+   * Runs queue statement `name` (a claim, or a group of run ends) on the queue pool: a second
+   * small pool made from the main one's settings whose sessions never sort, bitmap-scan or scan
+   * a whole table, so a claim is always planned to walk the pending index in claim order, stop
+   * after its batch, and find the threads it holds by key (a sequential scan of the threads was
+   * chosen on a stale estimate of ten rows: 3,400 buffers per claim with 1,000 threads). Left
+   * to its statistics, PostgreSQL reads every pending run, joins each with its thread and line,
+   * then sorts, as soon as it believes few are pending (a new table, or a backlog built since
+   * the last ANALYZE): measured with 1,500 pending, 7,900 buffers and 19.6 ms per claim against
+   * 60 and 0.2 ms. A pool, not `SET LOCAL` in a transaction: that took three round trips
+   * instead of one. A group of ends finds its runs and threads by key the same way: planned
+   * while the tables were small, it scanned every thread for each run it ended (4,000 rows and
+   * 0.8 ms per run on the queue bench).
    *
    * The sessions also keep the generic plan: PostgreSQL judged it dearer than a custom one and
    * planned every claim anew, 1 ms of server CPU per claim against 0.4 ms to run it
    * (pg_stat_statements with track_planning under the queue bench's two workers). The settings
    * above make the generic plan the index walk whatever the statistics say.
    */
-  async claimRows<R extends pg.QueryResultRow>(
+  async queueRows<R extends pg.QueryResultRow>(
     name: keyof PlatformSql,
     values: unknown[],
   ): Promise<R[]> {
     await this.#ready();
     const config = { name: this.#prefix + name, text: this.sql[name], values };
-    // ANALYZE of a large queue may take longer than a query is allowed to wait.
-    if (name === "refreshStatistics") Object.assign(config, { query_timeout: NO_QUERY_TIMEOUT_MS });
-    return (await retried(() => this.#claims().query<R>(config))).rows;
+    return (await retried(() => this.#queuePool().query<R>(config))).rows;
   }
 
-  /** As {@link transaction}, on the claim pool (a capped claim's lock and statement). */
-  claimTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.transaction(work, this.#claims());
+  /** As {@link transaction}, on the queue pool (a capped claim's lock and statement). */
+  queueTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(work, this.#queuePool());
   }
 
-  #claims(): pg.Pool {
-    this.#claimPool ??= claimPoolOf(this.pool);
-    return this.#claimPool;
+  #queuePool(): pg.Pool {
+    this.#queue ??= queuePoolOf(this.pool);
+    return this.#queue;
   }
 
-  /** Ends the claim pool, if one was made (the main pool is the store's to end). */
+  /** Ends the queue pool, if one was made (the main pool is the store's to end). */
   async close(): Promise<void> {
-    await this.#claimPool?.end();
-    this.#claimPool = undefined;
+    await this.#queue?.end();
+    this.#queue = undefined;
   }
 
   /** The rows of statement `name` (see {@link query}). */
@@ -153,8 +154,8 @@ export class PlatformDb {
   }
 }
 
-/** See `claimRows`. */
-function claimPoolOf(main: pg.Pool): pg.Pool {
+/** See `queueRows`. */
+function queuePoolOf(main: pg.Pool): pg.Pool {
   const settings = [
     "-c enable_sort=off -c enable_bitmapscan=off -c enable_seqscan=off",
     "-c plan_cache_mode=force_generic_plan",

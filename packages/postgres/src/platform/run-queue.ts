@@ -45,6 +45,7 @@ import { PostgresAuditLog } from "../audit-log.ts";
 import { quoteSchema } from "../migrate.ts";
 import { PostgresHeldWrites } from "../postgres-saver.ts";
 import { enqueue, enqueueMany } from "./enqueue.ts";
+import { FinishGroup, type GroupRow } from "./finish-group.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { type StatusRow, tallyStatus } from "./queue-status.ts";
 
@@ -81,9 +82,11 @@ const json = (value: unknown) =>
 /** The {@link RunQueue} of {@link PostgresPlatformStore}. */
 export class PostgresRunQueue implements RunQueue {
   readonly #db: PlatformDb;
+  readonly #group: FinishGroup;
 
   constructor(db: PlatformDb) {
     this.#db = db;
+    this.#group = new FinishGroup((values) => db.queueRows<GroupRow>("finishGroup", values));
   }
 
   async enqueue(run: NewRun, now: Date): Promise<EnqueueResult> {
@@ -114,7 +117,7 @@ export class PostgresRunQueue implements RunQueue {
   }
 
   /**
-   * One statement on the claim pool (see `PlatformDb.claimRows`); a capped claim is a
+   * One statement on the queue pool (see `PlatformDb.queueRows`); a capped claim is a
    * transaction on that pool that first takes the schema's claim lock (see the module comment).
    */
   async claim(request: ClaimRequest): Promise<Run[]> {
@@ -125,13 +128,13 @@ export class PostgresRunQueue implements RunQueue {
     const capped = request.maxPerAssistant !== undefined || request.maxPerTenant !== undefined;
     const values = [workerId, request.now.getTime(), request.graphIds ?? null];
     const rows: (RunRow & { threadFresh?: boolean })[] = capped
-      ? await this.#db.claimTransaction(async (client) => {
+      ? await this.#db.queueTransaction(async (client) => {
           await this.#db.query("claimLock", [CLAIM_LOCK_CLASS, this.#db.schema], client);
           const caps = [request.maxPerAssistant ?? null, request.maxPerTenant ?? null];
           const all = [...values, limit * CAPPED_WINDOW, ...caps, limit];
           return this.#db.rows<RunRow>("claimCapped", all, client);
         })
-      : await this.#db.claimRows<RunRow>("claim", [...values, limit]);
+      : await this.#db.queueRows<RunRow>("claim", [...values, limit]);
     if (rows.length === 0 && (await this.#db.query("workerExists", [workerId])).rowCount === 0)
       throw workerNotRegistered(workerId);
     for (const row of rows)
@@ -140,7 +143,7 @@ export class PostgresRunQueue implements RunQueue {
   }
 
   async finish(fence: Fence, outcome: RunOutcome, now: Date): Promise<Run> {
-    return this.#end("finish", fence, outcome, now, []);
+    return this.#end(fence, outcome, now, []);
   }
 
   /**
@@ -161,39 +164,25 @@ export class PostgresRunQueue implements RunQueue {
       log.schema === this.#db.schema;
     if (!ours) return undefined;
     const end = { status: outcome.status, error: outcome.error ?? null };
-    const events = log.prepareForOutbox(audit.events(end));
-    return this.#end("finishAudited", fence, outcome, now, [events]);
+    return this.#end(fence, outcome, now, log.prepareForOutbox(audit.events(end)));
   }
 
   /**
-   * Runs an end statement: $1 to $10 from the fence and outcome, then `extra`. A held batch of
-   * this store's fenced saver is written by the same statement (see `finishWithBatch`); any
-   * other is written first.
+   * Ends a run with the next group statement (see `finish-group.ts`), with its audit `events`.
+   * A held batch of this store's fenced saver is written by the same statement; any other is
+   * written first.
    */
-  async #end(
-    name: "finish" | "finishAudited",
-    fence: Fence,
-    outcome: RunOutcome,
-    now: Date,
-    extra: unknown[],
-  ): Promise<Run> {
+  async #end(fence: Fence, outcome: RunOutcome, now: Date, events: string[]): Promise<Run> {
     checkChoice(outcome.status, OUTCOMES, "outcome.status");
-    const values = [...finishValues(fence, outcome, now), ...extra];
+    const end = finishValues(fence, outcome, now);
     const { held } = outcome;
+    let row: GroupRow;
     if (held === undefined || !this.#ours(held)) {
       await held?.write();
-      const [row] = await this.#db.rows<RunRow>(name, values);
-      if (row === undefined) throw new LeaseLostError(fence);
-      return runFromRow(row);
+      row = await this.#group.end({ end, events, batch: undefined });
+    } else {
+      row = await held.writeWith((batch) => this.#group.end({ end, events, batch }));
     }
-    const statement = name === "finish" ? "finishWithBatch" : "finishAuditedWithBatch";
-    const row = await held.writeWith(async (batch) => {
-      const [answer] = await this.#db.rows<RunRow & { conflicts: number[] }>(statement, [
-        ...values,
-        ...batch,
-      ]);
-      return answer!;
-    });
     if (row.runId === null) throw new LeaseLostError(fence);
     return runFromRow(row);
   }
@@ -305,7 +294,7 @@ export class PostgresRunQueue implements RunQueue {
   }
 }
 
-/** The parameters of the finish statements ($1 to $10). */
+/** One run's end values of the group statement (its $1 to $10). */
 function finishValues(fence: Fence, outcome: RunOutcome, now: Date): unknown[] {
   return [
     fence.runId,

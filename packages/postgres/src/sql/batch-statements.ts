@@ -19,57 +19,74 @@
  * since_bytes, since_count, snap_bytes), $12-$18 the writes (thread, ns, checkpoint, task, idx,
  * channel, value), each an array. The fenced variant takes the run id and generation as $19 and
  * $20 and writes only while the run is still that claim's (see `platform-fence-statements.ts`).
+ * The grouped variant (several runs' batches in one end statement, `finishGroup`) takes each
+ * row's and each write's item number as $19 and $20, and writes the items CTE `fence` lists.
  */
+
+/**
+ * Which of a batch's rows and writes are stored: all of them when nothing conflicts
+ * (`open`), only while CTE `fence` has a row (`fence`), or those of the items CTE `fence`
+ * lists by `k` (`items`, the grouped variant).
+ */
+export type BatchGate = "open" | "fence" | "items";
 
 /** `fence` is the text of a CTE named `fence` (one row when the write may go ahead), or none. */
 export function batchStatement(s: string, fence?: string): string {
   return `WITH ${fence === undefined ? "" : `${fence},`} ${batchReads(s)},
-    ${batchWrites(s, fence !== undefined)}
+    ${batchWrites(s, fence === undefined ? "open" : "fence")}
     SELECT ${BATCH_CONFLICTS} AS conflicts,
       ${fence === undefined ? "true" : "EXISTS (SELECT 1 FROM fence)"} AS held`;
 }
 
 /** The batch's conflicts, as the statement returns them. */
-export const BATCH_CONFLICTS = "ARRAY(SELECT n::int FROM conflicts ORDER BY n)";
+const BATCH_CONFLICTS = "ARRAY(SELECT n::int FROM conflicts ORDER BY n)";
 
 /**
  * The batch's reading CTEs, `input` and `conflicts` (schema `s`), for a statement that writes a
- * batch among other work (see `platform-end-statements.ts`).
+ * batch among other work (see `platform-end-statements.ts`). With `items`, each row has its
+ * item `k` and its position `pos` among the item's rows, and so has each conflict.
  */
-export function batchReads(s: string): string {
+export function batchReads(s: string, items = false): string {
   const cp = `${s}.conclave_checkpoints`;
   return `input AS MATERIALIZED (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-          $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
+      SELECT *${items ? ", row_number() OVER (PARTITION BY k ORDER BY n) AS pos" : ""}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+          $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[]
+          ${items ? ", $19::int[]" : ""})
         WITH ORDINALITY AS x (thread_id, ns, id, parent_id, ts, payload, hash, snapshot,
-          since_bytes, since_count, snap_bytes, n)
+          since_bytes, since_count, snap_bytes, ${items ? "k, " : ""}n)
     ), conflicts AS MATERIALIZED (
-      SELECT x.n FROM input x, LATERAL (SELECT c.hash FROM ${cp} c
+      SELECT x.n${items ? ", x.k, x.pos" : ""} FROM input x, LATERAL (SELECT c.hash FROM ${cp} c
           WHERE c.thread_id = x.thread_id AND c.ns = x.ns AND c.id = x.id LIMIT 1) c
       WHERE c.hash <> x.hash
     )`;
 }
 
 /**
- * The batch's writing CTEs, `ins`, `moved`, `head` and `w`, after {@link batchReads}. `fenced`:
- * they write only when a CTE `fence`, defined before them, has a row.
+ * The batch's writing CTEs, `ins`, `moved`, `head` and `w`, after {@link batchReads}; `gate`
+ * says which rows and writes they store (see {@link BatchGate}).
  */
-export function batchWrites(s: string, fenced: boolean): string {
+export function batchWrites(s: string, gate: BatchGate): string {
   const cp = `${s}.conclave_checkpoints`;
   const hd = `${s}.conclave_heads`;
-  const from = fenced ? ", fence" : "";
+  const from = gate === "fence" ? ", fence" : "";
+  const stored = (alias: string) =>
+    gate === "items"
+      ? `${alias}.k IN (SELECT k FROM fence)`
+      : "NOT EXISTS (SELECT 1 FROM conflicts)";
   return `ins AS (
       INSERT INTO ${cp} (thread_id, ns, id, parent_id, ts, payload, hash, prev_hash, snapshot,
         since_bytes, since_count, snap_bytes)
       SELECT x.thread_id, x.ns, x.id, x.parent_id, x.ts, x.payload, x.hash, NULL, x.snapshot,
         x.since_bytes, x.since_count, x.snap_bytes
-      FROM input x${from} WHERE NOT EXISTS (SELECT 1 FROM conflicts) ORDER BY x.n
+      FROM input x${from} WHERE ${stored("x")} ORDER BY x.n
       ON CONFLICT (thread_id, ns, id) DO NOTHING
       RETURNING thread_id, ns, id
     ), moved AS (
       SELECT DISTINCT ON (x.thread_id) x.thread_id, x.ns, x.id, x.hash,
         count(*) OVER (PARTITION BY x.thread_id) AS added
       FROM ins JOIN input x USING (thread_id, ns, id)
+      ${gate === "items" ? `WHERE ${stored("x")}` : ""}
       ORDER BY x.thread_id, x.n DESC
     ), head AS (
       INSERT INTO ${hd} (thread_id, head_ns, head_id, head_hash, row_count)
@@ -82,9 +99,10 @@ export function batchWrites(s: string, fenced: boolean): string {
         (thread_id, ns, checkpoint_id, task_id, idx, channel, value)
       SELECT t.thread_id, t.ns, t.checkpoint_id, t.task_id, t.idx, t.channel, t.value
       FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[],
-          $18::text[]) WITH ORDINALITY
-        AS t (thread_id, ns, checkpoint_id, task_id, idx, channel, value, n)${from}
-      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+          $18::text[]${gate === "items" ? ", $20::int[]" : ""}) WITH ORDINALITY
+        AS t (thread_id, ns, checkpoint_id, task_id, idx, channel, value,
+          ${gate === "items" ? "k, " : ""}n)${from}
+      WHERE ${stored("t")}
       ORDER BY t.n
       ON CONFLICT (thread_id, ns, checkpoint_id, task_id, idx) DO UPDATE SET
         channel = CASE WHEN excluded.idx < 0 THEN excluded.channel ELSE w.channel END,

@@ -1,52 +1,16 @@
 /**
- * The statements that end a running run or put it back in the queue: finish, release and the
- * sweeper. Each is one statement that locks the run's thread before the run (see
- * `platform-queue-statements.ts`), checks the claim's generation, and sends its wake-up.
+ * The statements that end a running run or put it back in the queue: finish (a group of runs
+ * at once), release and the sweeper. Each is one statement that locks the runs' threads before
+ * the runs (see `platform-queue-statements.ts`), checks each claim's generation, and sends the
+ * wake-ups.
  */
-import { BATCH_CONFLICTS, batchReads, batchWrites } from "./batch-statements.ts";
+import { batchReads, batchWrites } from "./batch-statements.ts";
 import { events, type QueueParts } from "./platform-queue-parts.ts";
-
-/**
- * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
- * $8 whether $9 holds new thread values, $10 interrupts.
- */
-function endFinish(p: QueueParts): string {
-  return `WITH ${p.target("run_id = $1")}, ${finishCtes(p, "")}
-      ${p.result}`;
-}
-
-/**
- * The CTEs `run`, `thread` and `wake` of {@link endFinish}; `also` narrows the run's update.
- * The `run.finished` wake-up goes out only to a declared watcher (migration 12,
- * `PlatformStore.watchFinish`).
- */
-function finishCtes(p: QueueParts, also: string): string {
-  return `run AS (
-        UPDATE ${p.runs} r SET status = $3, error = $4, cancel_action = NULL, ended_at = $5,
-          updated_at = $5
-        WHERE r.run_id = $1 AND r.generation = $2 AND r.status = 'running'
-          AND EXISTS (SELECT 1 FROM target) ${also}
-        RETURNING r.*
-      ), thread AS (
-        UPDATE ${p.threads} t SET active_runs = t.active_runs - 1,
-          status = CASE WHEN t.active_runs > 1 THEN $7 ELSE $6 END,
-          "values" = CASE WHEN $8::boolean THEN $9 ELSE t."values" END, interrupts = $10,
-          running_run_id = NULL, updated_at = $5
-        FROM run WHERE t.tenant = run.tenant AND t.thread_id = run.thread_id RETURNING 1
-      ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run WHERE EXISTS (
-        SELECT 1 FROM ${p.s}.conclave_finish_watchers w
-        WHERE w.run_id IN (run.run_id, '*') AND w.expires_at > $5
-      ))`;
-}
 
 /** The end statements, from the schema's {@link QueueParts}. */
 export function endStatements(p: QueueParts) {
   return {
-    /**
-     * $1 run, $2 generation, $3 status, $4 error, $5 now, $6/$7 thread status if last/else,
-     * $8 whether $9 holds new thread values, $10 interrupts.
-     */
-    finish: endFinish(p),
+    finishGroup: finishGroup(p),
     /**
      * Declares watcher $2 waits for the end of run $1 ('*': every run) until $3; drops the
      * declarations that ended before $4.
@@ -59,12 +23,6 @@ export function endStatements(p: QueueParts) {
       VALUES ($1, $2, $3)
       ON CONFLICT (run_id, watcher) DO UPDATE SET
         expires_at = greatest(w.expires_at, excluded.expires_at)`,
-    /** `finish`, and $11 (prepared audit events as JSON) into the audit outbox, in order. */
-    finishAudited: finishAuditedStatement(p),
-    /** `finish` with a held checkpoint batch: $11-$28 as the batch's $1-$18. */
-    finishWithBatch: finishWithBatch(p, false),
-    /** `finishAudited` with a held checkpoint batch: $12-$29 as the batch's $1-$18. */
-    finishAuditedWithBatch: finishWithBatch(p, true),
     /** $1 run, $2 generation, $3 error, $4 retry at, $5 now, $6/$7 thread status if last/else. */
     release: `WITH ${p.target("run_id = $1")}, run AS (
         UPDATE ${p.runs} r SET
@@ -85,41 +43,63 @@ export function endStatements(p: QueueParts) {
 }
 
 /**
- * The finish statement with one more data-modifying step: the run's end events enter the audit
- * outbox only when the run was really ended (a stale fence ends nothing and writes nothing).
+ * Ends the running runs of a group (`platform/finish-group.ts`), each as if alone: item k has
+ * its run's fence, outcome and thread values in element k of $1-$10 (run, generation, status,
+ * error, now, thread status if last/else, whether $9 holds new thread values, $9, interrupts),
+ * its audit events in $31 (JSON, with their item in $32), and its held checkpoint batch in
+ * $11-$30 (the batch statement's $1-$20, grouped: see `batch-statements.ts`).
+ *
+ * It locks the items' threads in thread id order (so two groups, or a group and a batch of
+ * enqueues, take them in one order), then ends each run that still has its claim and whose
+ * batch has no conflict, frees its thread, and writes its audit events and batch; an item
+ * whose run is not ended writes nothing. It answers one row per item: the run (null columns
+ * for a stale fence or a conflict) and its batch's conflicts. Every lookup is by key through
+ * `= ANY`, for the reason given in `platform-claim-statements.ts`, and threads by id alone
+ * (unique across tenants, migration 8), so that no index but that one matches.
  */
-function finishAuditedStatement(p: QueueParts): string {
-  return `WITH ${p.target("run_id = $1")}, ${finishCtes(p, "")}, ${outboxCte(p)}
-      ${p.result}`;
-}
-
-function outboxCte(p: QueueParts): string {
-  return `audited AS (
+function finishGroup(p: QueueParts): string {
+  const shift = (sql: string) => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + 10}`);
+  return `WITH ends AS MATERIALIZED (
+        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[],
+            $6::text[], $7::text[], $8::boolean[], $9::text[], $10::text[])
+          WITH ORDINALITY AS e (run_id, generation, status, error, now, last_status,
+            busy_status, has_values, new_values, interrupts, k)
+      ), target AS MATERIALIZED (
+        SELECT t.thread_id FROM ${p.threads} t WHERE t.thread_id = ANY (ARRAY(
+          SELECT r.thread_id FROM ${p.runs} r WHERE r.run_id = ANY ($1::text[])))
+        ORDER BY t.thread_id FOR UPDATE
+      ), ${shift(batchReads(p.s, true))}, run AS (
+        UPDATE ${p.runs} r SET status = e.status, error = e.error, cancel_action = NULL,
+          ended_at = e.now, updated_at = e.now
+        FROM ends e
+        WHERE r.run_id = ANY ($1::text[]) AND r.run_id = e.run_id
+          AND r.generation = e.generation AND r.status = 'running'
+          AND (SELECT count(*) FROM target) >= 0
+          AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.k = e.k)
+        RETURNING r.*, e.k AS end_k, e.now AS end_now, e.last_status, e.busy_status,
+          e.has_values, e.new_values, e.interrupts AS new_interrupts
+      ), thread AS (
+        UPDATE ${p.threads} t SET active_runs = t.active_runs - 1,
+          status = CASE WHEN t.active_runs > 1 THEN run.busy_status ELSE run.last_status END,
+          "values" = CASE WHEN run.has_values THEN run.new_values ELSE t."values" END,
+          interrupts = run.new_interrupts, running_run_id = NULL, updated_at = run.end_now
+        FROM run WHERE t.thread_id = ANY (ARRAY(SELECT thread_id FROM run))
+          AND t.thread_id = run.thread_id RETURNING 1
+      ), wake AS (SELECT ${p.notify(events.finished("run"))} FROM run WHERE EXISTS (
+        SELECT 1 FROM ${p.s}.conclave_finish_watchers w
+        WHERE w.run_id IN (run.run_id, '*') AND w.expires_at > run.end_now
+      )), audited AS (
         INSERT INTO ${p.s}.conclave_audit_outbox (event)
-        SELECT e.event FROM run, unnest($11::text[]) WITH ORDINALITY AS e (event, n) ORDER BY e.n
+        SELECT e.event FROM unnest($31::text[], $32::int[]) WITH ORDINALITY AS e (event, k, n)
+        WHERE e.k IN (SELECT end_k FROM run) ORDER BY e.n
         RETURNING 1
-      )`;
-}
-
-/**
- * A run's end and its last checkpoint batch (`RunOutcome.held`) in one statement: one round
- * trip and one commit fewer per run. The batch writes only when the run's own update did
- * (`fence` reads its result), which has the claim check, the locks and their order of every end
- * statement; a separate share lock on the run row would see the row updated by this same
- * statement and lock nothing. A batch in conflict (CHECKPOINT_EXISTS) stores nothing and ends
- * nothing: `conflicts` then lists its rows and the run columns are null, as they are for a
- * stale fence.
- */
-function finishWithBatch(p: QueueParts, audited: boolean): string {
-  const first = audited ? 12 : 11;
-  const shift = (sql: string) => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + first - 1}`);
-  const finish = finishCtes(p, "AND NOT EXISTS (SELECT 1 FROM conflicts)");
-  return `WITH ${p.target("run_id = $1")}, ${shift(batchReads(p.s))}, ${finish},
-      ${audited ? `${outboxCte(p)},` : ""} fence AS MATERIALIZED (SELECT 1 FROM run),
-      ${shift(batchWrites(p.s, true))}
-    SELECT ${p.all("run")}, c.conflicts
-    FROM (SELECT ${BATCH_CONFLICTS} AS conflicts) c LEFT JOIN run ON true,
-      (SELECT count(*) FROM thread) AS th, (SELECT count(*) FROM wake) AS w`;
+      ), fence AS MATERIALIZED (SELECT end_k AS k FROM run),
+      ${shift(batchWrites(p.s, "items"))}
+    SELECT e.k::int AS k, ${p.all("run")}, ARRAY(SELECT c.pos::int FROM conflicts c
+        WHERE c.k = e.k ORDER BY c.pos) AS conflicts
+    FROM ends e LEFT JOIN run ON run.end_k = e.k,
+      (SELECT count(*) FROM thread) AS th, (SELECT count(*) FROM wake) AS w
+    ORDER BY e.k`;
 }
 
 /**

@@ -101,9 +101,10 @@ export function enqueueStatements(p: QueueParts) {
      * uses the "enqueue" strategy without an idempotency key: $1 is a JSON array of run rows
      * (see `runJson`), each with its batch position `ord` and `thread_metadata`. Each thread
      * is counted once per run in one upsert (a row cannot be updated twice by one statement);
-     * runs are inserted in batch order, so their seqs keep it. Rows with `checked` carry an
-     * assistant check (`check_name`, `check_config`, `check_context`); if one fails, nothing
-     * is stored and `stale` is its batch position.
+     * runs are inserted in batch order, so their seqs keep it. Threads are upserted (and so
+     * locked) in thread id order, as a group of run ends locks them (`finishGroup`). Rows with
+     * `checked` carry an assistant check (`check_name`, `check_config`, `check_context`); if
+     * one fails, nothing is stored and `stale` is its batch position.
      */
     enqueueMany: `WITH input AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}, ord integer,
@@ -119,7 +120,7 @@ export function enqueueStatements(p: QueueParts) {
         INSERT INTO ${threads} AS t (tenant, thread_id, status, metadata, "values", interrupts,
           active_runs, created_at, updated_at)
         SELECT tenant, thread_id, 'busy', metadata, NULL, '{}', n, created_at, created_at
-        FROM line
+        FROM line ORDER BY thread_id
         ON CONFLICT (tenant, thread_id) DO UPDATE SET status = 'busy',
           active_runs = t.active_runs + excluded.active_runs, updated_at = excluded.updated_at
         RETURNING 1

@@ -5,8 +5,10 @@
  *
  * Lock order: every statement that changes a run's status locks the run's thread row first
  * (the `target` CTE or a transaction's first statement; claims and sweeps lock thread rows with
- * SKIP LOCKED, which never waits), then the run. Enqueue also locks the thread first. So a
- * thread's runs change one transaction at a time, and two changes cannot deadlock.
+ * SKIP LOCKED, which never waits), then the run. Enqueue also locks the thread first. A
+ * statement that locks several threads (a group of run ends, a batch of enqueues) locks them
+ * in thread id order. So a thread's runs change one transaction at a time, and two changes
+ * cannot deadlock.
  *
  * Single statements that wait for the thread's lock run on a snapshot taken before the wait,
  * so they read the thread's state only from the thread row itself (`active_runs`,
