@@ -47,6 +47,7 @@ export { Runtime, type RuntimeOptions, TERMINAL_STATUSES } from "./runtime.ts";
 export type { RuntimeLogger } from "./runtime-context.ts";
 export { mergeConfig, type SubmitRequest } from "./submit.ts";
 export { tenantLabel, tenantStore } from "./tenant-store.ts";
+export { copyCheckpoints, copyThread } from "./thread-copy.ts";
 export { isUnavailable } from "./unavailable.ts";
 export {
   bodyFor,

@@ -23,6 +23,8 @@ export const AUDIT_EVENT_KINDS = {
   "run.retried": "the run was retried",
   /** A thread was forked from an earlier checkpoint: `{ checkpointId, asNode? }`. */
   "thread.forked": "a thread was forked",
+  /** A thread was copied, history and all, as this new thread: `{ from, checkpoints }`. */
+  "thread.copied": "a thread was copied",
   /** A supervisor handed the work to an agent: `{ to, by, reason }`. */
   "agent.handoff": "a supervisor handed off",
   /** The router chose a deployment: `{ alias, deployment, strategy, reason }`. */

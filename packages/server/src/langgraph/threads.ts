@@ -1,9 +1,9 @@
 /**
  * Threads: create (optionally seeded with supersteps of state updates), get, update metadata,
- * delete, search and count. A thread belongs to one tenant; another tenant's thread is a 404.
+ * delete, copy, search and count. A thread belongs to one tenant; another tenant's thread is a 404.
  */
 import { InvalidArgumentError, type JsonObject, type Thread } from "@conclave/core";
-import { newId, type Runtime } from "@conclave/runtime";
+import { copyThread, newId, type Runtime } from "@conclave/runtime";
 import type { z } from "zod";
 import type { ServerContext } from "../app.ts";
 import { defineRoute } from "../route.ts";
@@ -172,6 +172,21 @@ function deleteThreadRoute(runtime: Runtime) {
   });
 }
 
+function copyThreadRoute(runtime: Runtime) {
+  return defineRoute({
+    method: "POST",
+    url: "/threads/:thread_id/copy",
+    scope: "runs:write",
+    summary: "Copy a thread, with its state and history, as a new thread",
+    tags,
+    params: ThreadParams,
+    handler: async ({ params, principal }) => {
+      const source = await requireThread(runtime, principal.tenant, params.thread_id);
+      return threadOut(await copyThread(runtime, source, `key:${principal.keyId}`));
+    },
+  });
+}
+
 /** Routes for threads. */
 export function threadRoutes(ctx: ServerContext) {
   return [
@@ -181,5 +196,6 @@ export function threadRoutes(ctx: ServerContext) {
     getThreadRoute,
     patchThreadRoute,
     deleteThreadRoute,
+    copyThreadRoute,
   ].map((route) => route(ctx.runtime));
 }
