@@ -61,17 +61,15 @@ export async function copyCheckpoints(
 ): Promise<number> {
   const tuples: CheckpointTuple[] = [];
   for await (const tuple of saver.list({ configurable: { thread_id: from } })) tuples.push(tuple);
-  const values = new Map<string, Record<string, unknown>>();
-  for (const tuple of parentsFirst(tuples)) {
+  const parentOf = parentLookup(tuples);
+  for (const tuple of parentsFirst(tuples, parentOf)) {
     const ns = tuple.config.configurable.checkpoint_ns ?? "";
     const parentId = tuple.parentConfig?.configurable.checkpoint_id;
     const at = { thread_id: to, checkpoint_ns: ns };
-    const before = parentId === undefined ? {} : (values.get(`${ns}\u0000${parentId}`) ?? {});
-    const after = tuple.checkpoint.channel_values;
-    values.set(`${ns}\u0000${tuple.checkpoint.id}`, after);
+    const before = parentOf(tuple)?.checkpoint.channel_values ?? {};
     await saver.put(
       { configurable: parentId === undefined ? at : { ...at, checkpoint_id: parentId } },
-      { ...tuple.checkpoint, delta: deltaBetween(before, after) },
+      { ...tuple.checkpoint, delta: deltaBetween(before, tuple.checkpoint.channel_values) },
       tuple.metadata,
     );
     for (const [taskId, writes] of writesByTask(tuple.pendingWrites ?? [])) {
@@ -111,15 +109,28 @@ function grewFrom(previous: unknown, value: unknown): previous is unknown[] {
   return previous.every((item, i) => encode(item) === encode(value[i]));
 }
 
-/**
- * The tuples ordered so that each comes after its parent (in its namespace), and otherwise
- * oldest first: a list is newest first, and a fork's parent may be older than its siblings.
- */
-function parentsFirst(tuples: readonly CheckpointTuple[]): CheckpointTuple[] {
+type ParentLookup = (tuple: CheckpointTuple) => CheckpointTuple | undefined;
+
+/** Finds a tuple's parent among `tuples` (same namespace); none for a root or a missing one. */
+function parentLookup(tuples: readonly CheckpointTuple[]): ParentLookup {
   const key = (ns: string | undefined, id: string | undefined) => `${ns ?? ""}\u0000${id}`;
   const byKey = new Map(
     tuples.map((t) => [key(t.config.configurable.checkpoint_ns, t.checkpoint.id), t]),
   );
+  return (tuple) => {
+    const parent = tuple.parentConfig?.configurable;
+    return parent ? byKey.get(key(parent.checkpoint_ns, parent.checkpoint_id)) : undefined;
+  };
+}
+
+/**
+ * The tuples ordered so that each comes after its parent (in its namespace), and otherwise
+ * oldest first: a list is newest first, and a fork's parent may be older than its siblings.
+ */
+function parentsFirst(
+  tuples: readonly CheckpointTuple[],
+  parentOf: ParentLookup,
+): CheckpointTuple[] {
   const ordered: CheckpointTuple[] = [];
   const placed = new Set<CheckpointTuple>();
   const place = (tuple: CheckpointTuple) => {
@@ -128,9 +139,7 @@ function parentsFirst(tuples: readonly CheckpointTuple[]): CheckpointTuple[] {
     for (let at: CheckpointTuple | undefined = tuple; at && !placed.has(at); ) {
       chain.push(at);
       placed.add(at);
-      const parent: CheckpointTuple["config"]["configurable"] | undefined =
-        at.parentConfig?.configurable;
-      at = parent ? byKey.get(key(parent.checkpoint_ns, parent.checkpoint_id)) : undefined;
+      at = parentOf(at);
     }
     ordered.push(...chain.reverse());
   };
