@@ -5,12 +5,15 @@
  * producer and the workers, and each statement's calls, execution and planning time per run.
  * The statement profile is the stable part; the rate moves with the VM as the queue bench's.
  *
- * Usage: node bench/pg-statements.ts [async|exit|graphile] [--runs N]
+ * Usage: node bench/pg-statements.ts [async|exit|graphile] [--runs N] [--one-at-a-time]
  *   graphile: the same for graphile-worker's no-op jobs, the anchor
+ *   --one-at-a-time: as the queue bench's latency cells instead: one worker process, each run
+ *     submitted alone once the previous one finished, 2 ms apart (N may be any count)
  */
 import pg from "pg";
 import { postgresRuntime, submitRequest } from "./queue-conclave-setup.ts";
 import { processTreeCpuMs } from "./queue-cpu.ts";
+import { IDLE_GAP_MS } from "./queue-measure.ts";
 import { type WorkerConfig, WorkerGroup } from "./queue-procs.ts";
 import { createDatabase, startPostgres } from "./queue-servers.ts";
 
@@ -27,7 +30,13 @@ interface StatementRow {
 
 type Mode = "async" | "exit" | "graphile";
 
-function options(): { mode: Mode; runs: number } {
+interface Options {
+  mode: Mode;
+  runs: number;
+  oneAtATime: boolean;
+}
+
+function options(): Options {
   const args = process.argv.slice(2);
   const mode: Mode = args.includes("graphile")
     ? "graphile"
@@ -35,11 +44,14 @@ function options(): { mode: Mode; runs: number } {
       ? "exit"
       : "async";
   const at = args.indexOf("--runs");
-  const runs = at === -1 ? 5_000 : Number(args[at + 1]);
-  if (!Number.isSafeInteger(runs) || runs < BATCH || runs % BATCH !== 0) {
-    throw new Error(`--runs must be a multiple of ${BATCH}; got ${args[at + 1]}.`);
+  const oneAtATime = args.includes("--one-at-a-time");
+  const runs = at === -1 ? (oneAtATime ? 1_000 : 5_000) : Number(args[at + 1]);
+  const valid = oneAtATime ? runs > 0 : runs >= BATCH && runs % BATCH === 0;
+  if (!Number.isSafeInteger(runs) || !valid) {
+    const what = oneAtATime ? "a positive integer" : `a multiple of ${BATCH}`;
+    throw new Error(`--runs must be ${what}; got ${args[at + 1]}.`);
   }
-  return { mode, runs };
+  return { mode, runs, oneAtATime };
 }
 
 /** The producer side of a system: enqueue a batch, and stop. */
@@ -99,7 +111,7 @@ async function writeProfile(admin: pg.Client, runs: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const { mode, runs } = options();
+  const { mode, runs, oneAtATime } = options();
   const server = await startPostgres(true, { statStatements: true });
   if ("missing" in server) throw new Error(server.missing);
   const url = await createDatabase(server.url, "statements");
@@ -109,26 +121,39 @@ async function main(): Promise<void> {
   const producer = await producerFor(mode, url);
   const config: WorkerConfig = {
     system: mode === "graphile" ? "graphile" : "conclave",
-    measure: "throughput",
+    measure: oneAtATime ? "latency" : "throughput",
     url,
     concurrency: 10,
     ...(mode === "graphile" ? {} : { durability: mode }),
   };
-  const workers = await WorkerGroup.start(config, 2);
+  const workers = await WorkerGroup.start(config, oneAtATime ? 1 : 2);
+  const alone = async (from: number, n: number) => {
+    for (let i = from; i < from + n; i++) {
+      await producer.enqueue(i, 1);
+      await workers.finished(i);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_GAP_MS));
+    }
+  };
   try {
-    await producer.enqueue(0, WARMUP);
-    await workers.counted(WARMUP);
+    if (oneAtATime) await alone(0, WARMUP);
+    else {
+      await producer.enqueue(0, WARMUP);
+      await workers.counted(WARMUP);
+      workers.resetCounts();
+    }
     await workers.drain();
-    workers.resetCounts();
     await admin.query("SELECT pg_stat_statements_reset()");
     await admin.query("SELECT pg_stat_reset_shared('wal'), pg_stat_reset()");
     const cpu0 = { server: processTreeCpuMs(server.pid) ?? 0, own: process.cpuUsage() };
     const workers0 = await workers.cpuMs();
     const t0 = performance.now();
-    for (let from = WARMUP; from < WARMUP + runs; from += BATCH) {
-      await producer.enqueue(from, BATCH);
+    if (oneAtATime) await alone(WARMUP, runs);
+    else {
+      for (let from = WARMUP; from < WARMUP + runs; from += BATCH) {
+        await producer.enqueue(from, BATCH);
+      }
+      await workers.counted(runs);
     }
-    await workers.counted(runs);
     const ms = performance.now() - t0;
     await workers.drain();
     const own = process.cpuUsage(cpu0.own);

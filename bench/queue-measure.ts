@@ -81,7 +81,7 @@ async function enqueueAll(h: Harness, offset: number, n: number): Promise<void> 
 }
 
 /** The pause between latency samples, so each job meets a queue gone idle. */
-const IDLE_GAP_MS = 2;
+export const IDLE_GAP_MS = 2;
 
 /** Times `spec.n` single jobs after `spec.warmup` untimed ones. */
 export async function measureLatency(h: Harness, spec: CellSpec): Promise<LatencyResult> {

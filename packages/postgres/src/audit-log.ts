@@ -1,10 +1,13 @@
 /**
  * The PostgreSQL AuditLog, correct with any number of connections and processes. An append is
- * one transaction of two statements: the first creates and row-locks the heads of the batch's
- * tenants (in tenant order, so two appenders cannot deadlock) and returns them; core chains the
- * events onto those heads; the second inserts every event and moves the heads. A concurrent
- * append to the same tenant waits for the head lock and then chains onto the committed head,
- * so each tenant's chain stays linear.
+ * one transaction of three statements: the first takes what the audit outbox holds (events
+ * that stores wrote with the runs they created and ended), the second creates and row-locks
+ * the heads of the batch's tenants (in tenant order, so two appenders cannot deadlock) and
+ * returns them; core chains the outbox's events and then the appended ones onto those heads;
+ * the third inserts every event and moves the heads. A concurrent append to the same tenant
+ * waits for the head lock and then chains onto the committed head, so each tenant's chain
+ * stays linear. Taking the outbox first keeps a run's events in order: its `run.created`
+ * entered the outbox with the run, before anything else about the run could be appended.
  *
  * Decision (group commit). Options: one transaction per `append` call, or grouping the calls
  * that arrive while a write is in flight into one transaction (core's `AuditAppendQueue`).
@@ -116,27 +119,26 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   /**
-   * Chains what the outbox holds, in the order it was written. The runtime calls it right after
-   * a finish that wrote there, and in the workers' sweep, which chains the events of a process
-   * that died in between. Appends do not look at the outbox: that would cost every audit write
-   * a statement, and a run's end event has nothing of its run to come after it.
+   * Chains what the outbox holds, in the order it was written. The runtime calls it soon after
+   * a submit or a finish that wrote there, and in the workers' sweep, which chains the events
+   * of a process that died in between; every append does it too.
    */
   async flushPending(): Promise<void> {
     await this.setup();
-    await this.#write([], true);
+    await this.#write([]);
   }
 
   /**
-   * Writes one group in one transaction (after the outbox's events, when asked), retrying when
-   * PostgreSQL picks it as a deadlock victim.
+   * Writes one group in one transaction, after the outbox's events, retrying when PostgreSQL
+   * picks it as a deadlock victim.
    */
-  async #write(prepared: PreparedAuditEvent[], withOutbox = false): Promise<AuditEvent[]> {
+  async #write(prepared: PreparedAuditEvent[]): Promise<AuditEvent[]> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
-        const outbox = withOutbox ? await this.#takeOutbox(client) : [];
+        const outbox = await this.#takeOutbox(client);
         const batch = [...outbox, ...prepared];
         if (batch.length === 0) {
           await client.query("COMMIT");

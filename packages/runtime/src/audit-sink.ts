@@ -4,11 +4,21 @@
  * groups events from one tick into one append, so a crash can lose the last few milliseconds;
  * `exit` holds a run's lifecycle events and appends them once, when the run ends. A failed
  * append is logged and retried with the next batch, never allowed to fail the run.
+ *
+ * Where the store allows it, a run's events travel in the store's own statements: `run.created`
+ * in the transaction that creates the run (`RunQueue.enqueueAudited`), the run's held events
+ * and its end in the one that ends it (`RunQueue.finishAudited`); the log chains them from its
+ * outbox soon after. Under `async`, a run's own events (started, model and tool calls) are held
+ * for up to {@link ASYNC_HOLD_MS}: a run that ends within it writes them with its end, with no
+ * audit transaction of its own; a longer run has them appended in batches, one per hold. Events
+ * other processes record about the run meanwhile (a cancel request) may precede them in the
+ * chain; every event keeps the time it was recorded.
  */
 import {
   type AuditContentMode,
   type AuditLog,
   auditContent,
+  type EnqueueAudit,
   type FinishAudit,
   type NewAuditEvent,
   type Run,
@@ -44,6 +54,14 @@ const RETRY_MS = 1_000;
  * number of events: once per ended run, it was a fifth of the statements of a run on PostgreSQL.
  */
 const OUTBOX_CHAIN_MS = 50;
+/**
+ * How long `async` holds a run's own events hoping to write them with its end. Decision: on
+ * PostgreSQL a one-node run then costs no audit transaction of its own (it cost three, each of
+ * four statements: a third of the run's statements, and the commits raced the next run's
+ * claim in the queue bench's latency cells); 50 ms keeps the trail of a long run about as
+ * current as the outbox chaining does.
+ */
+const ASYNC_HOLD_MS = 50;
 
 export class AuditSink {
   readonly durability: AuditDurability;
@@ -55,8 +73,11 @@ export class AuditSink {
   #buffer: NewAuditEvent[] = [];
   #flushing: Promise<void> | undefined;
   #scheduled = false;
-  /** Lifecycle events of runs in flight, under `exit` durability. */
+  /** Events of runs in flight held for their end: under `exit`, and under `async` for a while. */
   readonly #held = new Map<string, NewAuditEvent[]>();
+  /** Under `async`, when each run's hold began (in insertion order, so oldest first). */
+  readonly #heldSince = new Map<string, number>();
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs this process is submitting, and the records about them that wait for `run.created`. */
   readonly #submitting = new Map<string, WaitingRecord[]>();
   /** Set while ended runs' events wait in a store's outbox (see {@link endedWithRun}). */
@@ -77,8 +98,9 @@ export class AuditSink {
   }
 
   /**
-   * Records events now (`sync`) or soon (`async`). Under `exit`, events with `holdForRun` wait
-   * for their run's `endRun` in this process (the worker's lifecycle events); others go soon.
+   * Records events now (`sync`) or soon (`async`). Events with `holdForRun` (a run's own events,
+   * recorded by its worker) wait for their run's `endRun` in this process: under `exit` until
+   * then, under `async` for at most {@link ASYNC_HOLD_MS}.
    */
   async record(events: NewAuditEvent[], holdForRun = false): Promise<void> {
     const stamped = events.map((event) => ({ ...event, ts: event.ts ?? new Date() }));
@@ -92,14 +114,49 @@ export class AuditSink {
       await this.#log.append(stamped);
       return;
     }
-    if (this.durability === "exit" && holdForRun) {
+    if (holdForRun) {
       for (const event of stamped) {
         const key = event.runId ?? "";
         this.#held.set(key, [...(this.#held.get(key) ?? []), event]);
+        if (this.durability === "async" && !this.#heldSince.has(key))
+          this.#heldSince.set(key, Date.now());
       }
+      this.#scheduleRelease();
       return;
     }
     this.#enqueue(stamped);
+  }
+
+  /** Under `async`, appends the held events of runs held for {@link ASYNC_HOLD_MS} by now. */
+  #scheduleRelease(): void {
+    if (this.#releaseTimer !== undefined) return;
+    const oldest = this.#heldSince.values().next();
+    if (oldest.done) return;
+    const wait = Math.max(0, oldest.value + ASYNC_HOLD_MS - Date.now());
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = undefined;
+      const due = Date.now() - ASYNC_HOLD_MS;
+      for (const [runId, since] of this.#heldSince) {
+        if (since > due) break;
+        this.#release(runId);
+      }
+      this.#scheduleRelease();
+    }, wait);
+    this.#releaseTimer.unref?.();
+  }
+
+  /** Appends a run's held events now; its next ones start a new hold. */
+  #release(runId: string): void {
+    const held = this.#takeHeld(runId);
+    if (held.length > 0) this.#enqueue(held);
+  }
+
+  /** Removes and returns the run's held events, forgetting its hold. */
+  #takeHeld(runId: string): NewAuditEvent[] {
+    const held = this.#held.get(runId) ?? [];
+    this.#held.delete(runId);
+    this.#heldSince.delete(runId);
+    return held;
   }
 
   /**
@@ -139,11 +196,10 @@ export class AuditSink {
     );
   }
 
-  /** Under `exit`, releases a finished run's held events (with its final ones) in one append. */
+  /** Appends a finished run's held events with its final ones (under `sync`, records these). */
   async endRun(runId: string, events: NewAuditEvent[]): Promise<void> {
-    if (this.durability !== "exit") return this.record(events);
-    const held = this.#held.get(runId) ?? [];
-    this.#held.delete(runId);
+    if (this.durability === "sync") return this.record(events);
+    const held = this.#takeHeld(runId);
     const all = [...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))];
     const waiting = this.#submitting.get(runId);
     if (waiting === undefined) return this.#enqueue(all);
@@ -162,26 +218,47 @@ export class AuditSink {
    * The events that end a run, for a store to append in the transaction that ends it
    * (`RunQueue.finishAudited`), once the run's creation is recorded: then every earlier event of
    * the run is in the log, so the trail keeps its order. Under `sync` they are the end events;
-   * under `exit`, the run's held events and then its end events, and only while this process
-   * has nothing buffered (its `run.created` may be there). `async` appends as it goes.
+   * otherwise the run's held events and then its end events, and only while this process has
+   * nothing buffered (its `run.created`, or events of the run released by the hold, may be
+   * there).
    */
   finishAudit(runId: string, finalOf: (end: RunEnd) => NewAuditEvent[]): FinishAudit | undefined {
     if (this.#submitting.has(runId)) return undefined;
     const stamped = (end: RunEnd) => finalOf(end).map((e) => ({ ...e, ts: e.ts ?? new Date() }));
     if (this.durability === "sync") return { log: this.#log, events: stamped };
-    if (this.durability !== "exit" || this.#buffer.length > 0 || this.#flushing) return undefined;
+    if (this.#buffer.length > 0 || this.#flushing) return undefined;
     const held = this.#held.get(runId) ?? [];
     return { log: this.#log, events: (end) => [...held, ...stamped(end)] };
   }
 
   /**
+   * The `run.created` events of a submit, for a store to write with the runs it creates
+   * (`RunQueue.enqueueAudited`); `events[i]` are those of the batch's run i.
+   */
+  enqueueAudit(events: readonly (readonly NewAuditEvent[])[]): EnqueueAudit {
+    const at = new Date();
+    const stamped = events.map((list) => list.map((e) => ({ ...e, ts: e.ts ?? at })));
+    return { log: this.#log, events: stamped };
+  }
+
+  /** A store wrote a submit's {@link enqueueAudit} events: chained as {@link endedWithRun}'s. */
+  async enqueuedWithRuns(): Promise<void> {
+    await this.#outboxWritten();
+  }
+
+  /**
    * A store ended the run with its {@link finishAudit} events. A store may have left them in an
-   * outbox (PostgreSQL): under `sync` they are chained now, as `sync` promises; under `exit`
+   * outbox (PostgreSQL): under `sync` they are chained now, as `sync` promises; otherwise
    * within {@link OUTBOX_CHAIN_MS}, so one chaining serves the runs that end meanwhile. A failed
-   * chaining is logged, not thrown: the events wait in the outbox for the workers' sweep.
+   * chaining is logged, not thrown: the events wait in the outbox for the next append or the
+   * workers' sweep.
    */
   async endedWithRun(runId: string): Promise<void> {
-    this.#held.delete(runId);
+    this.#takeHeld(runId);
+    await this.#outboxWritten();
+  }
+
+  async #outboxWritten(): Promise<void> {
     if (!this.#log.flushPending) return;
     if (this.durability === "sync") return this.#chainOutbox();
     this.#chainTimer ??= setTimeout(() => {
@@ -202,8 +279,13 @@ export class AuditSink {
     return chaining;
   }
 
-  /** Waits until everything recorded so far is appended; throws if the log refuses it. */
+  /**
+   * Waits until everything recorded so far is appended (under `async`, held events too; under
+   * `exit`, held events wait for their run's end); throws if the log refuses it.
+   */
   async flush(): Promise<void> {
+    if (this.durability === "async")
+      for (const runId of [...this.#held.keys()]) this.#release(runId);
     await this.#chaining;
     if (this.#chainTimer) {
       clearTimeout(this.#chainTimer);

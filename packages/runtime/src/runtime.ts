@@ -30,7 +30,13 @@ import { endRunAudited } from "./run-end.ts";
 import { type RunEvent, RunEventBus, type RunEventBusOptions } from "./run-events.ts";
 import { ROLLED_BACK } from "./run-executor.ts";
 import type { RuntimeContext, RuntimeLogger } from "./runtime-context.ts";
-import { createdEvents, newRunsOf, resolveAssistant, type SubmitRequest } from "./submit.ts";
+import {
+  createdEvent,
+  createdEvents,
+  newRunsOf,
+  resolveAssistant,
+  type SubmitRequest,
+} from "./submit.ts";
 import { tenantStore } from "./tenant-store.ts";
 import { bodyFor, deliver, formatOf, type WebhookOptions } from "./webhooks.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
@@ -148,12 +154,13 @@ export class Runtime {
     const runIds = newRuns.map((run) => run.runId);
     this.audit?.submitting(runIds);
     try {
-      const results = await this.#enqueue(requests, newRuns, streamed);
+      const { results, audited } = await this.#enqueue(requests, newRuns, streamed);
       // Pending runs the multitask strategy cancelled never reach a worker to end their streams.
       for (const { displaced } of results)
         for (const before of displaced)
           if (before.status === "pending") this.#endUnstarted(before.runId);
-      if (this.audit) {
+      if (this.audit && audited) await this.audit.enqueuedWithRuns();
+      else if (this.audit) {
         const events = createdEvents(requests, results, this.audit);
         if (events.length > 0) await this.audit.record(events);
       }
@@ -172,15 +179,16 @@ export class Runtime {
     requests: readonly SubmitRequest[],
     newRuns: NewRun[],
     streamed: NewRun[],
-  ): Promise<EnqueueResult[]> {
+  ): Promise<{ results: EnqueueResult[]; audited: boolean }> {
     try {
       try {
-        return await this.#enqueueOnce(newRuns);
+        return await this.#enqueueOnce(requests, newRuns);
       } catch (error) {
         if (!(error instanceof ConclaveError && error.code === "ASSISTANT_CHANGED")) throw error;
         this.#assistants.forgetChecked(newRuns);
         const fresh = (tenant: string, name: string) => this.#assistants.fresh(tenant, name);
         return await this.#enqueueOnce(
+          requests,
           await newRunsOf(requests, this.defaultTenant, fresh, newRuns),
         );
       }
@@ -190,10 +198,29 @@ export class Runtime {
     }
   }
 
-  async #enqueueOnce(newRuns: NewRun[]): Promise<EnqueueResult[]> {
-    return newRuns.length === 1
-      ? [await this.store.runs.enqueue(newRuns[0]!, this.clock())]
-      : await this.store.runs.enqueueMany(newRuns, this.clock());
+  /**
+   * Enqueues the batch; `audited` when the store wrote the runs' `run.created` events with them
+   * (`RunQueue.enqueueAudited`).
+   */
+  async #enqueueOnce(
+    requests: readonly SubmitRequest[],
+    newRuns: NewRun[],
+  ): Promise<{ results: EnqueueResult[]; audited: boolean }> {
+    const { audit, store } = this;
+    if (audit && store.runs.enqueueAudited) {
+      const events = newRuns.map((run, i) => [createdEvent(requests[i]!, run, audit)]);
+      const results = await store.runs.enqueueAudited(
+        newRuns,
+        this.clock(),
+        audit.enqueueAudit(events),
+      );
+      if (results !== undefined) return { results, audited: true };
+    }
+    const results =
+      newRuns.length === 1
+        ? [await store.runs.enqueue(newRuns[0]!, this.clock())]
+        : await store.runs.enqueueMany(newRuns, this.clock());
+    return { results, audited: false };
   }
 
   /** The assistant a name refers to: an assistant id, a graph id or a default-assistant id. */

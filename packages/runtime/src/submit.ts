@@ -216,18 +216,23 @@ export function createdEvents(
   results: readonly EnqueueResult[],
   audit: Pick<AuditSink, "contentOf">,
 ): NewAuditEvent[] {
-  return results.flatMap(({ run, created }, i) => {
-    if (!created) return [];
-    const request = requests[i]!;
-    const input = audit.contentOf(request.command ?? request.input);
-    const data = {
-      assistantId: run.assistantId,
-      graphId: run.graphId,
-      ...(input === undefined ? {} : { input }),
-    };
-    const { tenant, runId, threadId } = run;
-    return [
-      { tenant, kind: "run.created", actor: request.actor ?? "system", runId, threadId, data },
-    ];
-  });
+  return results.flatMap(({ run, created }, i) =>
+    created ? [createdEvent(requests[i]!, run, audit)] : [],
+  );
+}
+
+/** The `run.created` audit event of `run`, submitted by `request`. */
+export function createdEvent(
+  request: SubmitRequest,
+  run: Pick<NewRun, "tenant" | "runId" | "threadId" | "assistantId" | "graphId">,
+  audit: Pick<AuditSink, "contentOf">,
+): NewAuditEvent {
+  const input = audit.contentOf(request.command ?? request.input);
+  const data = {
+    assistantId: run.assistantId,
+    graphId: run.graphId,
+    ...(input === undefined ? {} : { input }),
+  };
+  const { tenant, runId, threadId } = run;
+  return { tenant, kind: "run.created", actor: request.actor ?? "system", runId, threadId, data };
 }

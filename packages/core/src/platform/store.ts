@@ -85,6 +85,18 @@ export interface RunQueue {
    * thrown). One transaction instead of one per run.
    */
   enqueueMany(runs: readonly NewRun[], now: Date): Promise<EnqueueResult[]>;
+  /**
+   * Optional: `enqueueMany`, with each created run's audit events (`audit.events[i]` for
+   * `runs[i]`; none for an idempotent repeat) written in the same transaction, where the log
+   * chains them later (`AuditLog.flushPending`): the trail can never miss a run that exists.
+   * Returns undefined, having done nothing, when `audit.log` cannot join this store's
+   * transactions.
+   */
+  enqueueAudited?(
+    runs: readonly NewRun[],
+    now: Date,
+    audit: EnqueueAudit,
+  ): Promise<EnqueueResult[] | undefined>;
   get(tenant: string, runId: string): Promise<Run | undefined>;
   /** Newest first. */
   list(query: RunQuery): Promise<Run[]>;
@@ -134,6 +146,13 @@ export interface RunQueue {
    * between submit and start. Returns the function that stops it.
    */
   handoff?(claimer: HandoffClaimer): () => void;
+}
+
+/** The audit events {@link RunQueue.enqueueAudited} writes with the runs it creates. */
+export interface EnqueueAudit {
+  log: AuditLog;
+  /** The events of each run, by its position in the batch. */
+  events: readonly (readonly NewAuditEvent[])[];
 }
 
 /** The audit events {@link RunQueue.finishAudited} appends with a run's end. */

@@ -39,46 +39,42 @@ export const THREAD_ID_INDEX = "conclave_threads_id_unique";
 const isDirect = (record: Run) =>
   record.multitaskStrategy === "enqueue" && record.idempotencyKey === null;
 
-/** Enqueues `input` at `now`; see the module comment for the steps. */
-export async function enqueue(db: PlatformDb, input: NewRun, now: Date): Promise<EnqueueResult> {
-  const record = newRunRecord(input, now);
-  return retryingKeyRace(
-    () =>
-      isDirect(record)
-        ? enqueueDirect(db, input, record)
-        : db.transaction((client) => enqueueIn(db, client, input, record)),
-    record,
-  );
-}
+/**
+ * Audit events (prepared JSON, see `PostgresAuditLog.prepareForOutbox`) to write to the audit
+ * outbox with each created run, by batch position.
+ */
+export type OutboxEvents = readonly (readonly string[])[];
 
 /**
- * Enqueues a batch in one transaction. A batch of runs that each create their thread and use
- * the "enqueue" strategy without a key (stateless batches, fan-outs) is one statement.
+ * Enqueues a batch in one transaction, each run with its `outbox` events. A lone run that
+ * uses the "enqueue" strategy without a key, or a batch of such runs that each create their
+ * thread (stateless batches, fan-outs), is one statement.
  */
 export async function enqueueMany(
   db: PlatformDb,
   inputs: readonly NewRun[],
   now: Date,
+  outbox: OutboxEvents = [],
 ): Promise<EnqueueResult[]> {
   if (inputs.length === 0) return [];
   const records = inputs.map((input) => newRunRecord(input, now));
+  const eventsOf = (i: number) => outbox[i] ?? [];
   const fresh = inputs.every((input, i) => input.ifNotExists === "create" && isDirect(records[i]!));
+  const one = (input: NewRun, i: number, client?: pg.PoolClient) =>
+    isDirect(records[i]!)
+      ? enqueueDirect(db, input, records[i]!, eventsOf(i), client)
+      : enqueueIn(db, client!, input, records[i]!, eventsOf(i));
   return retryingKeyRace(
     () =>
-      fresh
-        ? enqueueFresh(db, inputs, records)
-        : db.transaction(async (client) => {
-            const results: EnqueueResult[] = [];
-            for (const [i, input] of inputs.entries()) {
-              const record = records[i]!;
-              results.push(
-                isDirect(record)
-                  ? await enqueueDirect(db, input, record, client)
-                  : await enqueueIn(db, client, input, record),
-              );
-            }
-            return results;
-          }),
+      inputs.length === 1 && isDirect(records[0]!)
+        ? one(inputs[0]!, 0).then((result) => [result])
+        : fresh
+          ? enqueueFresh(db, inputs, records, outbox)
+          : db.transaction(async (client) => {
+              const results: EnqueueResult[] = [];
+              for (const [i, input] of inputs.entries()) results.push(await one(input, i, client));
+              return results;
+            }),
     records.length === 1 ? records[0] : undefined,
   );
 }
@@ -113,6 +109,7 @@ async function enqueueDirect(
   db: PlatformDb,
   input: NewRun,
   record: Run,
+  events: readonly string[],
   client?: pg.PoolClient,
 ): Promise<EnqueueResult> {
   const row = runToRow(record);
@@ -125,6 +122,7 @@ async function enqueueDirect(
     check?.name ?? null,
     check?.config ?? null,
     check?.context ?? null,
+    events,
   ];
   const [result] = await db.rows<{ inserted: number; holds: boolean }>(
     "enqueueDirect",
@@ -141,6 +139,7 @@ async function enqueueFresh(
   db: PlatformDb,
   inputs: readonly NewRun[],
   records: Run[],
+  outbox: OutboxEvents,
 ): Promise<EnqueueResult[]> {
   const rows = records.map(runToRow);
   const json = rows.map((row, i) => {
@@ -155,7 +154,10 @@ async function enqueueFresh(
       check_context: check?.context ?? null,
     };
   });
-  const [result] = await db.rows<{ stale: number | null }>("enqueueMany", [JSON.stringify(json)]);
+  const [result] = await db.rows<{ stale: number | null }>("enqueueMany", [
+    JSON.stringify(json),
+    outbox.flat(),
+  ]);
   const stale = result?.stale;
   if (stale != null)
     throw assistantChanged(inputs[stale]!.tenant, inputs[stale]!.assistantCheck!.name);
@@ -164,10 +166,13 @@ async function enqueueFresh(
 
 async function enqueueIn(
   db: PlatformDb,
-  client: pg.PoolClient,
+  client: pg.PoolClient | undefined,
   input: NewRun,
   record: Run,
+  events: readonly string[],
 ): Promise<EnqueueResult> {
+  if (client === undefined)
+    return db.transaction((own) => enqueueIn(db, own, input, record, events));
   const { tenant, threadId } = record;
   await checkAssistant(db, client, input);
   if (record.idempotencyKey !== null) {
@@ -183,7 +188,7 @@ async function enqueueIn(
   const row = runToRow(record);
   await db.query(
     "enqueueInsert",
-    [...valuesOf(row, RUN_FIELDS), ...displacement(decision.cancel, record)],
+    [...valuesOf(row, RUN_FIELDS), ...displacement(decision.cancel, record), events],
     client,
   );
   return {
@@ -228,7 +233,7 @@ async function lockThread(
 }
 
 /**
- * The parameters $26...$31 of `enqueueInsert`: pending runs to cancel or delete (rollback),
+ * The parameters $26...$31 of `enqueueInsert` (its audit events are $32): pending runs to cancel or delete (rollback),
  * running runs to flag, the time, and the wake-ups in order (displaced runs, then the new one).
  */
 function displacement(cancel: { run: Run; action: CancelAction }[], record: Run): unknown[] {

@@ -15,8 +15,10 @@
  * for well under a millisecond each; uncapped claims never take the lock.
  */
 import {
+  type AuditLog,
   type CancelAction,
   type ClaimRequest,
+  type EnqueueAudit,
   type EnqueueResult,
   type Fence,
   type FinishAudit,
@@ -44,7 +46,7 @@ import type pg from "pg";
 import { PostgresAuditLog } from "../audit-log.ts";
 import { quoteSchema } from "../migrate.ts";
 import { PostgresHeldWrites } from "../postgres-saver.ts";
-import { enqueue, enqueueMany } from "./enqueue.ts";
+import { enqueueMany } from "./enqueue.ts";
 import { FinishGroup, type GroupRow } from "./finish-group.ts";
 import type { PlatformDb } from "./platform-db.ts";
 import { type StatusRow, tallyStatus } from "./queue-status.ts";
@@ -90,11 +92,37 @@ export class PostgresRunQueue implements RunQueue {
   }
 
   async enqueue(run: NewRun, now: Date): Promise<EnqueueResult> {
-    return enqueue(this.#db, run, now);
+    const [result] = await enqueueMany(this.#db, [run], now);
+    return result!;
   }
 
   async enqueueMany(runs: readonly NewRun[], now: Date): Promise<EnqueueResult[]> {
     return enqueueMany(this.#db, runs, now);
+  }
+
+  /**
+   * `enqueueMany`, with the created runs' events entering the audit outbox in the same
+   * statement, when the log is a {@link PostgresAuditLog} on this pool and schema; the log
+   * chains them next (`flushPending`).
+   */
+  async enqueueAudited(
+    runs: readonly NewRun[],
+    now: Date,
+    audit: EnqueueAudit,
+  ): Promise<EnqueueResult[] | undefined> {
+    if (!this.#joins(audit.log)) return undefined;
+    const log = audit.log;
+    const outbox = runs.map((_, i) => log.prepareForOutbox(audit.events[i] ?? []));
+    return enqueueMany(this.#db, runs, now, outbox);
+  }
+
+  /** Whether `log` writes where this store's statements can: the outbox of this pool and schema. */
+  #joins(log: AuditLog): log is PostgresAuditLog {
+    return (
+      log instanceof PostgresAuditLog &&
+      log.pool === this.#db.pool &&
+      log.schema === this.#db.schema
+    );
   }
 
   async get(tenant: string, runId: string): Promise<Run | undefined> {
@@ -158,11 +186,7 @@ export class PostgresRunQueue implements RunQueue {
     audit: FinishAudit,
   ): Promise<Run | undefined> {
     const { log } = audit;
-    const ours =
-      log instanceof PostgresAuditLog &&
-      log.pool === this.#db.pool &&
-      log.schema === this.#db.schema;
-    if (!ours) return undefined;
+    if (!this.#joins(log)) return undefined;
     const end = { status: outcome.status, error: outcome.error ?? null };
     return this.#end(fence, outcome, now, log.prepareForOutbox(audit.events(end)));
   }

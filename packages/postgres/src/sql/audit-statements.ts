@@ -48,9 +48,13 @@ export function auditStatements(s: string) {
       )
       SELECT 1`,
     head: `SELECT tenant, seq::float8 AS seq, hash FROM ${heads} WHERE tenant = $1`,
-    /** Takes up to $1 outbox events, oldest first (rows another writer holds are skipped). */
+    /**
+     * Takes up to $1 outbox events, oldest first. Rows another writer holds are waited for, not
+     * skipped: that writer chains them first, so nothing written to the outbox before this
+     * statement began lands behind this transaction's events.
+     */
     takeOutbox: `DELETE FROM ${s}.conclave_audit_outbox o WHERE o.id IN (
-        SELECT id FROM ${s}.conclave_audit_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+        SELECT id FROM ${s}.conclave_audit_outbox ORDER BY id LIMIT $1 FOR UPDATE
       ) RETURNING o.id::float8 AS id, o.event`,
     /**
      * The first page of a tenant's rows for verify: ($1 tenant, $2 limit). It has no lower

@@ -34,6 +34,12 @@ function assistantHolds(s: string, c: CheckTerms): string {
 /** The enqueue statements, from the schema's {@link QueueParts}. */
 export function enqueueStatements(p: QueueParts) {
   const { runs, threads, notify, all } = p;
+  /** Writes audit events $n (JSON text, in order) to the outbox, if `when`. */
+  const outbox = (n: number, when = "true") => `outbox AS (
+        INSERT INTO ${p.s}.conclave_audit_outbox (event)
+        SELECT e.event FROM unnest($${n}::text[]) WITH ORDINALITY AS e (event, n)
+        WHERE ${when} ORDER BY e.n
+      )`;
   const direct = assistantHolds(p.s, {
     tenant: at("tenant"),
     assistantId: at("assistantId"),
@@ -70,7 +76,8 @@ export function enqueueStatements(p: QueueParts) {
      * the run on its thread (creating the thread when $26; $27 its metadata), inserts it
      * ($1...$25) and sends its wake-up. Nothing is inserted when the thread is missing, or
      * when $28 asks for an assistant check ($29 name, $30 config, $31 context) that fails.
-     * `ON CONFLICT DO UPDATE` and UPDATE both act on the thread row's newest version.
+     * The run's audit events $32 go to the outbox with it. `ON CONFLICT DO UPDATE` and UPDATE
+     * both act on the thread row's newest version.
      */
     enqueueDirect: `WITH assistant AS MATERIALIZED (
         SELECT NOT $28::boolean OR ${direct} AS holds
@@ -93,7 +100,8 @@ export function enqueueStatements(p: QueueParts) {
         INSERT INTO ${runs} (${insertList(RUN_FIELDS)}) SELECT ${placeholders(RUN_FIELDS)}
         WHERE EXISTS (SELECT 1 FROM created) OR EXISTS (SELECT 1 FROM existing)
         RETURNING tenant, run_id, graph_id
-      ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
+      ), ${outbox(32, "EXISTS (SELECT 1 FROM run)")},
+      wake AS (SELECT ${notify(events.pending("run"))} FROM run)
       SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM wake)::int AS woken,
         (SELECT holds FROM assistant) AS holds`,
     /**
@@ -104,7 +112,8 @@ export function enqueueStatements(p: QueueParts) {
      * runs are inserted in batch order, so their seqs keep it. Threads are upserted (and so
      * locked) in thread id order, as a group of run ends locks them (`finishGroup`). Rows with
      * `checked` carry an assistant check (`check_name`, `check_config`, `check_context`); if
-     * one fails, nothing is stored and `stale` is its batch position.
+     * one fails, nothing is stored and `stale` is its batch position. $2 are the runs' audit
+     * events for the outbox, in batch order.
      */
     enqueueMany: `WITH input AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}, ord integer,
@@ -129,7 +138,8 @@ export function enqueueStatements(p: QueueParts) {
         SELECT ${insertList(RUN_FIELDS)} FROM input WHERE NOT EXISTS (SELECT 1 FROM stale)
         ORDER BY ord
         RETURNING tenant, run_id, graph_id
-      ), wake AS (SELECT ${notify(events.pending("run"))} FROM run)
+      ), ${outbox(2, "NOT EXISTS (SELECT 1 FROM stale)")},
+      wake AS (SELECT ${notify(events.pending("run"))} FROM run)
       SELECT (SELECT count(*) FROM run)::int AS inserted, (SELECT count(*) FROM thread)::int
         AS threads, (SELECT count(*) FROM wake)::int AS woken, (SELECT ord FROM stale) AS stale`,
     /** Creates the thread ($3 metadata, $4 now) or locks the existing one. */
@@ -144,7 +154,8 @@ export function enqueueStatements(p: QueueParts) {
       WHERE r.tenant = $1 AND r.thread_id = $2 AND r.status IN ${ACTIVE} ORDER BY r.seq`,
     /**
      * Displaces runs (cancels $26, deletes $27, flags $28 with actions $29, at $30), inserts the
-     * new run ($1...$25) and marks the thread busy; then sends the wake-ups $31, in order.
+     * new run ($1...$25) with its audit events $32 and marks the thread busy; then sends the
+     * wake-ups $31, in order.
      */
     enqueueInsert: `WITH cancelled AS (
         UPDATE ${runs} SET status = 'cancelled', ended_at = $30, updated_at = $30
@@ -162,7 +173,7 @@ export function enqueueStatements(p: QueueParts) {
           active_runs = active_runs + 1 - (SELECT count(*) FROM cancelled)
             - (SELECT count(*) FROM deleted)
         WHERE tenant = ${at("tenant")} AND thread_id = ${at("threadId")} RETURNING 1
-      ), wake AS (
+      ), ${outbox(32)}, wake AS (
         SELECT ${notify("e.payload")} FROM unnest($31::text[]) WITH ORDINALITY AS e (payload, n)
         ORDER BY e.n
       )
