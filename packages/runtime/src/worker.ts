@@ -82,18 +82,8 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    const { store, registry, clock } = this.#ctx;
-    await store.workers.register(
-      {
-        workerId: this.workerId,
-        graphIds: this.#options.graphIds ?? registry.ids(),
-        concurrency: this.#options.concurrency,
-        hostname: hostname(),
-        pid: process.pid,
-      },
-      clock(),
-      this.#options.leaseMs,
-    );
+    const { store } = this.#ctx;
+    await this.#register();
     this.#unsubscribe = await store.subscribe((event) => {
       // A run handed to this worker as it was enqueued is already running here.
       if (event.kind === "run.pending") {
@@ -109,6 +99,21 @@ export class Worker {
     this.#every(this.#options.heartbeatMs, () => this.#heartbeat());
     this.#every(this.#options.safetyMs, () => this.#safetyPass());
     this.poke();
+  }
+
+  #register(): Promise<unknown> {
+    const { store, registry, clock } = this.#ctx;
+    return store.workers.register(
+      {
+        workerId: this.workerId,
+        graphIds: this.#options.graphIds ?? registry.ids(),
+        concurrency: this.#options.concurrency,
+        hostname: hostname(),
+        pid: process.pid,
+      },
+      clock(),
+      this.#options.leaseMs,
+    );
   }
 
   /** Asks for a claim pass soon; passes never overlap, and a request during one reruns it. */
@@ -175,6 +180,7 @@ export class Worker {
   }
 
   async #claimPass(): Promise<void> {
+    let registered = false;
     try {
       do {
         this.#again = false;
@@ -185,12 +191,36 @@ export class Worker {
         if (runs.length === free) this.#again = true;
       } while (this.#again);
     } catch (error) {
-      this.#ctx.logger.error(
-        { err: error, workerId: this.workerId },
-        "claim failed; retrying on the next wake-up",
-      );
+      registered = await this.#registerIfForgotten(error);
+      if (!registered)
+        this.#ctx.logger.error(
+          { err: error, workerId: this.workerId },
+          "claim failed; retrying on the next wake-up",
+        );
     } finally {
       this.#claiming = false;
+    }
+    if (registered) this.poke();
+  }
+
+  /**
+   * A worker silent for longer than its lease (a suspended VM, a partition) has its runs swept
+   * and is then forgotten; it would otherwise never claim again. Its runs went back to the
+   * queue and its writes to them are fenced off, so registering anew is safe.
+   */
+  async #registerIfForgotten(error: unknown): Promise<boolean> {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== "WORKER_NOT_REGISTERED" || this.#stopping) return false;
+    this.#ctx.logger.warn(
+      { workerId: this.workerId },
+      "worker was forgotten after its lease lapsed; registering again",
+    );
+    try {
+      await this.#register();
+      return true;
+    } catch (failure) {
+      this.#ctx.logger.error({ err: failure, workerId: this.workerId }, "registering failed");
+      return false;
     }
   }
 
