@@ -129,17 +129,30 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   /**
-   * Writes one group in one transaction, after the outbox's events, retrying when PostgreSQL
-   * picks it as a deadlock victim.
+   * Writes one group after the outbox's events. An outbox holding more than one batch is
+   * chained batch by batch, each in its own transaction, before the group goes with the last:
+   * nothing that entered the outbox before this write lands behind it.
    */
   async #write(prepared: PreparedAuditEvent[]): Promise<AuditEvent[]> {
+    for (;;) {
+      const written = await this.#writeOnce(prepared);
+      if (written !== undefined) return written;
+    }
+  }
+
+  /**
+   * One transaction: the outbox's next batch, then `prepared` unless the batch was full
+   * (undefined then: more may wait). Retried when PostgreSQL picks it as a deadlock victim.
+   */
+  async #writeOnce(prepared: PreparedAuditEvent[]): Promise<AuditEvent[] | undefined> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
         const outbox = await this.#takeOutbox(client);
-        const batch = [...outbox, ...prepared];
+        const full = outbox.length >= OUTBOX_BATCH;
+        const batch = full ? outbox : [...outbox, ...prepared];
         if (batch.length === 0) {
           await client.query("COMMIT");
           return [];
@@ -152,7 +165,7 @@ export class PostgresAuditLog implements AuditLog {
           this.#named("write", writeValues(sealed.rows, sealed.heads, sealed.created)),
         );
         await client.query("COMMIT");
-        return sealed.rows.slice(outbox.length).map(auditEventFromRow);
+        return full ? undefined : sealed.rows.slice(outbox.length).map(auditEventFromRow);
       } catch (error) {
         broken = await rollbackAfter(client, error);
         if (sqlState(error) !== DEADLOCK_DETECTED || attempt >= MAX_ATTEMPTS) throw error;

@@ -97,6 +97,36 @@ describe("PostgresRunQueue.enqueueAudited", () => {
     }
   });
 
+  it("chains an outbox of more than one batch before an append's own events", async () => {
+    const { store, schema, log } = await open();
+    try {
+      const backlog = Array.from({ length: 5_001 }, (_, i) => created(newRun(`b${i}`)));
+      await store.pool.query(
+        `INSERT INTO "${schema}".conclave_audit_outbox (event) SELECT unnest($1::text[])`,
+        [log.prepareForOutbox(backlog)],
+      );
+      const [appended] = await log.append([created(newRun("late"))]);
+      expect(appended).toMatchObject({ runId: "late", seq: 5_002 });
+      const head = await log.head("acme");
+      expect(head?.seq).toBe(5_002);
+      expect(await log.verify("acme")).toMatchObject({ ok: true });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("leaves an event the log refuses to the caller, having enqueued nothing", async () => {
+    const { store, log } = await open();
+    try {
+      const runs = [newRun("bad")];
+      const refused = { log, events: [[{ ...created(runs[0]!), kind: "" }]] };
+      expect(await store.runs.enqueueAudited!(runs, T, refused)).toBeUndefined();
+      expect(await store.runs.get("acme", "bad")).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it("leaves a log it cannot join to the caller, having enqueued nothing", async () => {
     const { store, schema } = await open();
     const elsewhere = PostgresAuditLog.fromConnString(db!.url, { schema });

@@ -77,6 +77,12 @@ export class AuditSink {
   readonly #held = new Map<string, NewAuditEvent[]>();
   /** Under `async`, when each run's hold began (in insertion order, so oldest first). */
   readonly #heldSince = new Map<string, number>();
+  /**
+   * Held events handed to a store with a run's end (`finishAudit`), until the end is written
+   * (`endedWithRun`), falls back to an append (`endRun`) or fails (`finishFailed`): out of
+   * `#held`, so neither the hold's timer nor `flush` appends them a second time meanwhile.
+   */
+  readonly #finishing = new Map<string, NewAuditEvent[]>();
   #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs this process is submitting, and the records about them that wait for `run.created`. */
   readonly #submitting = new Map<string, WaitingRecord[]>();
@@ -119,7 +125,7 @@ export class AuditSink {
         const key = event.runId ?? "";
         this.#held.set(key, [...(this.#held.get(key) ?? []), event]);
         if (this.durability === "async" && !this.#heldSince.has(key))
-          this.#heldSince.set(key, Date.now());
+          this.#heldSince.set(key, performance.now());
       }
       this.#scheduleRelease();
       return;
@@ -132,10 +138,10 @@ export class AuditSink {
     if (this.#releaseTimer !== undefined) return;
     const oldest = this.#heldSince.values().next();
     if (oldest.done) return;
-    const wait = Math.max(0, oldest.value + ASYNC_HOLD_MS - Date.now());
+    const wait = Math.max(0, oldest.value + ASYNC_HOLD_MS - performance.now());
     this.#releaseTimer = setTimeout(() => {
       this.#releaseTimer = undefined;
-      const due = Date.now() - ASYNC_HOLD_MS;
+      const due = performance.now() - ASYNC_HOLD_MS;
       for (const [runId, since] of this.#heldSince) {
         if (since > due) break;
         this.#release(runId);
@@ -199,7 +205,7 @@ export class AuditSink {
   /** Appends a finished run's held events with its final ones (under `sync`, records these). */
   async endRun(runId: string, events: NewAuditEvent[]): Promise<void> {
     if (this.durability === "sync") return this.record(events);
-    const held = this.#takeHeld(runId);
+    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
     const all = [...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))];
     const waiting = this.#submitting.get(runId);
     if (waiting === undefined) return this.#enqueue(all);
@@ -227,8 +233,25 @@ export class AuditSink {
     const stamped = (end: RunEnd) => finalOf(end).map((e) => ({ ...e, ts: e.ts ?? new Date() }));
     if (this.durability === "sync") return { log: this.#log, events: stamped };
     if (this.#buffer.length > 0 || this.#flushing) return undefined;
-    const held = this.#held.get(runId) ?? [];
+    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
+    this.#finishing.set(runId, held);
     return { log: this.#log, events: (end) => [...held, ...stamped(end)] };
+  }
+
+  /** The store failed to end the run with its {@link finishAudit} events: they are held again. */
+  finishFailed(runId: string): void {
+    const held = this.#takeFinishing(runId);
+    if (held.length === 0) return;
+    this.#held.set(runId, [...held, ...(this.#held.get(runId) ?? [])]);
+    if (this.durability === "async" && !this.#heldSince.has(runId))
+      this.#heldSince.set(runId, performance.now());
+    this.#scheduleRelease();
+  }
+
+  #takeFinishing(runId: string): NewAuditEvent[] {
+    const held = this.#finishing.get(runId) ?? [];
+    this.#finishing.delete(runId);
+    return held;
   }
 
   /**
@@ -254,7 +277,10 @@ export class AuditSink {
    * workers' sweep.
    */
   async endedWithRun(runId: string): Promise<void> {
-    this.#takeHeld(runId);
+    this.#takeFinishing(runId);
+    // Recorded after the end was handed over: they come after it.
+    const late = this.#takeHeld(runId);
+    if (late.length > 0) this.#enqueue(late);
     await this.#outboxWritten();
   }
 

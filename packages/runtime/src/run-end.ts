@@ -33,7 +33,13 @@ export async function endRunAudited(
   const { fence, run, outcome, now } = ended;
   const endEvents = endEventsOf(run);
   const joint = audit?.finishAudit(run.runId, endEvents);
-  const joined = joint && (await store.runs.finishAudited?.(fence, outcome, now, joint));
+  let joined: Run | undefined;
+  try {
+    joined = joint && (await store.runs.finishAudited?.(fence, outcome, now, joint));
+  } catch (error) {
+    audit?.finishFailed(run.runId);
+    throw error;
+  }
   if (!joined || !audit) {
     const finished = await store.runs.finish(fence, outcome, now);
     await audit?.endRun(run.runId, endEvents(finished));

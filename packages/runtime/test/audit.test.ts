@@ -1,6 +1,6 @@
 import { Annotation, MemoryAuditLog, MemoryPlatformStore, StateGraph } from "@conclave/core";
 import { type AuditDurability, AuditSink, Runtime } from "@conclave/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 const graph = () =>
   new StateGraph(Annotation.Root({ q: Annotation<string>(), api_key: Annotation<string>() }))
@@ -82,4 +82,58 @@ describe("AuditSink while a run is being submitted", () => {
       expect(kinds).toEqual(["run.created", "run.started", "run.finished"]);
     });
   }
+});
+
+describe("AuditSink handing a run's held events to the store that ends it (async)", () => {
+  const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} } as never;
+  const event = (kind: string) => ({ tenant: "default", kind, actor: "system", runId: "r1" });
+  const end = { status: "success" as const, error: null };
+
+  async function heldFor45ms() {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const log = new MemoryAuditLog();
+    const appended: string[] = [];
+    const append = log.append.bind(log);
+    log.append = (events) => {
+      appended.push(...events.map((e) => e.kind));
+      return append(events);
+    };
+    const sink = new AuditSink({ log, durability: "async" }, silent);
+    await sink.record([event("run.started")], true);
+    vi.advanceTimersByTime(45);
+    return { sink, appended };
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("writes them once when the hold runs out while the end is being written", async () => {
+    const { sink, appended } = await heldFor45ms();
+    const joint = sink.finishAudit("r1", () => [event("run.finished")]);
+    expect(joint!.events(end).map((e) => e.kind)).toEqual(["run.started", "run.finished"]);
+    // The hold's 50 ms pass, and a reader flushes (GET /audit/events does), before the end
+    // commits: neither may append what the store is writing.
+    vi.advanceTimersByTime(20);
+    await sink.flush();
+    await sink.endedWithRun("r1");
+    await sink.flush();
+    expect(appended).toEqual([]);
+  });
+
+  it("holds them again when the store failed to end the run, then appends them", async () => {
+    const { sink, appended } = await heldFor45ms();
+    sink.finishAudit("r1", () => [event("run.finished")]);
+    sink.finishFailed("r1");
+    vi.advanceTimersByTime(60);
+    await sink.flush();
+    expect(appended).toEqual(["run.started"]);
+  });
+
+  it("appends them with the end when the store cannot write them", async () => {
+    const { sink, appended } = await heldFor45ms();
+    sink.finishAudit("r1", () => [event("run.finished")]);
+    await sink.endRun("r1", [event("run.finished")]);
+    await sink.flush();
+    expect(appended).toEqual(["run.started", "run.finished"]);
+  });
 });

@@ -90,7 +90,7 @@ export interface RunQueue {
    * `runs[i]`; none for an idempotent repeat) written in the same transaction, where the log
    * chains them later (`AuditLog.flushPending`): the trail can never miss a run that exists.
    * Returns undefined, having done nothing, when `audit.log` cannot join this store's
-   * transactions.
+   * transactions or refuses one of the events (the caller appends them after the enqueue).
    */
   enqueueAudited?(
     runs: readonly NewRun[],

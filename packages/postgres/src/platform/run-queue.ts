@@ -112,7 +112,14 @@ export class PostgresRunQueue implements RunQueue {
   ): Promise<EnqueueResult[] | undefined> {
     if (!this.#joins(audit.log)) return undefined;
     const log = audit.log;
-    const outbox = runs.map((_, i) => log.prepareForOutbox(audit.events[i] ?? []));
+    let outbox: string[][];
+    try {
+      outbox = runs.map((_, i) => log.prepareForOutbox(audit.events[i] ?? []));
+    } catch {
+      // An event the log refuses must not refuse the runs: the caller appends the events
+      // after the enqueue instead, where a refused append is logged, as before.
+      return undefined;
+    }
     return enqueueMany(this.#db, runs, now, outbox);
   }
 
