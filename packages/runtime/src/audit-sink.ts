@@ -238,6 +238,15 @@ export class AuditSink {
     return { log: this.#log, events: (end) => [...held, ...stamped(end)] };
   }
 
+  /**
+   * A worker gave the run up without ending it: its held events (under `exit`, else held until
+   * an end that never comes here) are appended now, so the trail keeps what happened.
+   */
+  abandoned(runId: string): void {
+    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
+    if (held.length > 0) this.#enqueue(held);
+  }
+
   /** The store failed to end the run with its {@link finishAudit} events: they are held again. */
   finishFailed(runId: string): void {
     const held = this.#takeFinishing(runId);

@@ -28,6 +28,11 @@ export interface RuntimeContext {
   onStarted(run: Run): void;
   /** Ends a claimed run (fenced) and runs the after-run hooks. */
   finish(fence: Fence, run: Run, outcome: RunOutcome): Promise<void>;
+  /**
+   * Called when a worker gives a claimed run up without ending it (lease lost, shutdown, store
+   * failure): what it recorded about the run so far is still written.
+   */
+  onAbandoned(runId: string): void;
   /** Called for runs the sweeper declared dead. */
   onDead(runId: string): void;
   /** Housekeeping of the safety sweep beyond runs (expired budget reservations). */

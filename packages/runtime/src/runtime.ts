@@ -377,6 +377,7 @@ export class Runtime {
           this.logger.error({ err: error, runId: run.runId }, "audit of run.started failed"),
         ),
       finish: (fence, run, outcome) => this.#finish(fence, run, outcome),
+      onAbandoned: (runId) => this.audit?.abandoned(runId),
       onDead: (runId) => this.events.close(runId),
       onSweep: async (now) => {
         if (this.#budgets) await expireStaleReservations(this.#budgets, now, this.logger);

@@ -271,6 +271,7 @@ export class Worker {
   /** A run this worker cannot end: lost (write nothing), released on shutdown, or a store failure. */
   async #abandon(fence: Fence, error: unknown): Promise<void> {
     const { logger } = this.#ctx;
+    this.#ctx.onAbandoned(fence.runId);
     if (error instanceof LeaseLostError) {
       logger.warn(
         { runId: fence.runId, workerId: this.workerId },

@@ -137,3 +137,36 @@ describe("AuditSink handing a run's held events to the store that ends it (async
     expect(appended).toEqual(["run.started", "run.finished"]);
   });
 });
+
+describe("a run its worker gives up without ending it", () => {
+  it("keeps what was recorded about it under exit durability", async () => {
+    const log = new MemoryAuditLog();
+    const store = new MemoryPlatformStore();
+    let entered: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const stuck = new StateGraph(Annotation.Root({ q: Annotation<string>() }))
+      .addNode("wait", async (_state, config) => {
+        entered();
+        await new Promise((resolve) => config.signal?.addEventListener("abort", resolve));
+        return { q: "never" };
+      })
+      .addEdge("__start__", "wait")
+      .compile();
+    runtime = await Runtime.create({
+      store,
+      graphs: { qa: stuck },
+      audit: { log, durability: "exit" },
+    });
+    const worker = await runtime.startWorker();
+    const run = await runtime.submit({ assistant: "qa", thread: "t", input: { q: "?" } });
+    await running;
+    // Shutdown with no time to drain: the run goes back to the queue, not ended.
+    await worker.stop(0);
+    expect((await runtime.getRun("default", run.runId)).status).toBe("pending");
+    await runtime.audit!.flush();
+    const kinds = (await log.list({ tenant: "default" })).map((e) => e.kind);
+    expect(kinds).toEqual(["run.created", "run.started"]);
+  });
+});
