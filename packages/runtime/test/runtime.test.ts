@@ -12,6 +12,7 @@ import {
 import { defaultAssistantId, Runtime } from "@conclave/runtime";
 import { SqliteAuditLog, SqlitePlatformStore } from "@conclave/sqlite";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { expectLifecycles } from "./audit-trails.ts";
 
 const State = Annotation.Root({
   log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
@@ -215,12 +216,7 @@ describe.each(STORES)("Runtime on %s", (_name, make) => {
       for (const run of runs) await rt.join("default", run.runId);
       expect(finish).not.toHaveBeenCalled();
       expect(finishAudited).toHaveBeenCalledTimes(3);
-      const events = await log.list({ tenant: "default" });
-      for (const run of runs) {
-        const kinds = events.filter((e) => e.runId === run.runId).map((e) => e.kind);
-        expect(kinds).toEqual(["run.created", "run.started", "run.finished"]);
-      }
-      expect(await log.verify("default")).toMatchObject({ ok: true });
+      await expectLifecycles(log, runs);
     } finally {
       await rt.close(0);
       await store.close();
