@@ -121,16 +121,21 @@ export class AuditSink {
       return;
     }
     if (holdForRun) {
-      for (const event of stamped) {
-        const key = event.runId ?? "";
-        this.#held.set(key, [...(this.#held.get(key) ?? []), event]);
-        if (this.durability === "async" && !this.#heldSince.has(key))
-          this.#heldSince.set(key, performance.now());
-      }
-      this.#scheduleRelease();
+      for (const event of stamped) this.#hold(event.runId ?? "", [event]);
       return;
     }
     this.#enqueue(stamped);
+  }
+
+  /** Holds `events` of a run after (or, `first`, before) those it holds already. */
+  #hold(runId: string, events: NewAuditEvent[], first = false): void {
+    const held = this.#held.get(runId);
+    if (held === undefined) this.#held.set(runId, [...events]);
+    else if (first) held.unshift(...events);
+    else held.push(...events);
+    if (this.durability === "async" && !this.#heldSince.has(runId))
+      this.#heldSince.set(runId, performance.now());
+    this.#scheduleRelease();
   }
 
   /** Under `async`, appends the held events of runs held for {@link ASYNC_HOLD_MS} by now. */
@@ -205,7 +210,7 @@ export class AuditSink {
   /** Appends a finished run's held events with its final ones (under `sync`, records these). */
   async endRun(runId: string, events: NewAuditEvent[]): Promise<void> {
     if (this.durability === "sync") return this.record(events);
-    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
+    const held = this.#takeAll(runId);
     const all = [...held, ...events.map((e) => ({ ...e, ts: e.ts ?? new Date() }))];
     const waiting = this.#submitting.get(runId);
     if (waiting === undefined) return this.#enqueue(all);
@@ -233,7 +238,7 @@ export class AuditSink {
     const stamped = (end: RunEnd) => finalOf(end).map((e) => ({ ...e, ts: e.ts ?? new Date() }));
     if (this.durability === "sync") return { log: this.#log, events: stamped };
     if (this.#buffer.length > 0 || this.#flushing) return undefined;
-    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
+    const held = this.#takeAll(runId);
     this.#finishing.set(runId, held);
     return { log: this.#log, events: (end) => [...held, ...stamped(end)] };
   }
@@ -243,24 +248,25 @@ export class AuditSink {
    * an end that never comes here) are appended now, so the trail keeps what happened.
    */
   abandoned(runId: string): void {
-    const held = [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
+    const held = this.#takeAll(runId);
     if (held.length > 0) this.#enqueue(held);
   }
 
   /** The store failed to end the run with its {@link finishAudit} events: they are held again. */
   finishFailed(runId: string): void {
     const held = this.#takeFinishing(runId);
-    if (held.length === 0) return;
-    this.#held.set(runId, [...held, ...(this.#held.get(runId) ?? [])]);
-    if (this.durability === "async" && !this.#heldSince.has(runId))
-      this.#heldSince.set(runId, performance.now());
-    this.#scheduleRelease();
+    if (held.length > 0) this.#hold(runId, held, true);
   }
 
   #takeFinishing(runId: string): NewAuditEvent[] {
     const held = this.#finishing.get(runId) ?? [];
     this.#finishing.delete(runId);
     return held;
+  }
+
+  /** Everything of the run not yet written: handed to a store with its end, then still held. */
+  #takeAll(runId: string): NewAuditEvent[] {
+    return [...this.#takeFinishing(runId), ...this.#takeHeld(runId)];
   }
 
   /**

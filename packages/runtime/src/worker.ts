@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import {
   type ClaimRequest,
+  ConclaveError,
   type Fence,
   LeaseLostError,
   type Run,
@@ -209,8 +210,8 @@ export class Worker {
    * queue and its writes to them are fenced off, so registering anew is safe.
    */
   async #registerIfForgotten(error: unknown): Promise<boolean> {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code !== "WORKER_NOT_REGISTERED" || this.#stopping) return false;
+    const forgotten = error instanceof ConclaveError && error.code === "WORKER_NOT_REGISTERED";
+    if (!forgotten || this.#stopping) return false;
     this.#ctx.logger.warn(
       { workerId: this.workerId },
       "worker was forgotten after its lease lapsed; registering again",

@@ -60,21 +60,26 @@ export async function enqueueMany(
   const records = inputs.map((input) => newRunRecord(input, now));
   const eventsOf = (i: number) => outbox[i] ?? [];
   const fresh = inputs.every((input, i) => input.ifNotExists === "create" && isDirect(records[i]!));
-  const one = (input: NewRun, i: number, client?: pg.PoolClient) =>
-    isDirect(records[i]!)
-      ? enqueueDirect(db, input, records[i]!, eventsOf(i), client)
-      : enqueueIn(db, client!, input, records[i]!, eventsOf(i));
+  const lone = inputs.length === 1 && isDirect(records[0]!);
+  const oneByOne = async (client: pg.PoolClient) => {
+    const results: EnqueueResult[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const record = records[i]!;
+      results.push(
+        isDirect(record)
+          ? await enqueueDirect(db, input, record, eventsOf(i), client)
+          : await enqueueIn(db, client, input, record, eventsOf(i)),
+      );
+    }
+    return results;
+  };
   return retryingKeyRace(
-    () =>
-      inputs.length === 1 && isDirect(records[0]!)
-        ? one(inputs[0]!, 0).then((result) => [result])
+    async () =>
+      lone
+        ? [await enqueueDirect(db, inputs[0]!, records[0]!, eventsOf(0))]
         : fresh
           ? enqueueFresh(db, inputs, records, outbox)
-          : db.transaction(async (client) => {
-              const results: EnqueueResult[] = [];
-              for (const [i, input] of inputs.entries()) results.push(await one(input, i, client));
-              return results;
-            }),
+          : db.transaction(oneByOne),
     records.length === 1 ? records[0] : undefined,
   );
 }
@@ -166,13 +171,11 @@ async function enqueueFresh(
 
 async function enqueueIn(
   db: PlatformDb,
-  client: pg.PoolClient | undefined,
+  client: pg.PoolClient,
   input: NewRun,
   record: Run,
   events: readonly string[],
 ): Promise<EnqueueResult> {
-  if (client === undefined)
-    return db.transaction((own) => enqueueIn(db, own, input, record, events));
   const { tenant, threadId } = record;
   await checkAssistant(db, client, input);
   if (record.idempotencyKey !== null) {
@@ -233,8 +236,9 @@ async function lockThread(
 }
 
 /**
- * The parameters $26...$31 of `enqueueInsert` (its audit events are $32): pending runs to cancel or delete (rollback),
- * running runs to flag, the time, and the wake-ups in order (displaced runs, then the new one).
+ * The parameters $26...$31 of `enqueueInsert` (its audit events are $32): pending runs to
+ * cancel or delete (rollback), running runs to flag, the time, and the wake-ups in order
+ * (displaced runs, then the new one).
  */
 function displacement(cancel: { run: Run; action: CancelAction }[], record: Run): unknown[] {
   const cancelled: string[] = [];
